@@ -1,0 +1,50 @@
+"""pore-protocol: a data-driven protocol rules engine for pore reduction treatment.
+
+Load the rules once, evaluate clients many times::
+
+    import engine
+    protocol = engine.load_protocol()          # the rules shipped with the package
+    plan = protocol.evaluate({"assessment_date": "2026-11-25", "fitzpatrick": 2, ...})
+    print(plan.status, plan.technique)
+    plan.model_dump_json(indent=2)             # byte-identical for the same facts and rules
+
+Everything not listed in ``__all__`` is private and may change without notice.
+"""
+
+from __future__ import annotations
+
+from engine._errors import EngineError, FactsError, Issue, PoreProtocolError, RulesError
+from engine._explain import render_text
+from engine._plan_model import (
+    Caution,
+    Exclusion,
+    Justification,
+    MissingFact,
+    Pending,
+    Ranking,
+    Step,
+    TreatmentPlan,
+)
+from engine._protocol import Protocol, load_protocol, shipped_rules_path
+from engine._version import __version__
+
+__all__ = [
+    "Caution",
+    "EngineError",
+    "Exclusion",
+    "FactsError",
+    "Issue",
+    "Justification",
+    "MissingFact",
+    "Pending",
+    "PoreProtocolError",
+    "Protocol",
+    "Ranking",
+    "RulesError",
+    "Step",
+    "TreatmentPlan",
+    "__version__",
+    "load_protocol",
+    "render_text",
+    "shipped_rules_path",
+]

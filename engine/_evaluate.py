@@ -1,0 +1,157 @@
+"""Run one client's facts through the compiled rulesets and read back three-valued outcomes.
+
+The facts are first flattened into the matcher's fact: sets become one boolean field per
+member, ``never`` becomes a date before any other, previous treatments become the date of
+the latest one per technique selector, and every period a rule uses becomes a per-client
+cut-off date (``assessment_date`` minus the period). That is data preparation; every
+condition is decided by the matcher. Strata run in order: after each, the derived facts
+it decides are added to the fact the next stratum sees (forward chaining).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from engine._adapter import Matcher
+from engine._compile import CompiledProtocol
+from engine._errors import EngineError
+from engine._facts import NEVER, ClientFacts
+from engine._model import DerivedEffect
+from engine._validate import ProtocolSpec, Rule, selector_key
+
+__all__ = ["NEVER_DATE", "Evaluator", "Outcome", "Truth", "matcher_fact"]
+
+NEVER_DATE = "0000-00-00"
+"""Sorts before every real ISO date, so ``never`` is outside every 'within' window."""
+
+
+class Truth(str, enum.Enum):
+    """Kleene truth value of a rule's condition for one client."""
+
+    TRUE = "true"
+    FALSE = "false"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the matcher decided for one client."""
+
+    truth: Mapping[str, Truth]
+    derived: Mapping[str, Any]
+    needs: Mapping[str, frozenset[str]]
+    """For each unknown rule, the absent intake facts that would decide it."""
+
+
+def matcher_fact(spec: ProtocolSpec, facts: ClientFacts) -> dict[str, Any]:
+    """Flatten validated facts into the fields the compiled rules test."""
+    out: dict[str, Any] = {}
+    for name, value in facts.values.items():
+        fact = spec.facts[name]
+        if fact.planning_only:
+            continue
+        if fact.type == "set":
+            for member in fact.values:
+                out[f"{name}__{member}"] = member in value
+        elif fact.type == "date":
+            out[name] = NEVER_DATE if value == NEVER else value.isoformat()
+        elif fact.type == "treatment_history":
+            for selector in sorted(spec.history_selectors):
+                chosen = set(spec.select(selector))
+                dates = [t.date for t in value if t.technique in chosen]
+                out[f"__last__{selector_key(selector)}"] = max(dates).isoformat() if dates else NEVER_DATE
+        else:
+            out[name] = value
+    anchor = facts.assessment_date
+    for period in spec.periods:
+        out[f"__cut__{period.key}"] = period.before(anchor).isoformat()
+    return out
+
+
+class Evaluator:
+    """Holds the matcher for one compiled protocol and evaluates clients against it."""
+
+    def __init__(self, spec: ProtocolSpec, compiled: CompiledProtocol) -> None:
+        self._spec = spec
+        self._compiled = compiled
+        self._matcher = Matcher([c.definition for c in compiled.chunks], label=f"pp-{spec.sha256[:10]}")
+        self._strata = [
+            [(index, chunk) for index, chunk in enumerate(compiled.chunks) if chunk.stratum == s]
+            for s in range(compiled.strata)
+        ]
+        self._deriving: dict[str, list[Rule]] = {}
+        for rule in spec.rules:
+            if isinstance(rule.effect, DerivedEffect):
+                self._deriving.setdefault(rule.effect.fact, []).append(rule)
+        for rules in self._deriving.values():
+            rules.sort(key=lambda r: (r.spec.priority, r.file, r.order))
+        self._derived_at = {name: spec.strata[rules[0].id] for name, rules in self._deriving.items()}
+
+    def close(self) -> None:
+        self._matcher.close()
+
+    @property
+    def chunk_count(self) -> int:
+        return len(self._matcher)
+
+    def evaluate(self, facts: ClientFacts) -> Outcome:
+        """Decide every rule for ``facts`` (true, false or unknown)."""
+        fact = matcher_fact(self._spec, facts)
+        truth: dict[str, Truth] = {}
+        derived: dict[str, Any] = {}
+        for stratum, chunks in enumerate(self._strata):
+            for index, chunk in chunks:
+                payload = {f: fact[f] for f in chunk.fields if f in fact}
+                fired = set(self._matcher.fire(index, payload))
+                for rule_id in chunk.rule_ids:
+                    yes = any(name.startswith(rule_id + "|T|") for name in fired)
+                    no = any(name.startswith(rule_id + "|F|") for name in fired)
+                    if yes and no:
+                        raise EngineError(f"rule {rule_id} was decided both true and false")
+                    truth[rule_id] = Truth.TRUE if yes else Truth.FALSE if no else Truth.UNKNOWN
+            for name, level in sorted(self._derived_at.items()):
+                if level == stratum:
+                    value = self._derive(name, truth)
+                    if value is not _UNKNOWN:
+                        derived[name] = value
+                        fact[name] = value
+        needs = {
+            rule.id: self._absent(rule, facts, truth, derived)
+            for rule in self._spec.rules
+            if truth[rule.id] is Truth.UNKNOWN
+        }
+        for rule_id, absent in needs.items():
+            if not absent:
+                raise EngineError(f"rule {rule_id} is unknown although every fact it reads is known")
+        return Outcome(truth, derived, needs)
+
+    def _derive(self, name: str, truth: Mapping[str, Truth]) -> Any:
+        for rule in self._deriving[name]:
+            outcome = truth[rule.id]
+            if outcome is Truth.TRUE:
+                assert isinstance(rule.effect, DerivedEffect)
+                return rule.effect.value
+            if outcome is Truth.UNKNOWN:
+                return _UNKNOWN
+        default = self._spec.facts[name].default
+        return _UNKNOWN if default is None else default
+
+    def _absent(
+        self, rule: Rule, facts: ClientFacts, truth: Mapping[str, Truth], derived: Mapping[str, Any]
+    ) -> frozenset[str]:
+        absent: set[str] = set()
+        for name in rule.facts:
+            if name in self._deriving:
+                if name not in derived:
+                    for source in self._deriving[name]:
+                        if truth[source.id] is Truth.UNKNOWN:
+                            absent |= self._absent(source, facts, truth, derived)
+            elif not facts.known(name):
+                absent.add(name)
+        return frozenset(absent)
+
+
+_UNKNOWN = object()

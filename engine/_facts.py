@@ -1,0 +1,267 @@
+"""Check one client's facts against the intake vocabulary before anything is evaluated.
+
+An absent key (or ``null``) means *unknown*; everything present must have the declared
+type and range. Nothing is coerced: ``"yes"`` is not ``true`` and ``"5"`` is not ``5``,
+because a silently reinterpreted answer is worse than a rejected one. Every problem is
+reported at once, with a did-you-mean for misspelt names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from engine._errors import FactsError, Issue
+from engine._load import LoadedDocument, YamlProblem, load_yaml_text
+from engine._model import FactSpec
+from engine._validate import ASSESSMENT_DATE, PREVIOUS_TREATMENTS, ProtocolSpec, suggest
+
+__all__ = ["NEVER", "ClientFacts", "Treatment", "check_facts", "parse_facts_text"]
+
+NEVER = "never"
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MAX_HISTORY = 500
+
+
+@dataclass(frozen=True, order=True)
+class Treatment:
+    """One previous treatment: which technique and on which day."""
+
+    date: dt.date
+    technique: str
+
+
+@dataclass(frozen=True)
+class ClientFacts:
+    """Validated facts; ``values`` holds only the facts the client supplied."""
+
+    values: Mapping[str, Any]
+
+    @property
+    def assessment_date(self) -> dt.date:
+        value = self.values[ASSESSMENT_DATE]
+        assert isinstance(value, dt.date)
+        return value
+
+    def known(self, name: str) -> bool:
+        return name in self.values
+
+    def as_json(self) -> dict[str, Any]:
+        """The facts in the same JSON shape the caller sent, sorted for stable output."""
+        out: dict[str, Any] = {}
+        for name in sorted(self.values):
+            value = self.values[name]
+            if isinstance(value, dt.date):
+                out[name] = value.isoformat()
+            elif isinstance(value, frozenset):
+                out[name] = sorted(value)
+            elif isinstance(value, tuple):
+                out[name] = [{"technique": t.technique, "date": t.date.isoformat()} for t in value]
+            else:
+                out[name] = value
+        return out
+
+
+def parse_facts_text(text: bytes | str, source: str) -> tuple[Any, LoadedDocument | None]:
+    """Parse YAML or JSON client facts; raise :class:`FactsError` if the text is not readable."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise FactsError(f"{source} is not valid UTF-8 (byte {exc.start})") from None
+    if not text.strip():
+        raise FactsError(f"{source} is empty; expected a mapping of facts such as 'assessment_date: 2026-01-15'")
+    if source.endswith(".json") or text.lstrip().startswith("{"):
+        try:
+            return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant), None
+        except json.JSONDecodeError as exc:
+            raise FactsError(
+                "the facts are not valid JSON",
+                [Issue(source, exc.lineno, None, "", exc.msg, None)],
+            ) from None
+        except ValueError as exc:
+            raise FactsError("the facts are not valid JSON", [Issue(source, None, None, "", str(exc), None)]) from None
+        except RecursionError:
+            raise FactsError("the facts are nested too deeply to be client facts") from None
+    try:
+        doc = load_yaml_text(text, source)
+    except YamlProblem as problem:
+        raise FactsError(
+            "the facts are not valid YAML",
+            [Issue(source, problem.line, None, "", problem.message, problem.hint)],
+        ) from None
+    return doc.data, doc
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"key {key!r} appears twice; the first value would be lost")
+        out[key] = value
+    return out
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number")
+
+
+def check_facts(
+    spec: ProtocolSpec, data: Any, source: str | None = None, doc: LoadedDocument | None = None
+) -> ClientFacts:
+    """Validate ``data`` against the vocabulary of ``spec``; raise :class:`FactsError` listing every problem."""
+    issues: list[Issue] = []
+
+    def add(name: str, message: str, hint: str | None = None, path: tuple[Any, ...] = ()) -> None:
+        line = doc.line_of((name, *path)) if doc else None
+        shown = name + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
+        issues.append(Issue(source, line, None, shown, message, hint))
+
+    if not isinstance(data, Mapping):
+        raise FactsError(
+            "client facts must be a mapping of fact names to answers",
+            [Issue(source, None, None, "", f"got {type(data).__name__}", "e.g. {assessment_date: 2026-01-15}")],
+        )
+    values: dict[str, Any] = {}
+    askable = {n for n, f in spec.facts.items() if not f.derived}
+    for name, raw in data.items():
+        if not isinstance(name, str):
+            add(str(name), "fact names must be text")
+            continue
+        fact = spec.facts.get(name)
+        if fact is None:
+            add(name, "unknown fact", suggest(name, askable) or "see the intake vocabulary")
+            continue
+        if fact.derived:
+            add(name, "is worked out by the protocol and cannot be supplied", "remove it from the facts")
+            continue
+        if raw is None:
+            continue
+        checked = _check_value(name, fact, raw, spec, add)
+        if checked is not _BAD:
+            values[name] = checked
+    anchor = values.get(ASSESSMENT_DATE)
+    if ASSESSMENT_DATE not in data or data.get(ASSESSMENT_DATE) is None:
+        add(ASSESSMENT_DATE, "is required", "the date of the consultation, e.g. 2026-01-15")
+    if isinstance(anchor, dt.date):
+        for name, value in values.items():
+            fact = spec.facts[name]
+            if fact.planning_only:
+                if isinstance(value, dt.date) and value < anchor:
+                    add(
+                        name,
+                        f"{value} is before the assessment date {anchor}",
+                        "a course cannot start in the past",
+                    )
+            elif isinstance(value, dt.date) and value > anchor and name != ASSESSMENT_DATE:
+                add(name, f"{value} is after the assessment date {anchor}", "answers describe the past")
+            elif name == PREVIOUS_TREATMENTS:
+                for i, treatment in enumerate(value):
+                    if treatment.date > anchor:
+                        add(name, f"{treatment.date} is after the assessment date {anchor}", path=(i, "date"))
+    if issues:
+        raise FactsError("the client's facts are invalid", issues)
+    return ClientFacts(values)
+
+
+_BAD = object()
+
+
+def _check_value(name: str, fact: FactSpec, raw: Any, spec: ProtocolSpec, add: Any) -> Any:
+    kind = fact.type
+    if kind == "boolean":
+        if not isinstance(raw, bool):
+            add(name, f"must be true or false, not {_show(raw)}")
+            return _BAD
+        return raw
+    if kind == "integer":
+        if isinstance(raw, bool) or not isinstance(raw, int):
+            add(name, f"must be a whole number, not {_show(raw)}")
+            return _BAD
+        if not fact.minimum <= raw <= fact.maximum:  # type: ignore[operator]
+            add(name, f"{raw} is outside {fact.minimum}-{fact.maximum}")
+            return _BAD
+        return raw
+    if kind == "enum":
+        if not isinstance(raw, str) or raw not in fact.values:
+            add(name, f"{_show(raw)} is not one of {', '.join(fact.values)}", suggest(str(raw), fact.values))
+            return _BAD
+        return raw
+    if kind == "set":
+        if not isinstance(raw, list):
+            add(name, f"must be a list of {', '.join(fact.values)} (possibly empty), not {_show(raw)}")
+            return _BAD
+        good = True
+        for i, item in enumerate(raw):
+            if not isinstance(item, str) or item not in fact.values:
+                add(
+                    name,
+                    f"{_show(item)} is not one of {', '.join(fact.values)}",
+                    suggest(str(item), fact.values),
+                    path=(i,),
+                )
+                good = False
+        if good and len(set(raw)) != len(raw):
+            add(name, "lists a value twice")
+            good = False
+        return frozenset(raw) if good else _BAD
+    if kind == "date":
+        if fact.allow_never and raw == NEVER:
+            return NEVER
+        day = _date(raw)
+        if day is None:
+            extra = ' or "never"' if fact.allow_never else ""
+            add(name, f"must be a date written YYYY-MM-DD{extra}, not {_show(raw)}")
+            return _BAD
+        return day
+    # treatment history
+    if not isinstance(raw, list):
+        add(name, f"must be a list of {{technique, date}} entries, not {_show(raw)}")
+        return _BAD
+    if len(raw) > MAX_HISTORY:
+        add(name, f"lists {len(raw)} treatments; at most {MAX_HISTORY} are accepted")
+        return _BAD
+    out: list[Treatment] = []
+    good = True
+    for i, item in enumerate(raw):
+        if not isinstance(item, Mapping) or set(item) != {"technique", "date"}:
+            add(name, "each entry needs exactly 'technique' and 'date'", path=(i,))
+            good = False
+            continue
+        technique, day = item["technique"], _date(item["date"])
+        if not isinstance(technique, str) or technique not in spec.techniques:
+            add(
+                name,
+                f"unknown technique {_show(technique)}",
+                suggest(str(technique), spec.techniques),
+                path=(i, "technique"),
+            )
+            good = False
+        if day is None:
+            add(name, f"must be a date written YYYY-MM-DD, not {_show(item['date'])}", path=(i, "date"))
+            good = False
+        if good and day is not None:
+            out.append(Treatment(day, technique))
+    return tuple(sorted(out)) if good else _BAD
+
+
+def _date(raw: Any) -> dt.date | None:
+    if isinstance(raw, dt.datetime):
+        return None
+    if isinstance(raw, dt.date):
+        return raw
+    if isinstance(raw, str) and _ISO_DATE.match(raw):
+        try:
+            return dt.date.fromisoformat(raw)
+        except ValueError:
+            return None
+    return None
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -1,0 +1,548 @@
+"""Turn three-valued rule outcomes into a treatment plan with a justification for everything.
+
+Decisions, in order:
+
+1. **Excluded**: a technique with an absolute contraindication that is true.
+2. **Pending**: a technique whose safety (a contraindication, requirement or timing rule
+   that applies to it) is unknown because a fact is missing. Fail closed: it is not planned.
+3. **Ranked**: the rest, scored by their true suitability arguments (weak 1, moderate 2,
+   strong 3; for adds, against subtracts). A technique needs a positive score to be a
+   candidate; the best candidate is chosen, ties going to fewer cautions, then catalogue order.
+4. **Status**: ``needs_information`` if any rule is unknown, else ``not_suitable`` if no
+   candidate, else ``needs_review`` if the chosen technique carries a caution, else ``ready``.
+
+The steps follow the protocol's phases; dates come only from the facts (assessment and
+start dates), never from the clock, so the same input always gives the same plan.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from engine._evaluate import Outcome, Truth
+from engine._facts import ClientFacts
+from engine._model import (
+    AftercareEffect,
+    ContraindicationEffect,
+    DerivedEffect,
+    RequirementEffect,
+    SequencingEffect,
+    SuitabilityEffect,
+    WaitSpec,
+)
+from engine._plan_model import (
+    Caution,
+    DerivedFact,
+    Evidence,
+    Exclusion,
+    Justification,
+    MissingFact,
+    Pending,
+    PlanStatus,
+    ProtocolStamp,
+    Ranking,
+    Step,
+    TreatmentPlan,
+)
+from engine._validate import PREVIOUS_TREATMENTS, ProtocolSpec, Rule
+from engine._version import __version__
+
+__all__ = ["build_plan"]
+
+_STRENGTH = {"weak": 1, "moderate": 2, "strong": 3}
+_SAFETY_KINDS = ("contraindication", "requirement", "sequencing", "aftercare")
+
+
+class _Planner:
+    def __init__(self, spec: ProtocolSpec, facts: ClientFacts, outcome: Outcome) -> None:
+        self.spec = spec
+        self.facts = facts
+        self.outcome = outcome
+        self.anchor = facts.assessment_date
+
+    # -- helpers
+
+    def true(self, rule: Rule) -> bool:
+        return self.outcome.truth[rule.id] is Truth.TRUE
+
+    def unknown(self, rule: Rule) -> bool:
+        return self.outcome.truth[rule.id] is Truth.UNKNOWN
+
+    def applies(self, rule: Rule, technique: str) -> bool:
+        return technique in rule.techniques or (not rule.spec.applies_to and rule.kind in _SAFETY_KINDS)
+
+    def justify(self, rule: Rule, note: str | None = None) -> Justification:
+        facts: dict[str, Any] = {}
+        supplied = self.facts.as_json()
+        for name in sorted(rule.facts):
+            if name in self.outcome.derived:
+                facts[name] = self.outcome.derived[name]
+            else:
+                facts[name] = supplied.get(name, "unknown")
+        return Justification(
+            rule_id=rule.id,
+            title=rule.spec.title,
+            kind=rule.kind,
+            severity=rule.spec.severity,
+            facts=facts,
+            rationale=rule.spec.rationale,
+            evidence=tuple(Evidence(**e.model_dump()) for e in rule.spec.evidence),
+            note=note,
+        )
+
+    def wait_until(self, wait: WaitSpec) -> dt.date | None:
+        """The first day allowed by ``wait`` for this client, or None if its clock never started."""
+        if wait.after is not None:
+            start = self.facts.values.get(wait.after)
+            if not isinstance(start, dt.date):
+                return None
+        else:
+            assert wait.after_previous is not None
+            chosen = set(self.spec.select(wait.after_previous))
+            history = self.facts.values.get(PREVIOUS_TREATMENTS, ())
+            dates = [t.date for t in history if t.technique in chosen]
+            if not dates:
+                return None
+            start = max(dates)
+        return wait.period.after(start)
+
+    # -- decisions
+
+    def build(self) -> TreatmentPlan:
+        spec = self.spec
+        rules = spec.rules
+        excluded: dict[str, list[Rule]] = {}
+        pending: dict[str, set[str]] = {}
+        cautions: dict[str, list[Rule]] = {}
+        for technique in spec.techniques:
+            for rule in rules:
+                if rule.kind == "suitability" or rule.kind == "derived" or not self.applies(rule, technique):
+                    continue
+                effect = rule.effect
+                if self.unknown(rule):
+                    pending.setdefault(technique, set()).add(rule.id)
+                elif self.true(rule) and isinstance(effect, ContraindicationEffect):
+                    target = excluded if effect.level == "absolute" else cautions
+                    target.setdefault(technique, []).append(rule)
+        for technique in excluded:
+            pending.pop(technique, None)
+
+        ranking = self.rank(excluded, pending, cautions)
+        chosen = next((r.technique for r in ranking if r.status == "chosen"), None)
+        missing = self.missing()
+        status: PlanStatus
+        if missing:
+            status = "needs_information"
+        elif chosen is None:
+            status = "not_suitable"
+        elif chosen in cautions:
+            status = "needs_review"
+        else:
+            status = "ready"
+
+        steps, earliest = self.steps(chosen)
+        plan_cautions = self.cautions(cautions)
+        return TreatmentPlan(
+            status=status,
+            summary=self.summary(status, chosen, missing, excluded, pending),
+            protocol=ProtocolStamp(
+                id=spec.manifest.id,
+                title=spec.manifest.title,
+                version=spec.manifest.version,
+                status=spec.manifest.status,
+                sha256=spec.sha256,
+            ),
+            engine_version=__version__,
+            assessment_date=self.anchor.isoformat(),
+            technique=chosen,
+            choice=self.choice(ranking),
+            earliest_start=earliest.isoformat() if earliest else None,
+            steps=tuple(steps),
+            excluded=tuple(self.exclusions(excluded)),
+            pending=tuple(
+                Pending(
+                    technique=t,
+                    title=spec.techniques[t].title,
+                    missing_facts=tuple(sorted(set().union(*(self.outcome.needs[r] for r in ids)))),
+                    rules=tuple(sorted(ids)),
+                )
+                for t, ids in sorted(pending.items())
+            ),
+            cautions=tuple(plan_cautions),
+            ranking=tuple(ranking),
+            missing_facts=tuple(missing),
+            derived_facts=tuple(self.derived()),
+            facts=self.facts.as_json(),
+        )
+
+    def rank(
+        self,
+        excluded: Mapping[str, list[Rule]],
+        pending: Mapping[str, set[str]],
+        cautions: Mapping[str, list[Rule]],
+    ) -> list[Ranking]:
+        rows: list[tuple[tuple[int, int, int], Ranking]] = []
+        order = {t: i for i, t in enumerate(self.spec.techniques)}
+        for technique, tspec in self.spec.techniques.items():
+            pro, con, score = [], [], 0
+            for rule in self.spec.rules:
+                if rule.kind != "suitability" or technique not in rule.techniques or not self.true(rule):
+                    continue
+                assert isinstance(rule.effect, SuitabilityEffect)
+                weight = _STRENGTH[rule.effect.strength]
+                if rule.effect.argument == "for":
+                    pro.append(rule.id)
+                    score += weight
+                else:
+                    con.append(rule.id)
+                    score -= weight
+            if technique in excluded:
+                status = "excluded"
+            elif technique in pending:
+                status = "pending"
+            elif score > 0:
+                status = "candidate"
+            else:
+                status = "not_indicated"
+            caution_ids = tuple(sorted(r.id for r in cautions.get(technique, ())))
+            row = Ranking(
+                technique=technique,
+                title=tspec.title,
+                status=status,  # type: ignore[arg-type]
+                score=score,
+                arguments_for=tuple(pro),
+                arguments_against=tuple(con),
+                cautions=caution_ids,
+            )
+            group = 0 if status == "candidate" else 1
+            rows.append(((group, -score, len(caution_ids) * 1000 + order[technique]), row))
+        rows.sort(key=lambda item: item[0])
+        ranked = [row for _, row in rows]
+        if ranked and ranked[0].status == "candidate":
+            ranked[0] = ranked[0].model_copy(update={"status": "chosen"})
+        return ranked
+
+    def choice(self, ranking: list[Ranking]) -> str | None:
+        if not ranking or ranking[0].status != "chosen":
+            return None
+        best = ranking[0]
+        text = f"{best.title} scored {best.score:+d} ({_args(best)})"
+        others = [r for r in ranking[1:] if r.status == "candidate"]
+        if others:
+            beaten = "; ".join(f"{r.title} {r.score:+d} ({_args(r)})" for r in others[:4])
+            text += f", ahead of {beaten}"
+            tie = [r for r in others if r.score == best.score]
+            if tie:
+                text += ". Ties go to the technique with fewer cautions, then to catalogue order"
+        else:
+            text += "; no other technique was both safe and indicated"
+        return text + "."
+
+    def missing(self) -> list[MissingFact]:
+        needed: dict[str, set[str]] = {}
+        for rule_id, facts in self.outcome.needs.items():
+            for fact in facts:
+                needed.setdefault(fact, set()).add(rule_id)
+        out = []
+        for fact, rule_ids in sorted(needed.items()):
+            fspec = self.spec.facts[fact]
+            out.append(
+                MissingFact(fact=fact, label=fspec.label, question=fspec.question, needed_by=tuple(sorted(rule_ids)))
+            )
+        return out
+
+    def exclusions(self, excluded: Mapping[str, list[Rule]]) -> list[Exclusion]:
+        out = []
+        for technique, rules in sorted(excluded.items()):
+            dates = []
+            permanent = False
+            for rule in rules:
+                assert isinstance(rule.effect, ContraindicationEffect)
+                until = self.wait_until(rule.effect.wait) if rule.effect.wait else None
+                if until is None:
+                    permanent = True
+                else:
+                    dates.append(until)
+            reconsider = max(dates).isoformat() if dates and not permanent else None
+            out.append(
+                Exclusion(
+                    technique=technique,
+                    title=self.spec.techniques[technique].title,
+                    reasons=tuple(self.justify(r) for r in sorted(rules, key=lambda r: r.id)),
+                    reconsider_from=reconsider,
+                )
+            )
+        return out
+
+    def cautions(self, cautions: Mapping[str, list[Rule]]) -> list[Caution]:
+        by_rule: dict[str, set[str]] = {}
+        rules: dict[str, Rule] = {}
+        for technique, items in cautions.items():
+            for rule in items:
+                by_rule.setdefault(rule.id, set()).add(technique)
+                rules[rule.id] = rule
+        out = []
+        for rule_id in sorted(by_rule):
+            rule = rules[rule_id]
+            assert isinstance(rule.effect, ContraindicationEffect)
+            out.append(
+                Caution(
+                    rule_id=rule_id,
+                    title=rule.spec.title,
+                    techniques=tuple(sorted(by_rule[rule_id])),
+                    advice=rule.effect.advice or rule.spec.rationale,
+                    justification=self.justify(rule),
+                )
+            )
+        return out
+
+    def derived(self) -> list[DerivedFact]:
+        out = []
+        for name, value in sorted(self.outcome.derived.items()):
+            source = next(
+                (
+                    r
+                    for r in sorted(self.spec.rules, key=lambda r: (r.spec.priority, r.file, r.order))
+                    if isinstance(r.effect, DerivedEffect) and r.effect.fact == name and self.true(r)
+                ),
+                None,
+            )
+            out.append(DerivedFact(fact=name, value=value, justification=self.justify(source) if source else None))
+        return out
+
+    def summary(
+        self,
+        status: str,
+        chosen: str | None,
+        missing: list[MissingFact],
+        excluded: Mapping[str, Any],
+        pending: Mapping[str, Any],
+    ) -> str:
+        title = self.spec.techniques[chosen].title if chosen else None
+        if status == "needs_information":
+            asked = ", ".join(m.label for m in missing[:5]) + (" and more" if len(missing) > 5 else "")
+            lead = f"Provisionally {title}; " if chosen else ""
+            return f"{lead}the plan cannot be confirmed until these are known: {asked}."
+        if status == "not_suitable":
+            return (
+                f"No technique in the protocol is both safe and indicated for this client ({len(excluded)} excluded)."
+            )
+        if status == "needs_review":
+            return f"{title}, after a practitioner reviews the cautions listed."
+        return f"{title} is planned; every safety rule has been checked."
+
+    # -- steps
+
+    def steps(self, chosen: str | None) -> tuple[list[Step], dt.date | None]:
+        steps: list[Step] = []
+        by_phase: dict[str, list[Step]] = {}
+        constraints: list[dt.date] = [self.anchor]
+        for rule in self.spec.rules:
+            if rule.kind != "requirement" or not self.true(rule):
+                continue
+            assert isinstance(rule.effect, RequirementEffect)
+            if rule.spec.applies_to and (chosen is None or chosen not in rule.techniques):
+                continue
+            effect = rule.effect
+            if chosen is None and effect.phase != "consultation":
+                continue
+            not_before = None
+            if effect.lead_time is not None:
+                not_before = effect.lead_time.after(self.anchor)
+            if effect.ready_after is not None:
+                until = self.wait_until(effect.ready_after)
+                if until is not None:
+                    not_before = max(not_before, until) if not_before else until
+            if not_before is not None and effect.phase == "pre_treatment":
+                constraints.append(not_before)
+            if effect.phase == "follow_up":
+                continue  # scheduled after the sessions, below
+            by_phase.setdefault(effect.phase, []).append(
+                Step(
+                    phase=effect.phase,
+                    title=effect.step,
+                    instructions=effect.instructions,
+                    not_before=not_before.isoformat() if not_before else None,
+                    justifications=(self.justify(rule),),
+                )
+            )
+        if chosen is None:
+            return by_phase.get("consultation", []), None
+        for rule in self.spec.rules:
+            if rule.kind == "sequencing" and self.true(rule) and self.applies(rule, chosen):
+                assert isinstance(rule.effect, SequencingEffect)
+                if rule.effect.not_before is not None:
+                    until = self.wait_until(rule.effect.not_before)
+                    if until is not None:
+                        constraints.append(until)
+        earliest = max(constraints)
+        for phase in self.spec.manifest.phases:
+            if phase == "exfoliation":
+                steps.extend(self.exfoliation(chosen, by_phase.get("exfoliation", [])))
+            elif phase == "treatment":
+                steps.extend(self.sessions(chosen, earliest))
+            elif phase == "aftercare":
+                steps.extend(self.aftercare(chosen, steps))
+            elif phase == "follow_up":
+                steps.extend(self.follow_up(chosen, steps))
+            else:
+                steps.extend(by_phase.get(phase, []))
+        return steps, earliest
+
+    def exfoliation(self, chosen: str, indicated: list[Step]) -> list[Step]:
+        skips = [
+            r
+            for r in self.spec.rules
+            if r.kind == "sequencing"
+            and isinstance(r.effect, SequencingEffect)
+            and r.effect.skip_phase
+            and (self.true(r) or self.unknown(r))
+            and (chosen in r.techniques or not r.spec.applies_to)
+        ]
+        if not skips:
+            return indicated
+        reasons = []
+        for rule in skips:
+            assert isinstance(rule.effect, SequencingEffect)
+            note = None if self.true(rule) else "skipped until the missing facts are known"
+            reasons.append((rule.effect.reason, self.justify(rule, note)))
+        return [
+            Step(
+                phase="exfoliation",
+                title="No separate exfoliation",
+                instructions=" ".join(sorted({text for text, _ in reasons})),
+                skipped=True,
+                justifications=tuple(j for _, j in reasons),
+            )
+        ]
+
+    def sessions(self, chosen: str, earliest: dt.date) -> list[Step]:
+        tspec = self.spec.techniques[chosen]
+        course = tspec.sessions
+        supporting = [
+            r
+            for r in self.spec.rules
+            if r.kind == "suitability"
+            and chosen in r.techniques
+            and self.true(r)
+            and isinstance(r.effect, SuitabilityEffect)
+            and r.effect.argument == "for"
+        ]
+        timing = [
+            r
+            for r in self.spec.rules
+            if r.kind == "sequencing"
+            and self.true(r)
+            and self.applies(r, chosen)
+            and isinstance(r.effect, SequencingEffect)
+            and not r.effect.skip_phase
+        ]
+        justifications = tuple(self.justify(r) for r in [*supporting, *timing])
+        start = self.facts.values.get("start_date")
+        first: dt.date | None = None
+        note = ""
+        if isinstance(start, dt.date):
+            first = max(start, earliest)
+            if first > start:
+                note = f" Moved from the requested start {start} to the earliest safe date."
+        constraints = []
+        for rule in timing:
+            assert isinstance(rule.effect, SequencingEffect)
+            if rule.effect.not_same_day:
+                constraints.append(", ".join(rule.effect.not_same_day))
+        same_day = f" Do not combine on the same day with: {'; '.join(constraints)}." if constraints else ""
+        out = []
+        day = first
+        for number in range(1, course.typical + 1):
+            if number > 1 and day is not None:
+                day = course.interval_min.after(day)
+            out.append(
+                Step(
+                    phase="treatment",
+                    title=f"Session {number} of {course.typical}: {tspec.title}",
+                    instructions=(
+                        f"{tspec.description or tspec.title}. Course of {course.typical} sessions "
+                        f"(range {course.minimum}-{course.maximum}), {course.interval_min} to "
+                        f"{course.interval_max} apart. Expected downtime: {tspec.downtime}."
+                        + (note if number == 1 else "")
+                        + same_day
+                    ),
+                    technique=chosen,
+                    session=number,
+                    of_sessions=course.typical,
+                    date=day.isoformat() if day else None,
+                    not_before=earliest.isoformat() if number == 1 else None,
+                    interval={"min": str(course.interval_min), "max": str(course.interval_max)},
+                    parameters=dict(sorted(tspec.parameters.items())) or None,
+                    justifications=justifications,
+                )
+            )
+        return out
+
+    def aftercare(self, chosen: str, so_far: Iterable[Step]) -> list[Step]:
+        last = _last_session_date(so_far)
+        out = []
+        for rule in self.spec.rules:
+            if rule.kind != "aftercare" or not self.true(rule) or chosen not in rule.techniques:
+                continue
+            assert isinstance(rule.effect, AftercareEffect)
+            until = rule.effect.duration.after(last).isoformat() if last else None
+            out.append(
+                Step(
+                    phase="aftercare",
+                    title=rule.spec.title,
+                    instructions=rule.effect.instruction,
+                    technique=None,
+                    duration=str(rule.effect.duration),
+                    until=until,
+                    justifications=(self.justify(rule),),
+                )
+            )
+        return out
+
+    def follow_up(self, chosen: str, so_far: Iterable[Step]) -> list[Step]:
+        last = _last_session_date(so_far)
+        every = self.spec.techniques[chosen].maintenance_every
+        out = []
+        for rule in self.spec.rules:
+            if rule.kind != "requirement" or not self.true(rule):
+                continue
+            effect = rule.effect
+            assert isinstance(effect, RequirementEffect)
+            if effect.phase != "follow_up" or (rule.spec.applies_to and chosen not in rule.techniques):
+                continue
+            date = effect.after_last_session.after(last).isoformat() if last and effect.after_last_session else None
+            out.append(
+                Step(
+                    phase="follow_up",
+                    title=effect.step,
+                    instructions=effect.instructions
+                    + (f" Maintenance sessions every {every} after the course." if every else ""),
+                    date=date,
+                    duration=str(effect.after_last_session) if effect.after_last_session else None,
+                    maintenance_every=str(every) if every else None,
+                    justifications=(self.justify(rule),),
+                )
+            )
+        return out
+
+
+def _last_session_date(steps: Iterable[Step]) -> dt.date | None:
+    dates = [s.date for s in steps if s.phase == "treatment" and s.date]
+    return dt.date.fromisoformat(max(dates)) if dates else None
+
+
+def _args(row: Ranking) -> str:
+    parts = []
+    if row.arguments_for:
+        parts.append("for: " + ", ".join(row.arguments_for))
+    if row.arguments_against:
+        parts.append("against: " + ", ".join(row.arguments_against))
+    return "; ".join(parts) or "no arguments"
+
+
+def build_plan(spec: ProtocolSpec, facts: ClientFacts, outcome: Outcome) -> TreatmentPlan:
+    """Assemble and validate the plan; the model's invariants reject anything unsafe."""
+    return _Planner(spec, facts, outcome).build()

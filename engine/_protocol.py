@@ -1,0 +1,126 @@
+"""The public entry point: load a rules folder once, evaluate many clients against it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from engine._compile import CompiledProtocol, compile_protocol
+from engine._evaluate import Evaluator, Outcome
+from engine._facts import ClientFacts, check_facts, parse_facts_text
+from engine._model import FactSpec, TechniqueSpec
+from engine._plan import build_plan
+from engine._plan_model import TreatmentPlan
+from engine._validate import ProtocolSpec, validate_folder
+
+__all__ = ["Protocol", "load_protocol", "shipped_rules_path"]
+
+
+def shipped_rules_path() -> Path:
+    """The rules folder installed with the package (or the repository's, in a checkout)."""
+    here = Path(__file__).resolve().parent
+    installed = here / "rules"
+    if (installed / "protocol.yaml").is_file():
+        return installed
+    return here.parent / "rules"
+
+
+class Protocol:
+    """A loaded, validated and compiled protocol.
+
+    Build one with :func:`load_protocol`; it is safe to share between threads (calls into
+    the matcher are serialised) and cheap to keep for the life of a process.
+    """
+
+    def __init__(self, spec: ProtocolSpec, compiled: CompiledProtocol) -> None:
+        self._spec = spec
+        self._compiled = compiled
+        self._evaluator = Evaluator(spec, compiled)
+
+    def __repr__(self) -> str:
+        return f"<Protocol {self.id} {self.version} sha256={self.sha256[:12]} rules={len(self._spec.rules)}>"
+
+    @property
+    def id(self) -> str:
+        return self._spec.manifest.id
+
+    @property
+    def title(self) -> str:
+        return self._spec.manifest.title
+
+    @property
+    def version(self) -> str:
+        return self._spec.manifest.version
+
+    @property
+    def sha256(self) -> str:
+        """SHA-256 of every rule file's name and bytes: two folders with equal content hash equally."""
+        return self._spec.sha256
+
+    @property
+    def path(self) -> Path:
+        return self._spec.root
+
+    @property
+    def rule_ids(self) -> tuple[str, ...]:
+        return tuple(rule.id for rule in self._spec.rules)
+
+    @property
+    def facts(self) -> Mapping[str, FactSpec]:
+        """The intake vocabulary, by fact name."""
+        return self._spec.facts
+
+    @property
+    def techniques(self) -> Mapping[str, TechniqueSpec]:
+        """The technique catalogue, by technique id."""
+        return self._spec.techniques
+
+    @property
+    def spec(self) -> ProtocolSpec:
+        """The validated protocol, for tools (lint, docs) that need every detail."""
+        return self._spec
+
+    @property
+    def matcher_rulesets(self) -> int:
+        """How many matcher rulesets the rules were split into (see the compiler)."""
+        return self._evaluator.chunk_count
+
+    def check_facts(self, facts: Mapping[str, Any], source: str | None = None) -> ClientFacts:
+        """Validate facts without evaluating them; raises :class:`FactsError`."""
+        return check_facts(self._spec, facts, source)
+
+    def outcomes(self, facts: Mapping[str, Any]) -> Outcome:
+        """Every rule's three-valued outcome for ``facts`` (for tests and audits)."""
+        return self._evaluator.evaluate(check_facts(self._spec, facts))
+
+    def evaluate(self, facts: Mapping[str, Any]) -> TreatmentPlan:
+        """Evaluate one client's facts and return a validated plan.
+
+        :raises FactsError: the facts do not fit the intake vocabulary.
+        """
+        checked = check_facts(self._spec, facts)
+        return build_plan(self._spec, checked, self._evaluator.evaluate(checked))
+
+    def evaluate_document(self, text: bytes | str, source: str = "<facts>") -> TreatmentPlan:
+        """Parse YAML or JSON facts and evaluate them; errors name the line of each bad answer.
+
+        :raises FactsError: the text is not readable, or the facts do not fit the vocabulary.
+        """
+        data, doc = parse_facts_text(text, source)
+        checked = check_facts(self._spec, data, source, doc)
+        return build_plan(self._spec, checked, self._evaluator.evaluate(checked))
+
+    def close(self) -> None:
+        """Free the matcher's rulesets now rather than at garbage collection."""
+        self._evaluator.close()
+
+
+def load_protocol(path: str | Path | None = None) -> Protocol:
+    """Load, validate and compile a rules folder (``None``: the rules shipped with the package).
+
+    :raises RulesError: listing every problem in the folder, each with file and line.
+    """
+    root = Path(path) if path is not None else shipped_rules_path()
+    spec = validate_folder(root)
+    return Protocol(spec, compile_protocol(spec))
