@@ -34,7 +34,7 @@ def _fact_name(protocol: engine.Protocol, label: str) -> str:
 
 def _technique(protocol: engine.Protocol, title: str) -> str:
     for tid, spec in protocol.techniques.items():
-        if title.lower() in (spec.title.lower(), tid):
+        if title.lower() in (spec.title.lower(), spec.title.split(" (")[0].lower(), tid):
             return tid
     raise AssertionError(f"no technique is titled {title!r}")
 
@@ -200,6 +200,17 @@ def includes_step(plan: engine.TreatmentPlan, title: str, rule_id: str) -> None:
 @then(parsers.parse('the plan does not include the step "{title}"'))
 def lacks_step(plan: engine.TreatmentPlan, title: str) -> None:
     assert title not in [s.title for s in plan.steps if not s.skipped]
+
+
+@then(parsers.parse('the plan does not ask for "{label}"'))
+def not_asked(protocol: engine.Protocol, plan: engine.TreatmentPlan, label: str) -> None:
+    assert _fact_name(protocol, label) not in {m.fact for m in plan.missing_facts}
+
+
+@then(parsers.parse("every treatment session names the rule {rule_id}"))
+def sessions_name_rule(plan: engine.TreatmentPlan, rule_id: str) -> None:
+    sessions = [s for s in plan.steps if s.phase == "treatment"]
+    assert sessions and all(rule_id in _rule_ids(s.justifications) for s in sessions)
 
 
 @then(parsers.parse("the exfoliation phase is skipped because of {rule_id}"))
