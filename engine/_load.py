@@ -48,6 +48,9 @@ class YamlProblem(Exception):
         self.hint = hint
 
 
+_PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+
+
 class _StrictSafeLoader(yaml.SafeLoader):
     """SafeLoader that refuses aliases; duplicate keys are caught when nodes are converted."""
 
@@ -84,6 +87,12 @@ def _convert(loader: _StrictSafeLoader, node: Node, path: DocPath, lines: dict[D
     if depth > MAX_DEPTH:
         raise YamlProblem(f"nesting deeper than {MAX_DEPTH} levels", node.start_mark.line + 1)
     lines[path] = node.start_mark.line + 1
+    if isinstance(node, MappingNode | SequenceNode) and node.tag not in _PLAIN_TAGS:
+        raise YamlProblem(
+            f"tags such as {node.tag.replace('tag:yaml.org,2002:', '!!')} are not allowed",
+            node.start_mark.line + 1,
+            "rules and facts are plain data; remove the tag",
+        )
     if isinstance(node, MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
@@ -134,6 +143,8 @@ def load_yaml_text(text: str | bytes, file: str) -> LoadedDocument:
         if "could not determine a constructor" in str(exc):
             problem = "tags such as !!python/object are not allowed"
             hint = "rules and facts are plain data; remove the tag"
+        elif "\\t" in problem or "\t" in problem:
+            hint = "indent with spaces; YAML does not allow tabs"
         elif "expected a single document" in str(exc):
             problem = "more than one YAML document in the file"
             hint = "remove the '---' separator"

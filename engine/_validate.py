@@ -142,7 +142,11 @@ class _Collector:
         rule_id: str | None = None,
         known: Iterable[str] = (),
     ) -> None:
-        for err in error.errors():
+        errors = error.errors()
+        deeper = {tuple(e["loc"][:i]) for e in errors for i in range(len(e["loc"]))}
+        for err in errors:
+            if err["type"] == "too_short" and tuple(err["loc"]) in deeper:
+                continue  # "empty after validation" only restates the item errors below it
             loc = tuple(str(x) if not isinstance(x, int) else x for x in err["loc"])
             path = (*base, *loc)
             msg = err["msg"].removeprefix("Value error, ")

@@ -8,6 +8,7 @@ features, the rules and the plans. Tags ``@rule:ID`` become ``pytest.mark.rule(i
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from typing import Any
 
@@ -59,7 +60,8 @@ def _answer(protocol: engine.Protocol, name: str, text: str, assessment: str) ->
         if match:
             from engine._model import Period
 
-            return Period.parse(f"{match.group(1)} {match.group(2)}").before(dt.date.fromisoformat(assessment)).isoformat()
+            period = Period.parse(f"{match.group(1)} {match.group(2)}")
+            return period.before(dt.date.fromisoformat(assessment)).isoformat()
         return text
     raise AssertionError(f"cannot answer {name} ({spec.type}) in a table")
 
@@ -237,7 +239,7 @@ def sessions_apart(plan: engine.TreatmentPlan, period: str) -> None:
 
     sessions = [s for s in plan.steps if s.phase == "treatment"]
     assert len(sessions) > 1
-    for before, after in zip(sessions, sessions[1:], strict=False):
+    for before, after in itertools.pairwise(sessions):
         assert before.date and after.date
         assert Period.parse(period).after(dt.date.fromisoformat(before.date)).isoformat() == after.date
 
@@ -268,6 +270,6 @@ def derived(protocol: engine.Protocol, plan: engine.TreatmentPlan, label: str, v
     assert found.justification is not None and found.justification.rule_id == rule_id
 
 
-@then(parsers.parse('every step names the rule behind it'))
+@then(parsers.parse("every step names the rule behind it"))
 def every_step_justified(plan: engine.TreatmentPlan) -> None:
     assert plan.steps and all(s.justifications for s in plan.steps)
