@@ -67,6 +67,8 @@ def render_text(plan: TreatmentPlan) -> str:
                 when.append(f"for {step.duration}")
             head = f"{number:>3}. {'(skipped) ' if step.skipped else ''}{step.title}"
             out.append(head + (f" — {', '.join(when)}" if when else ""))
+            if step.session is not None and step.session > 1:
+                continue  # later sessions repeat the first one's instructions and reasons
             out.append(_wrap(step.instructions, "       "))
             if step.parameters:
                 params = ", ".join(f"{k}: {v}" for k, v in step.parameters.items())

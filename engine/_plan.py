@@ -92,6 +92,14 @@ class _Planner:
             note=note,
         )
 
+    def describe(self, selector: str) -> str:
+        """A technique selector in words: ``peel.*`` -> "any peel"."""
+        if selector == "all":
+            return "any other treatment"
+        if selector.endswith(".*"):
+            return "any " + selector[:-2].replace("_", " ")
+        return self.spec.techniques[selector].title
+
     def wait_until(self, wait: WaitSpec) -> dt.date | None:
         """The first day allowed by ``wait`` for this client, or None if its clock never started."""
         if wait.after is not None:
@@ -451,8 +459,8 @@ class _Planner:
         for rule in timing:
             assert isinstance(rule.effect, SequencingEffect)
             if rule.effect.not_same_day:
-                constraints.append(", ".join(rule.effect.not_same_day))
-        same_day = f" Do not combine on the same day with: {'; '.join(constraints)}." if constraints else ""
+                constraints.extend(self.describe(sel) for sel in rule.effect.not_same_day)
+        same_day = f" Not on the same day as {_words(constraints)}." if constraints else ""
         out = []
         day = first
         for number in range(1, course.typical + 1):
@@ -532,6 +540,11 @@ class _Planner:
 def _last_session_date(steps: Iterable[Step]) -> dt.date | None:
     dates = [s.date for s in steps if s.phase == "treatment" and s.date]
     return dt.date.fromisoformat(max(dates)) if dates else None
+
+
+def _words(items: list[str]) -> str:
+    unique = list(dict.fromkeys(items))
+    return unique[0] if len(unique) == 1 else ", ".join(unique[:-1]) + " or " + unique[-1]
 
 
 def _args(row: Ranking) -> str:
