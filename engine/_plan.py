@@ -61,6 +61,10 @@ class _Planner:
         self.facts = facts
         self.outcome = outcome
         self.anchor = facts.assessment_date
+        self.deriving: dict[str, list[Rule]] = {}
+        for rule in spec.rules:
+            if isinstance(rule.effect, DerivedEffect):
+                self.deriving.setdefault(rule.effect.fact, []).append(rule)
 
     # -- helpers
 
@@ -139,7 +143,7 @@ class _Planner:
 
         ranking = self.rank(excluded, pending, cautions)
         chosen = next((r.technique for r in ranking if r.status == "chosen"), None)
-        missing = self.missing()
+        missing = self.missing(excluded)
         status: PlanStatus
         if missing:
             status = "needs_information"
@@ -248,10 +252,34 @@ class _Planner:
             text += "; no other technique was both safe and indicated"
         return text + "."
 
-    def missing(self) -> list[MissingFact]:
+    def missing(self, excluded: Mapping[str, Any]) -> list[MissingFact]:
+        """Absent facts that could still change the plan, and the rules that need them.
+
+        A rule about techniques that are all excluded anyway cannot change the plan, so
+        its unknown facts are not asked for; derived facts are traced back to the intake
+        questions behind them.
+        """
+        open_techniques = [t for t in self.spec.techniques if t not in excluded]
+        relevant = [
+            rule
+            for rule in self.spec.rules
+            if rule.id in self.outcome.needs
+            and rule.kind != "derived"
+            and open_techniques
+            and (not rule.spec.applies_to or any(t not in excluded for t in rule.techniques))
+        ]
+        involved = {rule.id for rule in relevant}
+        frontier = list(relevant)
+        while frontier:
+            rule = frontier.pop()
+            for name in rule.facts:
+                for source in self.deriving.get(name, ()):
+                    if source.id in self.outcome.needs and source.id not in involved:
+                        involved.add(source.id)
+                        frontier.append(source)
         needed: dict[str, set[str]] = {}
-        for rule_id, facts in self.outcome.needs.items():
-            for fact in facts:
+        for rule_id in involved:
+            for fact in self.outcome.needs[rule_id]:
                 needed.setdefault(fact, set()).add(rule_id)
         out = []
         for fact, rule_ids in sorted(needed.items()):

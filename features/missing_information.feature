@@ -65,3 +65,14 @@ Feature: Missing information
       When the protocol is applied
       Then the plan does not ask for "Last oral isotretinoin dose"
       And "Ablative fractional laser" is not excluded
+
+    @rule:CI-ACTIVE-INFECTION
+    Scenario: Nothing more is asked when every technique is ruled out anyway
+      Given a client with no risk factors
+      And the client's answers include:
+        | question                     | answer |
+        | Active infection in the area | yes    |
+      And the client has not answered "Skin type"
+      When the protocol is applied
+      Then the plan status is "not suitable"
+      And the plan does not ask for "Skin type"
