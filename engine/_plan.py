@@ -483,7 +483,7 @@ class _Planner:
             first = max(start, earliest)
             if first > start:
                 note = f" Moved from the requested start {start} to the earliest safe date."
-        constraints = []
+        constraints: list[str] = []
         for rule in timing:
             assert isinstance(rule.effect, SequencingEffect)
             if rule.effect.not_same_day:
