@@ -13,6 +13,7 @@ Everything not listed in ``__all__`` is private and may change without notice.
 
 from __future__ import annotations
 
+from engine._batch import BatchError, BatchResult, evaluate_batch
 from engine._errors import EngineError, FactsError, Issue, PoreProtocolError, RulesError
 from engine._explain import render_text
 from engine._plan_model import (
@@ -29,6 +30,8 @@ from engine._protocol import Protocol, load_protocol, shipped_rules_path
 from engine._version import __version__
 
 __all__ = [
+    "BatchError",
+    "BatchResult",
     "Caution",
     "EngineError",
     "Exclusion",
@@ -44,6 +47,7 @@ __all__ = [
     "Step",
     "TreatmentPlan",
     "__version__",
+    "evaluate_batch",
     "load_protocol",
     "render_text",
     "shipped_rules_path",

@@ -1,0 +1,309 @@
+"""``pore-protocol evaluate-batch``: many clients from JSON Lines or CSV, one result line each.
+
+Input formats:
+
+* **JSON Lines**: one JSON object of facts per line; blank lines are skipped. Duplicate
+  keys and ``NaN`` / ``Infinity`` are refused, as for single documents.
+* **CSV**: a header of fact names, then one client per row. Cells are typed by the
+  vocabulary, never guessed: an empty cell is unknown; ``true`` / ``false`` for yes/no
+  facts; whole numbers for numbers; text for choices and dates (``never`` included); a
+  set of choices is written ``a;b`` or as a JSON list (``[]`` for none); previous
+  treatments as a JSON list of ``{"technique": ..., "date": ...}``. A cell that does not
+  convert is passed on as text, so the record is reported with the usual message.
+
+Output: one line per input record, in input order: the plan as compact JSON, or an
+error object ``{"record": n, "line": l, "error": "input"|"facts"|"engine", "message":
+..., "issues": [...]}``. With ``--output`` the file is written under a temporary name
+and renamed at the end, so a failed run never leaves a truncated result behind.
+
+Exit status: 0 every record has a plan; 2 some record had invalid facts or could not be
+read (the others are still written); 3 invalid rules; 4 the engine failed (on a record,
+or as a whole); 64 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import sys
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import IO, Any, TextIO
+
+from engine._batch import BatchError, Record, run_batch
+from engine._errors import FactsError
+from engine._model import FactSpec
+from engine._protocol import load_protocol
+
+__all__ = ["Progress", "add_parser", "csv_records", "jsonl_records"]
+
+EXIT_OK = 0
+EXIT_FACTS = 2
+EXIT_ENGINE = 4
+MAX_LINE_BYTES = 1_000_000
+
+
+def add_parser(sub: Any) -> None:
+    """Add the ``evaluate-batch`` sub-command to the CLI's sub-parsers."""
+    batch = sub.add_parser(
+        "evaluate-batch",
+        help="evaluate many clients (JSON Lines or CSV) and write one JSON plan or error per line",
+    )
+    batch.add_argument("file", help="JSON Lines or CSV file of client facts, or - to read standard input")
+    batch.add_argument("--workers", type=_positive, default=1, metavar="N", help="processes to use (default 1)")
+    batch.add_argument("--rules", metavar="DIR", default=None, help="rules folder (default: the shipped rules)")
+    batch.add_argument("--output", metavar="FILE", default=None, help="write results here instead of stdout")
+    batch.add_argument(
+        "--format",
+        choices=("auto", "jsonl", "csv"),
+        default="auto",
+        help="input format (default: from the file extension; for stdin, JSON Lines if it starts with '{')",
+    )
+    batch.add_argument("--no-progress", action="store_true", help="do not draw the progress bar on stderr")
+    batch.set_defaults(handler=cmd_evaluate_batch)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("needs at least 1 worker")
+    return value
+
+
+# -- reading
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"key {key!r} appears twice; the first value would be lost")
+        out[key] = value
+    return out
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number")
+
+
+def jsonl_records(lines: Iterator[str]) -> Iterator[Record]:
+    """Number the non-blank lines of a JSON Lines stream and parse each; bad lines become errors."""
+    number = 0
+    for line_no, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        number += 1
+        if len(line) > MAX_LINE_BYTES:
+            yield number, line_no, BatchError("input", f"line is longer than {MAX_LINE_BYTES} characters")
+            continue
+        try:
+            data = json.loads(line, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+        except json.JSONDecodeError as exc:
+            yield number, line_no, BatchError("input", f"not valid JSON: {exc.msg} (column {exc.colno})")
+            continue
+        except ValueError as exc:
+            yield number, line_no, BatchError("input", f"not valid JSON: {exc}")
+            continue
+        except RecursionError:
+            yield number, line_no, BatchError("input", "nested too deeply to be client facts")
+            continue
+        yield number, line_no, data
+
+
+def _cell(spec: FactSpec | None, text: str) -> Any:
+    kind = spec.type if spec is not None else None
+    stripped = text.strip()
+    if kind == "boolean":
+        return {"true": True, "false": False}.get(stripped, text)
+    if kind == "integer":
+        sign = stripped[1:] if stripped[:1] in "+-" else stripped
+        return int(stripped) if sign.isdigit() and sign.isascii() else text
+    if kind in ("set", "treatment_history"):
+        if stripped.startswith("["):
+            try:
+                return json.loads(stripped, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+            except ValueError:
+                return text
+        if kind == "set":
+            return [item.strip() for item in stripped.split(";")]
+        return text
+    return stripped
+
+
+def csv_records(lines: Iterable[str], facts: Mapping[str, FactSpec]) -> Iterator[Record]:
+    """Rows of a CSV file with a header of fact names, typed by the vocabulary."""
+    reader = csv.reader(lines, strict=True)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise FactsError(f"the CSV header could not be read: {exc}") from None
+    if header is None:
+        return
+    names = [name.strip() for name in header]
+    if len(set(names)) != len(names):
+        raise FactsError("the CSV header names a fact twice")
+    number = 0
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            number += 1
+            yield number, start, BatchError("input", f"not valid CSV: {exc}")
+            continue
+        if not any(cell.strip() for cell in row):
+            continue
+        number += 1
+        if len(row) != len(names):
+            yield number, start, BatchError("input", f"has {len(row)} cells; the header names {len(names)} facts")
+            continue
+        record = {name: _cell(facts.get(name), cell) for name, cell in zip(names, row, strict=True) if cell.strip()}
+        yield number, start, record
+
+
+# -- progress
+
+
+class Progress:
+    """A one-line progress bar on a terminal: done/total, percentage, rate; redrawn at most 10 times a second."""
+
+    def __init__(self, stream: TextIO, total: int | None, enabled: bool) -> None:
+        self._stream = stream
+        self._total = total
+        self._enabled = enabled
+        self._done = 0
+        self._start = time.monotonic()
+        self._drawn = 0.0
+
+    def __call__(self, finished: int) -> None:
+        self._done += finished
+        now = time.monotonic()
+        if self._enabled and now - self._drawn >= 0.1:
+            self._drawn = now
+            self._draw(now)
+
+    def _draw(self, now: float) -> None:
+        rate = self._done / max(now - self._start, 1e-9)
+        if self._total:
+            share = min(self._done / self._total, 1.0)
+            filled = int(share * 30)
+            bar = "#" * filled + "-" * (30 - filled)
+            text = f"\r[{bar}] {self._done}/{self._total} {share:4.0%} {rate:,.0f} records/s"
+        else:
+            text = f"\r{self._done} records {rate:,.0f} records/s"
+        self._stream.write(text)
+        self._stream.flush()
+
+    def close(self) -> None:
+        if self._enabled and self._done:
+            self._draw(time.monotonic())
+            self._stream.write("\n")
+            self._stream.flush()
+
+
+def _count_records(path: Path, kind: str) -> int | None:
+    try:
+        with path.open(encoding="utf-8", newline="") as stream:
+            if kind == "jsonl":
+                return sum(1 for line in stream if line.strip())
+            return max(sum(1 for row in csv.reader(stream) if any(c.strip() for c in row)) - 1, 0)
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None
+
+
+# -- the command
+
+
+def _open_input(name: str) -> tuple[IO[str], Path | None]:
+    if name == "-":
+        return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", newline=""), None
+    path = Path(name)
+    if path.is_dir():
+        raise FactsError(f"{name!r} is a folder; give a JSON Lines or CSV file")
+    try:
+        return path.open(encoding="utf-8", newline=""), path
+    except FileNotFoundError:
+        raise FactsError(f"facts file {name!r} does not exist") from None
+    except OSError as exc:
+        raise FactsError(f"cannot read facts file {name!r}: {exc.strerror}") from None
+
+
+def _format(requested: str, path: Path | None, stream: IO[str]) -> tuple[str, Iterator[str]]:
+    if requested != "auto":
+        return requested, iter(stream)
+    if path is not None:
+        return ("csv" if path.suffix.lower() == ".csv" else "jsonl"), iter(stream)
+    first = stream.readline()
+    kind = "jsonl" if first.lstrip().startswith("{") or not first.strip() else "csv"
+
+    def again() -> Iterator[str]:
+        yield first
+        yield from stream
+
+    return kind, again()
+
+
+def cmd_evaluate_batch(args: argparse.Namespace, out: TextIO) -> int:
+    """Run ``evaluate-batch``; exceptions are turned into exit codes by ``cli.main``."""
+    protocol = load_protocol(args.rules)
+    stream, path = _open_input(args.file)
+    progress = Progress(sys.stderr, None, enabled=False)
+    try:
+        kind, lines = _format(args.format, path, stream)
+        records = csv_records(lines, protocol.facts) if kind == "csv" else jsonl_records(lines)
+        total = _count_records(path, kind) if path is not None else None
+        progress = Progress(sys.stderr, total, enabled=not args.no_progress and sys.stderr.isatty())
+        results = run_batch(records, rules=args.rules, workers=args.workers, protocol=protocol)
+        return _write(args, out, results, progress)
+    except UnicodeDecodeError as exc:
+        raise FactsError(f"the input is not valid UTF-8 (byte {exc.start})") from None
+    finally:
+        progress.close()
+        if path is not None:
+            stream.close()
+        protocol.close()
+
+
+def _write(args: argparse.Namespace, out: TextIO, results: Iterator[Any], progress: Progress) -> int:
+    status = EXIT_OK
+    target: TextIO
+    temporary: Path | None = None
+    if args.output is not None:
+        final = Path(args.output)
+        temporary = final.with_name(f".{final.name}.{os.getpid()}.partial")
+        try:
+            target = temporary.open("w", encoding="utf-8", newline="\n")
+        except OSError as exc:
+            raise FactsError(f"cannot write {args.output!r}: {exc.strerror}") from None
+    else:
+        target = out
+    completed = False
+    try:
+        for result in _counted(results, progress):
+            target.write(result.to_json() + "\n")
+            if result.error is not None:
+                status = EXIT_ENGINE if result.error.kind == "engine" else max(status, EXIT_FACTS)
+        completed = True
+    finally:
+        if temporary is not None:
+            target.close()
+            if completed:
+                temporary.replace(Path(args.output))
+            else:
+                temporary.unlink(missing_ok=True)
+    return status
+
+
+def _counted(results: Iterator[Any], progress: Progress) -> Iterator[Any]:
+    for result in results:
+        progress(1)
+        yield result
