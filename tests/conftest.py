@@ -11,6 +11,8 @@ import pytest
 
 import engine
 
+pytest_plugins = ("pytester", "tests.trace_results")  # --trace-results PATH: scenario outcomes for 'trace'/'docs'
+
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"
 

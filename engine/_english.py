@@ -1,0 +1,293 @@
+"""Say what a rule does in plain English, from its parsed condition and typed effect (never from YAML).
+
+The validator compiles the shorthand of the rule language into a small tree (``one_of``
+becomes an ``any`` of equalities, ``between`` an ``all`` of two bounds, and so on). This
+module recognises those shapes again so that a reviewer reads "Skin type is oily or
+combination" rather than a nest of tests, and names techniques by their catalogue titles
+and facts by their intake labels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from engine._model import (
+    AftercareEffect,
+    AllOf,
+    Always,
+    AnyOf,
+    Atom,
+    Condition,
+    ContraindicationEffect,
+    DerivedEffect,
+    FactSpec,
+    NotOf,
+    RequirementEffect,
+    SequencingEffect,
+    SuitabilityEffect,
+    WaitSpec,
+)
+from engine._validate import PREVIOUS_TREATMENTS, ProtocolSpec, Rule, selector_key
+
+__all__ = [
+    "Line",
+    "condition_lines",
+    "condition_text",
+    "effect_text",
+    "selector_text",
+    "techniques_text",
+    "treatment_text",
+]
+
+_WORDS = {"eq": "is", "ne": "is not", "ge": "is at least", "le": "is at most", "gt": "is above", "lt": "is below"}
+_PHASE = {
+    "consultation": "consultation",
+    "preparation": "preparation",
+    "pre_treatment": "pre-treatment",
+    "exfoliation": "exfoliation",
+    "treatment": "treatment",
+    "aftercare": "aftercare",
+    "follow_up": "follow-up",
+}
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a condition laid out as an indented list."""
+
+    depth: int
+    text: str
+
+
+def _value(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value).replace("_", " ")
+
+
+def _either(values: Sequence[str], joiner: str = "or") -> str:
+    if len(values) == 1:
+        return values[0]
+    return ", ".join(values[:-1]) + f" {joiner} " + values[-1]
+
+
+def selector_text(selector: str, spec: ProtocolSpec) -> str:
+    """``peel.*`` -> "any peel"; ``all`` -> "any technique"; an id -> its catalogue title."""
+    if selector == "all":
+        return "any technique"
+    if selector.endswith(".*"):
+        return f"any {selector[:-2].replace('_', ' ')}"
+    technique = spec.techniques.get(selector)
+    return technique.title if technique else selector
+
+
+def techniques_text(rule: Rule, spec: ProtocolSpec) -> str:
+    """The techniques a rule applies to, as written (families and ``all`` kept) and resolved."""
+    selectors = rule.spec.applies_to
+    if not selectors:
+        return "every technique" if rule.kind != "derived" else "no technique (it works out a fact)"
+    if selectors == ("all",):
+        return "every technique"
+    parts = []
+    for selector in selectors:
+        if selector.endswith(".*"):
+            family = selector[:-2]
+            titles = [spec.techniques[t].title for t in spec.select(selector)]
+            parts.append(f"every {family.replace('_', ' ')} ({', '.join(titles)})")
+        elif selector == "all":
+            parts.append("every technique")
+        else:
+            parts.append(selector_text(selector, spec))
+    return _either(parts, "and")
+
+
+class _Phrases:
+    def __init__(self, spec: ProtocolSpec) -> None:
+        self.spec = spec
+        self.history = {f"__last__{selector_key(s)}": s for s in spec.history_selectors}
+
+    def fact(self, name: str) -> FactSpec | None:
+        return self.spec.facts.get(name)
+
+    def label(self, name: str) -> str:
+        fact = self.fact(name)
+        return fact.label if fact else name
+
+    def atom(self, atom: Atom) -> str:
+        fact = self.fact(atom.fact)
+        if atom.fact == PREVIOUS_TREATMENTS and atom.op == "within":
+            selector = self.history.get(atom.field)
+            what = treatment_text(selector, self.spec) if selector else "a treatment"
+            return f"the client had {what} within {atom.value} before the assessment"
+        if fact is None:
+            return atom.text
+        label = fact.label
+        if fact.type == "set" and atom.field != atom.fact:
+            member = atom.field.removeprefix(atom.fact + "__")
+            return f"{label} include {_value(member)}" if atom.value else f"{label} do not include {_value(member)}"
+        if fact.type == "date" and atom.op == "within":
+            return f"{label} was within {atom.value} before the assessment"
+        if fact.type == "boolean" and atom.op in ("eq", "ne"):
+            yes = bool(atom.value) == (atom.op == "eq")
+            return f"{label}: {'yes' if yes else 'no'}"
+        unit = f" {fact.unit}" if fact.unit and " " not in fact.unit and fact.type == "integer" else ""
+        return f"{label} {_WORDS.get(atom.op, atom.op)} {_value(atom.value)}{unit}"
+
+    def grouped(self, condition: Condition) -> str | None:
+        """Recognise the shapes the validator builds for one_of, none_of, between, includes_any/all."""
+        if not isinstance(condition, AllOf | AnyOf) or not condition.items:
+            return None
+        items = condition.items
+        if not all(isinstance(i, Atom) for i in items):
+            return None
+        atoms = [i for i in items if isinstance(i, Atom)]
+        facts = {a.fact for a in atoms}
+        if len(facts) != 1:
+            return None
+        fact = self.fact(atoms[0].fact)
+        if fact is None:
+            return None
+        label = fact.label
+        ops = {a.op for a in atoms}
+        if fact.type == "set" and ops == {"eq"} and all(a.value is True for a in atoms):
+            members = [_value(a.field.removeprefix(a.fact + "__")) for a in atoms]
+            joiner = "or" if isinstance(condition, AnyOf) else "and"
+            return f"{label} include {_either(members, joiner)}"
+        if isinstance(condition, AnyOf) and ops == {"eq"} and fact.type in ("enum", "integer"):
+            return f"{label} is {_either([_value(a.value) for a in atoms])}"
+        if isinstance(condition, AllOf) and ops == {"ne"} and fact.type in ("enum", "integer"):
+            return f"{label} is neither {_either([_value(a.value) for a in atoms], 'nor')}"
+        if isinstance(condition, AllOf) and len(atoms) == 2 and [a.op for a in atoms] == ["ge", "le"]:
+            unit = f" {fact.unit}" if fact.unit and " " not in fact.unit else ""
+            return f"{label} is between {atoms[0].value} and {atoms[1].value}{unit}"
+        return None
+
+    def inline(self, condition: Condition, nested: bool = False) -> str:
+        if isinstance(condition, Atom):
+            return self.atom(condition)
+        if isinstance(condition, Always):
+            return "always"
+        grouped = self.grouped(condition)
+        if grouped is not None:
+            return grouped
+        if isinstance(condition, NotOf):
+            return f"not ({self.inline(condition.item)})"
+        assert isinstance(condition, AllOf | AnyOf)
+        joiner = " and " if isinstance(condition, AllOf) else " or "
+        text = joiner.join(self.inline(item, nested=True) for item in condition.items)
+        return f"({text})" if nested else text
+
+    def lines(self, condition: Condition, depth: int) -> list[Line]:
+        if isinstance(condition, Always):
+            return [Line(depth, "Always (the rule has no condition).")]
+        grouped = self.grouped(condition) if not isinstance(condition, Atom) else None
+        if isinstance(condition, Atom) or grouped is not None:
+            return [Line(depth, _sentence(grouped or self.inline(condition)))]
+        if isinstance(condition, NotOf):
+            inner = condition.item
+            if isinstance(inner, AnyOf) and self.grouped(inner) is None:
+                out = [Line(depth, "None of the following:")]
+                for item in inner.items:
+                    out.extend(self.lines(item, depth + 1))
+                return out
+            out = [Line(depth, "It is not the case that:")]
+            out.extend(self.lines(inner, depth + 1))
+            return out
+        assert isinstance(condition, AllOf | AnyOf)
+        head = "All of the following:" if isinstance(condition, AllOf) else "Any of the following:"
+        out = [Line(depth, head)]
+        for item in condition.items:
+            out.extend(self.lines(item, depth + 1))
+        return out
+
+
+def treatment_text(selector: str, spec: ProtocolSpec, article: str = "a") -> str:
+    """A treatment named by a selector: "a peel treatment", "any treatment", "a Glycolic acid peel".
+
+    :param article: ``a`` (the default), or any other word to put in front ("the last", "previous"),
+        or an empty string for the bare words ("peel treatment", "treatment of any kind").
+    """
+    if selector == "all":
+        if article == "a":
+            return "any treatment"
+        words = "treatment of any kind"
+    elif selector.endswith(".*"):
+        words = f"{selector[:-2].replace('_', ' ')} treatment"
+    else:
+        technique = spec.techniques.get(selector)
+        words = technique.title if technique else selector
+    if article == "a":
+        return ("an " if words[:1].lower() in "aeiou" else "a ") + words
+    return f"{article} {words}".strip()
+
+
+def _sentence(text: str) -> str:
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith(".") else text + "."
+
+
+def condition_text(condition: Condition, spec: ProtocolSpec) -> str:
+    """The condition on one line, e.g. ``Fitzpatrick skin type is at least 4 or Melasma: yes``."""
+    return _Phrases(spec).inline(condition)
+
+
+def condition_lines(condition: Condition, spec: ProtocolSpec) -> list[Line]:
+    """The condition as an indented list of sentences, for the rulebook."""
+    return _Phrases(spec).lines(condition, 0)
+
+
+def _wait(wait: WaitSpec, spec: ProtocolSpec) -> str:
+    if wait.after is not None:
+        fact = spec.facts.get(wait.after)
+        label = fact.label if fact else wait.after
+        return f"{wait.period} after the {label[:1].lower()}{label[1:]}"
+    assert wait.after_previous is not None
+    return f"{wait.period} after the most recent {treatment_text(wait.after_previous, spec, '')}"
+
+
+def effect_text(rule: Rule, spec: ProtocolSpec) -> str:
+    """What happens when the rule holds, in one or two sentences."""
+    effect = rule.effect
+    targets = techniques_text(rule, spec)
+    if isinstance(effect, DerivedEffect):
+        fact = spec.facts.get(effect.fact)
+        label = fact.label if fact else effect.fact
+        default = fact.default if fact else None
+        text = f"{label} is set to {_value(effect.value)} (priority {rule.spec.priority}; the first true rule wins"
+        text += f", otherwise it is {_value(default)})." if default is not None else ")."
+        return text
+    if isinstance(effect, ContraindicationEffect):
+        if effect.level == "absolute":
+            text = f"Excludes {targets}."
+        else:
+            text = f"Allows {targets} only after a practitioner's review (a caution)."
+        if effect.wait is not None:
+            text += f" The exclusion may be reconsidered {_wait(effect.wait, spec)}."
+        if effect.advice:
+            text += f" Advice: {_sentence(effect.advice)}"
+        return text
+    if isinstance(effect, SuitabilityEffect):
+        points = {"weak": 1, "moderate": 2, "strong": 3}[effect.strength]
+        sign = "+" if effect.argument == "for" else "-"
+        return f"A {effect.strength} argument {effect.argument} {targets} ({sign}{points} to its score)."
+    if isinstance(effect, RequirementEffect):
+        text = f"Adds the {_PHASE[effect.phase]} step \u201c{effect.step}\u201d"
+        text += f" for {targets}: {_sentence(effect.instructions)}"
+        if effect.lead_time is not None:
+            text += f" It must start at least {effect.lead_time} before the first session."
+        if effect.ready_after is not None:
+            text += f" The first session may not be earlier than {_wait(effect.ready_after, spec)}."
+        if effect.after_last_session is not None:
+            text += f" It takes place {effect.after_last_session} after the last session."
+        return text
+    if isinstance(effect, SequencingEffect):
+        if effect.not_before is not None:
+            return f"For {targets}, the first session may not be earlier than {_wait(effect.not_before, spec)}."
+        if effect.skip_phase is not None:
+            return f"For {targets}, the {_PHASE[effect.skip_phase]} phase is skipped: {_sentence(effect.reason)}"
+        others = _either([selector_text(s, spec) for s in effect.not_same_day], "and")
+        return f"For {targets}, do not combine on the same day: {others}."
+    if isinstance(effect, AftercareEffect):
+        return f"After each session of {targets}, for {effect.duration}: {_sentence(effect.instruction)}"
+    return str(effect)  # pragma: no cover - every kind is handled above

@@ -1,0 +1,250 @@
+"""``pore-protocol lint``: each finding kind is caught on a folder of seeded mistakes; the shipped rules lint clean."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import engine
+from engine._lint import CODES, lint_folder
+from engine._logic import Logic, period_days
+from engine._model import AllOf, AnyOf, Atom, NotOf, Period
+from engine._validate import PREVIOUS_TREATMENTS, selector_key
+from engine.cli import main
+from tests.conftest import BASELINE, ROOT, RULES
+
+SEEDED = ROOT / "tests" / "corpus" / "lint" / "seeded" / "rules"
+TODAY = dt.date(2026, 11, 25)
+
+
+@pytest.fixture(scope="module")
+def seeded() -> Any:
+    return lint_folder(SEEDED, today=TODAY)
+
+
+def _found(report: Any, code: str) -> list[Any]:
+    return [f for f in report.findings if f.code == code]
+
+
+# Each seeded mistake: (code, severity, the rule or item reported first, file, line).
+EXPECTED = [
+    ("never-true", "error", "CI-NEVER", "contraindications.yaml", 3),
+    ("never-true", "error", "SUIT-ENUM-CONTRA", "suitability.yaml", 3),
+    ("undeclared-fact", "error", "CI-UNDECLARED", "contraindications.yaml", 102),
+    ("masked", "error", "DER-PIH-LOW-MASKED", "derived.yaml", 14),
+    ("interval-conflict", "error", "SEQ-GAP-6W", "sequencing.yaml", 3),
+    ("interval-conflict", "warning", "laser.yag", "techniques.yaml", 30),
+    ("dead-branch", "warning", "CI-DEAD-BRANCH", "contraindications.yaml", 17),
+    ("always-true", "warning", "REQ-ALWAYS", "requirements.yaml", 3),
+    ("duplicate", "warning", "SUIT-DUP-B", "suitability.yaml", 28),
+    ("subsumed", "warning", "CI-NARROW", "contraindications.yaml", 42),
+    ("required-but-excluded", "warning", "REQ-PREG-LASER", "requirements.yaml", 13),
+    ("required-and-excluded", "info", "REQ-DARK-GLYCOLIC", "requirements.yaml", 24),
+    ("gap", "warning", "peel.glycolic", "techniques.yaml", 3),
+    ("unreachable-technique", "warning", "peel.blocked", "techniques.yaml", 17),
+    ("unreachable-technique", "warning", "laser.orphan", "techniques.yaml", 32),
+    ("unreachable-technique", "warning", "laser.yag", "techniques.yaml", 24),
+    ("wait-mismatch", "warning", "CI-RETINOID-WAIT", "contraindications.yaml", 85),
+    ("wait-mismatch", "warning", "SEQ-PEEL-ANCHOR", "sequencing.yaml", 16),
+    ("unused-fact", "warning", "smoker", "vocabulary.yaml", 33),
+    ("no-scenario", "warning", "CI-NEVER", "contraindications.yaml", 3),
+    ("review-overdue", "warning", "lint-seeded", "protocol.yaml", 7),
+    ("not-analysed", "info", None, None, None),
+]
+
+
+@pytest.mark.parametrize(
+    ("code", "severity", "first", "file", "line"), EXPECTED, ids=[f"{e[0]}-{e[2]}" for e in EXPECTED]
+)
+def test_each_seeded_mistake_is_found_with_its_location(
+    seeded: Any, code: str, severity: str, first: str | None, file: str | None, line: int | None
+) -> None:
+    matches = [f for f in _found(seeded, code) if first is None or (f.rule_ids and f.rule_ids[0] == first)]
+    assert matches, f"no {code} finding for {first}:\n" + "\n".join(f.format() for f in seeded.findings)
+    finding = matches[0]
+    assert finding.severity == severity
+    if file is not None:
+        assert (finding.file, finding.line) == (file, line), finding.format()
+    assert (finding.message.endswith(".") and finding.hint) or code == "not-analysed"
+
+
+def test_every_code_is_exercised_by_the_corpus(seeded: Any) -> None:
+    missing = set(CODES) - seeded.codes() - {"review-in-future", "invalid"}  # both tested below
+    assert not missing
+
+
+def test_the_gap_names_the_uncovered_value_and_nothing_else(seeded: Any) -> None:
+    (gap,) = [f for f in _found(seeded, "gap") if f.rule_ids[0] == "peel.glycolic"]
+    assert "Fitzpatrick skin type is 4:" in gap.message
+    assert "SUIT-GLY-LIGHT" in gap.rule_ids and "SUIT-GLY-DARK" in gap.rule_ids
+
+
+def test_sound_rules_are_not_reported(seeded: Any) -> None:
+    """Rules written correctly produce no finding about their conditions or redundancy."""
+    for finding in seeded.findings:
+        if finding.code in ("never-true", "always-true", "duplicate", "subsumed", "masked", "dead-branch"):
+            assert finding.rule_ids[0] not in ("CI-BROAD", "CI-PREG-LASER", "SUIT-DUP-A", "DER-PIH-HIGH")
+
+
+def test_a_contradiction_is_not_also_reported_as_redundant(seeded: Any) -> None:
+    assert not [f for f in seeded.findings if f.code == "subsumed" and f.rule_ids[0] == "CI-NEVER"]
+
+
+def test_review_date_after_today_is_an_error() -> None:
+    report = lint_folder(SEEDED, today=dt.date(2023, 6, 1))
+    (finding,) = _found(report, "review-in-future")
+    assert finding.severity == "error" and finding.file == "protocol.yaml"
+    assert not _found(report, "review-overdue")
+
+
+def test_review_is_not_overdue_within_the_interval() -> None:
+    report = lint_folder(SEEDED, today=dt.date(2024, 12, 1))
+    assert not _found(report, "review-overdue")
+    report = lint_folder(SEEDED, today=dt.date(2024, 12, 1), review_every=Period(6, "months"))
+    assert _found(report, "review-overdue")
+
+
+def test_without_features_folder_coverage_is_a_note(tmp_path: Path) -> None:
+    report = lint_folder(SEEDED, today=TODAY, features=tmp_path / "absent")
+    assert not _found(report, "no-scenario")
+    assert any("Scenario coverage was not checked" in f.message for f in _found(report, "not-analysed"))
+
+
+def test_a_folder_that_does_not_load_is_reported_not_raised(tmp_path: Path) -> None:
+    broken = tmp_path / "rules"
+    shutil.copytree(SEEDED, broken)
+    text = (broken / "protocol.yaml").read_text("utf-8").replace("status: draft", "status: final")
+    (broken / "protocol.yaml").write_text(text, "utf-8")
+    report = lint_folder(broken, today=TODAY)
+    assert {f.code for f in report.findings if f.severity == "error"} == {"invalid", "undeclared-fact"}
+    (first,) = [f for f in report.findings if f.code == "invalid"]
+    assert (first.file, first.line) == ("protocol.yaml", 5) and "'final'" in first.message
+    assert report.exit_status() == 3
+
+
+def test_shipped_rules_lint_without_errors() -> None:
+    report = lint_folder(RULES, today=TODAY)
+    errors = [f.format() for f in report.findings if f.severity == "error"]
+    assert not errors, "the shipped rules have lint errors:\n" + "\n".join(errors)
+
+
+def test_cli_exit_status_follows_severity(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["lint", str(SEEDED), "--today", "2026-11-25"]) == 3
+    out = capsys.readouterr().out
+    assert "contraindications.yaml:3: error [never-true] CI-NEVER:" in out
+    assert out.rstrip().endswith("(22 rules analysed)")
+    # The shipped rules have no errors: 0, or 1 with --strict when there are warnings (here: an overdue review).
+    assert main(["lint", str(RULES), "--today", "2026-11-25", "--min-severity", "error"]) == 0
+    assert main(["lint", str(RULES), "--today", "2031-01-01", "--strict"]) == 1
+
+
+def test_cli_json_output(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["lint", str(SEEDED), "--today", "2026-11-25", "--format", "json", "--min-severity", "error"]) == 3
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["summary"]["errors"] == 5
+    assert {f["severity"] for f in payload["findings"]} == {"error"}
+    first = payload["findings"][0]
+    assert set(first) == {"severity", "code", "file", "line", "rule_ids", "message", "hint"}
+
+
+def test_cli_usage_errors_exit_64(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["lint", str(SEEDED), "--today", "25/11/2026"])
+    assert exc.value.code == 64
+    assert "is not a date written YYYY-MM-DD" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------- the analysis itself
+
+
+def test_logic_decides_bounds_enums_and_periods(protocol: engine.Protocol) -> None:
+    logic = Logic(protocol.spec)
+    fitz = protocol.facts["fitzpatrick"].label
+
+    def atom(fact: str, op: str, value: Any, field: str | None = None) -> Atom:
+        return Atom(fact, op, value, field or fact, f"{fitz} {op} {value}")
+
+    assert logic.never(AllOf((atom("fitzpatrick", "ge", 5), atom("fitzpatrick", "lt", 3))))
+    assert not logic.never(AllOf((atom("fitzpatrick", "ge", 3), atom("fitzpatrick", "lt", 5))))
+    assert logic.never(AllOf((atom("skin_type", "eq", "oily"), atom("skin_type", "eq", "dry"))))
+    assert logic.always(AnyOf(tuple(atom("skin_type", "eq", v) for v in protocol.facts["skin_type"].values)))
+    within = atom("isotretinoin_last_dose", "within", Period(6, "months"))
+    assert logic.implies(atom("isotretinoin_last_dose", "within", Period(4, "weeks")), within)
+    assert not logic.implies(within, atom("isotretinoin_last_dose", "within", Period(4, "weeks")))
+    # A derived fact is analysed through the rules that derive it.
+    high = atom("pih_risk", "eq", "high")
+    assert logic.implies(atom("fitzpatrick", "ge", 5), high)
+    assert logic.never(AllOf((high, atom("fitzpatrick", "le", 3), atom("melasma", "eq", False))))
+    assert logic.implies(NotOf(high), atom("fitzpatrick", "le", 3))
+
+
+def _assignment(protocol: engine.Protocol, facts: dict[str, Any]) -> dict[str, Any]:
+    """The analysis' variables for a complete client, as the matcher would see them."""
+    spec = protocol.spec
+    anchor = dt.date.fromisoformat(facts["assessment_date"])
+    out: dict[str, Any] = {}
+    for name, value in facts.items():
+        fact = spec.facts[name]
+        if fact.type == "set":
+            for member in fact.values:
+                out[f"{name}__{member}"] = member in value
+        elif fact.type == "date":
+            out[name] = float("inf") if value == "never" else float((anchor - dt.date.fromisoformat(value)).days)
+        elif fact.type == "treatment_history":
+            for selector in spec.history_selectors:
+                chosen = set(spec.select(selector))
+                days = [(anchor - dt.date.fromisoformat(t["date"])).days for t in value if t["technique"] in chosen]
+                out[f"__last__{selector_key(selector)}"] = float(min(days)) if days else float("inf")
+        else:
+            out[name] = value
+    return out
+
+
+def test_logic_agrees_with_the_matcher_on_random_clients(protocol: engine.Protocol) -> None:
+    """The analysis reads conditions exactly as the engine decides them (no false findings)."""
+    spec = protocol.spec
+    logic = Logic(spec)
+    rng = random.Random(6)
+    anchor = dt.date.fromisoformat(BASELINE["assessment_date"])
+    boundaries = sorted({period_days(p) for p in spec.periods})
+
+    def days_ago() -> int:
+        while True:  # keep clear of period boundaries, where months are compared by their average length
+            days = rng.randint(0, 500)
+            if all(abs(days - b) > 4 for b in boundaries):
+                return days
+
+    for _ in range(60):
+        facts = dict(BASELINE)
+        for name, fact in spec.facts.items():
+            if fact.derived or fact.planning_only or name == "assessment_date":
+                continue
+            if fact.type == "boolean":
+                facts[name] = rng.random() < 0.3
+            elif fact.type == "integer":
+                assert fact.minimum is not None and fact.maximum is not None
+                facts[name] = rng.randint(fact.minimum, fact.maximum)
+            elif fact.type == "enum":
+                facts[name] = rng.choice(fact.values)
+            elif fact.type == "set":
+                facts[name] = [v for v in fact.values if rng.random() < 0.4]
+            elif fact.type == "date":
+                facts[name] = "never" if rng.random() < 0.3 else (anchor - dt.timedelta(days=days_ago())).isoformat()
+        facts[PREVIOUS_TREATMENTS] = [
+            {
+                "technique": rng.choice(list(spec.techniques)),
+                "date": (anchor - dt.timedelta(days=days_ago())).isoformat(),
+            }
+            for _ in range(rng.randint(0, 2))
+        ]
+        truth = protocol.outcomes(facts).truth
+        variables = _assignment(protocol, facts)
+        for rule in spec.rules:
+            expected = truth[rule.id].value == "true"
+            assert logic.evaluate(rule.condition, variables) is expected, (rule.id, facts)
