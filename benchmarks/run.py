@@ -1,0 +1,382 @@
+"""One command for every performance figure: ``python benchmarks/run.py [--quick]``.
+
+Prints markdown tables (paste them into the README's Performance section):
+
+1. load and compile time of the shipped protocol;
+2. per-client latency (p50 / p99) of ``Protocol.evaluate``, of the matcher alone
+   (``Protocol.outcomes``), of the plain-Python reference evaluator
+   (``tests/reference_evaluator.py``) and of the same rules translated into a zen-engine
+   decision, over one generated population (fixed seed), with the agreement of each
+   alternative with the engine;
+3. batch throughput with ``engine.evaluate_batch`` in 1 process and across N;
+4. memory (resident set size);
+5. scaling on synthetic protocols of 100, 1,000 and 10,000 rules, each measured in a
+   fresh process.
+
+Latencies are wall-clock times of single calls, measured in rounds that alternate the
+paths so that noise from other processes on the machine spreads evenly; the tables show
+medians (p50) and 99th percentiles over every sample. Nothing here asserts a timing:
+the figures are for reading.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import gc
+import multiprocessing
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+for entry in (str(ROOT), str(HERE)):
+    if entry not in sys.path:
+        sys.path.insert(0, entry)
+
+from population import population  # noqa: E402
+from synthetic import write_synthetic  # noqa: E402
+
+import engine  # noqa: E402
+import engine._validate  # noqa: E402
+from engine._compile import compile_protocol  # noqa: E402
+
+SEED = 20261125
+RULE_LIMIT_NOTE = ""
+
+
+# -- measuring
+
+
+def _percentile(samples: Sequence[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def _latencies(
+    paths: Mapping[str, Callable[[Any], Any]], clients: Sequence[Any], rounds: int
+) -> dict[str, list[float]]:
+    """Time each path on every client, ``rounds`` times, alternating paths between rounds."""
+    samples: dict[str, list[float]] = {name: [] for name in paths}
+    for fn in paths.values():  # warm-up: caches, lazy imports, branch predictors
+        for client in clients[: min(50, len(clients))]:
+            fn(client)
+    clock = time.perf_counter
+    for _ in range(rounds):
+        for name, fn in paths.items():
+            bucket = samples[name]
+            gc.collect()
+            for client in clients:
+                start = clock()
+                fn(client)
+                bucket.append(clock() - start)
+    return samples
+
+
+def _us(seconds: float) -> str:
+    return f"{seconds * 1e6:,.0f} µs" if seconds < 0.01 else f"{seconds * 1e3:,.1f} ms"
+
+
+def _rss_mb() -> tuple[float, float]:
+    """Current and peak resident set size of this process, in MB (Linux /proc; else the peak only)."""
+    current = peak = 0.0
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                current = int(line.split()[1]) / 1024
+            elif line.startswith("VmHWM:"):
+                peak = int(line.split()[1]) / 1024
+    except OSError:
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return current, peak
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(str(c)) for c in col) for col in zip(header, *rows, strict=True)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
+
+    sep = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    return "\n".join([line(header), sep, *(line(r) for r in rows)])
+
+
+# -- alternatives
+
+
+def _reference() -> Callable[[engine.Protocol, Mapping[str, Any]], dict[str, str]] | None:
+    try:
+        from tests.reference_evaluator import reference_outcomes
+    except ImportError:
+        return None
+    return reference_outcomes  # type: ignore[no-any-return]
+
+
+def _zen(protocol: engine.Protocol) -> Any:
+    try:
+        from zen_translation import ZenProtocol
+    except ImportError:
+        return None
+    return ZenProtocol(protocol)
+
+
+def _truth(protocol: engine.Protocol, client: Mapping[str, Any]) -> dict[str, str]:
+    return {rule: value.value for rule, value in protocol.outcomes(client).truth.items()}
+
+
+def _agreement(protocol: engine.Protocol, other: Callable[[Any], dict[str, str]], clients: Sequence[Any]) -> str:
+    same_clients = same_rules = total_rules = 0
+    for client in clients:
+        mine, theirs = _truth(protocol, client), other(client)
+        same_clients += mine == theirs
+        same_rules += sum(theirs.get(rule) == value for rule, value in mine.items())
+        total_rules += len(mine)
+    return (
+        f"{100 * same_clients / len(clients):.2f}% of clients, "
+        f"{100 * same_rules / max(total_rules, 1):.3f}% of {total_rules:,} rule outcomes"
+    )
+
+
+# -- sections
+
+
+def load_section(repeats: int) -> tuple[str, float]:
+    rules = engine.shipped_rules_path()
+    phases: dict[str, list[float]] = {"validate": [], "compile": [], "matcher": [], "total": []}
+    for _ in range(repeats):
+        gc.collect()
+        t0 = time.perf_counter()
+        spec = engine._validate.validate_folder(rules)
+        t1 = time.perf_counter()
+        compiled = compile_protocol(spec)
+        t2 = time.perf_counter()
+        protocol = engine.Protocol(spec, compiled)
+        t3 = time.perf_counter()
+        protocol.close()
+        phases["validate"].append(t1 - t0)
+        phases["compile"].append(t2 - t1)
+        phases["matcher"].append(t3 - t2)
+        phases["total"].append(t3 - t0)
+    rows = [
+        [name, f"{statistics.median(v) * 1e3:.1f} ms", f"{min(v) * 1e3:.1f} ms"]
+        for name, v in (
+            ("read + validate YAML", phases["validate"]),
+            ("compile to matcher rules", phases["compile"]),
+            ("create matcher rulesets", phases["matcher"]),
+            ("**load_protocol total**", phases["total"]),
+        )
+    ]
+    text = f"Load and compile the shipped protocol ({repeats} runs)\n\n" + _table(["phase", "median", "best"], rows)
+    return text, statistics.median(phases["total"])
+
+
+def latency_section(protocol: engine.Protocol, clients: Sequence[Any], rounds: int) -> tuple[str, dict[str, float]]:
+    reference = _reference()
+    zen = _zen(protocol)
+    paths: dict[str, Callable[[Any], Any]] = {
+        "Protocol.evaluate (plan)": protocol.evaluate,
+        "Protocol.evaluate + JSON": lambda c: protocol.evaluate(c).model_dump_json(),
+        "matcher only (Protocol.outcomes)": protocol.outcomes,
+    }
+    if reference is not None:
+        paths["plain-Python reference evaluator"] = lambda c: reference(protocol, c)
+    if zen is not None:
+        paths["zen-engine translation"] = zen.outcomes
+    samples = _latencies(paths, clients, rounds)
+    matcher = statistics.median(samples["matcher only (Protocol.outcomes)"])
+    rows = []
+    for name, values in samples.items():
+        p50, p99 = statistics.median(values), _percentile(values, 0.99)
+        ratio = f"{p50 / matcher:.2f}×" if name not in ("Protocol.evaluate (plan)", "Protocol.evaluate + JSON") else ""
+        rows.append([name, _us(p50), _us(p99), ratio])
+    text = (
+        f"Per-client latency, shipped protocol ({len(protocol.rule_ids)} rules, "
+        f"{protocol.matcher_rulesets} matcher rulesets), {len(clients):,} generated clients × {rounds} rounds\n\n"
+        + _table(["path", "p50", "p99", "p50 vs matcher"], rows)
+    )
+    agreement = []
+    if reference is not None:
+        agreement.append(["reference evaluator", _agreement(protocol, lambda c: reference(protocol, c), clients)])
+    else:
+        agreement.append(["reference evaluator", "n/a: tests/reference_evaluator.py is not available"])
+    if zen is not None:
+        agreement.append(["zen-engine translation", _agreement(protocol, zen.outcomes, clients)])
+    else:
+        agreement.append(["zen-engine translation", "n/a: pip install -e '.[bench]'"])
+    text += "\n\nAgreement with the engine's outcomes on the same clients\n\n" + _table(
+        ["alternative", "agreement"], agreement
+    )
+    figures = {
+        "evaluate_p50": statistics.median(samples["Protocol.evaluate (plan)"]),
+        "evaluate_p99": _percentile(samples["Protocol.evaluate (plan)"], 0.99),
+    }
+    return text, figures
+
+
+def batch_section(clients: Sequence[Any], workers: int) -> str:
+    rules = engine.shipped_rules_path()
+    rows = []
+    counts = sorted({1, *range(2, workers + 1)})
+    base = 0.0
+    for n in counts:
+        start = time.perf_counter()
+        results = list(engine.evaluate_batch(clients, rules=rules, workers=n, chunk_size=64))
+        elapsed = time.perf_counter() - start
+        failed = sum(not r.ok for r in results)
+        rate = len(clients) / elapsed
+        base = base or rate
+        rows.append([str(n), f"{elapsed:.2f} s", f"{rate:,.0f} clients/s", f"{rate / base:.2f}×", str(failed)])
+    return (
+        f"Batch throughput, engine.evaluate_batch over {len(clients):,} clients "
+        f"(wall clock, worker start-up and rules loading included; plans serialised to JSON)\n\n"
+        + _table(["processes", "time", "throughput", "vs 1 process", "failed records"], rows)
+    )
+
+
+def _scale_worker(count: int, clients_n: int, rounds: int, tmp: str) -> dict[str, Any]:
+    """Run in a fresh process: generate, load, evaluate one synthetic protocol."""
+    engine._validate.MAX_RULES = max(engine._validate.MAX_RULES, count)  # see the note printed with the table
+    root = write_synthetic(Path(tmp) / f"rules-{count}", count, engine.shipped_rules_path())
+    gc.collect()
+    before, _ = _rss_mb()
+    start = time.perf_counter()
+    protocol = engine.load_protocol(root)
+    load = time.perf_counter() - start
+    after_load, _ = _rss_mb()
+    clients = population(protocol, clients_n, seed=SEED + count)
+    reference = _reference()
+    zen_start = time.perf_counter()
+    zen = _zen(protocol)
+    zen_build = time.perf_counter() - zen_start
+    paths: dict[str, Callable[[Any], Any]] = {"evaluate": protocol.evaluate, "outcomes": protocol.outcomes}
+    if reference is not None:
+        paths["reference"] = lambda c: reference(protocol, c)
+    if zen is not None:
+        paths["zen"] = zen.outcomes
+    samples = _latencies(paths, clients, rounds)
+    _, peak = _rss_mb()
+    agree = _agreement(protocol, zen.outcomes, clients).split(",")[0] if zen is not None else "n/a"
+    out = {
+        "count": count,
+        "rulesets": protocol.matcher_rulesets,
+        "load": load,
+        "zen_build": zen_build if zen is not None else None,
+        "rss_protocol": after_load - before,
+        "rss_peak": peak,
+        "zen_agreement": agree,
+        **{f"{k}_p50": statistics.median(v) for k, v in samples.items()},
+        **{f"{k}_p99": _percentile(v, 0.99) for k, v in samples.items()},
+    }
+    protocol.close()
+    return out
+
+
+def _cell(r: Mapping[str, Any], key: str) -> str:
+    return f"{_us(r[key + '_p50'])} / {_us(r[key + '_p99'])}" if key + "_p50" in r else "n/a"
+
+
+def scaling_section(sizes: Sequence[int], quick: bool) -> tuple[str, list[dict[str, Any]]]:
+    context = multiprocessing.get_context("spawn")
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for count in sizes:
+            clients_n = (60 if quick else 200) if count <= 1000 else (20 if quick else 60)
+            rounds = 2 if quick else 3
+            with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
+                results.append(pool.submit(_scale_worker, count, clients_n, rounds, tmp).result())
+    rows = []
+    for r in results:
+        ref = r.get("reference_p50")
+        zen = r.get("zen_p50")
+        rows.append(
+            [
+                f"{r['count']:,}",
+                str(r["rulesets"]),
+                f"{r['load']:.2f} s",
+                _cell(r, "evaluate"),
+                _cell(r, "outcomes"),
+                f"{_us(ref)} ({ref / r['outcomes_p50']:.1f}×)" if ref else "n/a",
+                f"{_us(zen)} ({zen / r['outcomes_p50']:.1f}×)" if zen else "n/a",
+                r["zen_agreement"],
+                f"{r['rss_protocol']:.0f} MB",
+            ]
+        )
+    header = [
+        "rules",
+        "matcher rulesets",
+        "load + compile",
+        "evaluate p50 / p99",
+        "matcher only p50 / p99",
+        "reference p50 (× matcher)",
+        "zen p50 (× matcher)",
+        "zen agrees",
+        "RSS of the loaded protocol",
+    ]
+    text = (
+        "Scaling on synthetic protocols (shipped vocabulary and catalogue, shipped mix of rule kinds; "
+        "each size in a fresh process)\n\n" + _table(header, rows)
+    )
+    if any(r["count"] > 4000 for r in results):
+        text += (
+            "\n\nThe validator refuses more than "
+            f"{4000:,} rules (engine/_validate.py MAX_RULES); the benchmark lifts that limit in its own process "
+            "to measure the matcher beyond it."
+        )
+    return text, results
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller populations and fewer rounds (about a minute)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="processes for the batch figures")
+    parser.add_argument("--sizes", default="100,1000,10000", help="synthetic protocol sizes (comma-separated)")
+    args = parser.parse_args(argv)
+    quick = args.quick
+    started = time.perf_counter()
+    print(
+        f"pore-protocol {engine.__version__} on Python {platform.python_version()}, {platform.machine()}, "
+        f"{os.cpu_count()} CPUs; seed {SEED}{' (--quick)' if quick else ''}\n"
+    )
+
+    text, load_time = load_section(3 if quick else 7)
+    print(text + "\n", flush=True)
+
+    protocol = engine.load_protocol()
+    clients = population(protocol, 300 if quick else 1000, seed=SEED)
+    text, figures = latency_section(protocol, clients, 2 if quick else 3)
+    print(text + "\n", flush=True)
+
+    batch_clients = population(protocol, 1000 if quick else 4000, seed=SEED + 1)
+    print(batch_section(batch_clients, max(1, args.workers)) + "\n", flush=True)
+
+    current, peak = _rss_mb()
+    print(
+        "Memory of this process (shipped protocol loaded, after the runs above)\n\n"
+        + _table(["resident set size", "peak"], [[f"{current:.0f} MB", f"{peak:.0f} MB"]])
+        + "\n",
+        flush=True,
+    )
+    protocol.close()
+
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    text, _ = scaling_section(sizes, quick)
+    print(text + "\n")
+    print(
+        f"Targets: load {load_time * 1e3:.0f} ms (≤ 150 ms); evaluate p50 {_us(figures['evaluate_p50'])} "
+        f"(≤ 250 µs), p99 {_us(figures['evaluate_p99'])} (≤ 1 ms). "
+        f"Total run time {time.perf_counter() - started:.0f} s."
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
