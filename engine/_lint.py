@@ -314,6 +314,7 @@ class _Linter:
         self.logic = Logic(spec)
         self.findings: list[Finding] = []
         self.never: set[str] = set()
+        self.always: set[str] = set()
         self.history = {f"__last__{selector_key(s)}": s for s in spec.history_selectors}
 
     # -- helpers
@@ -412,6 +413,7 @@ class _Linter:
             )
             return
         if logic.always(rule.condition):
+            self.always.add(rule.id)
             self.add(
                 "warning",
                 "always-true",
@@ -446,11 +448,16 @@ class _Linter:
     def pair(self, first: Rule, second: Rule) -> None:
         logic = self.logic
         t1, t2 = set(self.targets(first)), set(self.targets(second))
-        if not (t1 & t2):
+        if not (t1 & t2) or {first.id, second.id} & self.always:
             return
         one_two = logic.implies(first.condition, second.condition)
         two_one = logic.implies(second.condition, first.condition)
         counted = " (its argument is counted twice in the score)" if first.kind == "suitability" else ""
+        adds = (
+            "always counts on top of it: the same argument is scored twice"
+            if first.kind == "suitability"
+            else "adds nothing"
+        )
         if one_two and two_one and t1 == t2:
             self.add(
                 "warning",
@@ -468,10 +475,15 @@ class _Linter:
                     "warning",
                     "subsumed",
                     f"Whenever {small.id} holds, {big.id} ({big.file}:{big.line}) holds too, with the same effect "
-                    f"on the same techniques, so {small.id} adds nothing{counted}",
+                    f"on the same techniques, so {small.id} {adds}",
                     small,
                     [small.id, big.id],
-                    f"delete {small.id}, or narrow {big.id}",
+                    f"delete {small.id}, or narrow {big.id}"
+                    + (
+                        ", or give them different strengths if both arguments are meant"
+                        if small.kind == "suitability"
+                        else ""
+                    ),
                 )
                 return
 
