@@ -1,0 +1,238 @@
+"""The durable_rules path against the reference evaluator, rule by rule.
+
+Three layers:
+
+* Kleene truth tables of ``all``/``any``/``not`` with unknown, checked by hand against the
+  reference interpreter *and* against the matcher (through a four-rule protocol);
+* 10,000 generated clients of the shipped protocol (``CLIENT_CASES``): every rule's
+  outcome from ``Protocol.outcomes`` (durable_rules) equals the reference's, and so do the
+  derived facts;
+* generated *rule sets*: random conditions over the whole vocabulary, with every operator
+  the rule language has (the shipped rules use only a few), extra derived facts with tied
+  and extreme priorities and a derived fact that reads derived facts, each evaluated on
+  generated clients. This is what checks the compiler's De Morgan and DNF expansion.
+
+Hypothesis runs derandomised (``pore-ci`` profile in ``tests/strategies.py``), so CI sees
+the same cases on every run; ``scripts/differential.py`` runs any number with any seed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given, reject
+from hypothesis import strategies as st
+
+import engine
+from tests.conftest import RULES
+from tests.reference_evaluator import (
+    FALSE,
+    TRUE,
+    UNKNOWN,
+    kleene_and,
+    kleene_not,
+    kleene_or,
+    reference_derived,
+    reference_outcomes,
+)
+from tests.strategies import EXTRA_DERIVED, clients, profile, rule_sets, to_yaml
+
+CLIENT_CASES = 10_000
+RULE_SET_CASES = 120
+CLIENTS_PER_RULE_SET = 12
+
+V = (TRUE, FALSE, UNKNOWN)
+
+
+# ----------------------------------------------------------------------------- truth tables
+
+AND = {
+    (TRUE, TRUE): TRUE,
+    (TRUE, FALSE): FALSE,
+    (TRUE, UNKNOWN): UNKNOWN,
+    (FALSE, TRUE): FALSE,
+    (FALSE, FALSE): FALSE,
+    (FALSE, UNKNOWN): FALSE,
+    (UNKNOWN, TRUE): UNKNOWN,
+    (UNKNOWN, FALSE): FALSE,
+    (UNKNOWN, UNKNOWN): UNKNOWN,
+}
+OR = {
+    (TRUE, TRUE): TRUE,
+    (TRUE, FALSE): TRUE,
+    (TRUE, UNKNOWN): TRUE,
+    (FALSE, TRUE): TRUE,
+    (FALSE, FALSE): FALSE,
+    (FALSE, UNKNOWN): UNKNOWN,
+    (UNKNOWN, TRUE): TRUE,
+    (UNKNOWN, FALSE): UNKNOWN,
+    (UNKNOWN, UNKNOWN): UNKNOWN,
+}
+NOT = {TRUE: FALSE, FALSE: TRUE, UNKNOWN: UNKNOWN}
+
+
+def test_reference_truth_tables() -> None:
+    for (a, b), expected in AND.items():
+        assert kleene_and([a, b]) == expected, (a, b)
+    for (a, b), expected in OR.items():
+        assert kleene_or([a, b]) == expected, (a, b)
+    for a, expected in NOT.items():
+        assert kleene_not(a) == expected
+    assert kleene_and([]) == TRUE
+    assert kleene_or([]) == FALSE
+
+
+_EVIDENCE = [{"citation": "Truth-table test", "url": "https://example.org/kleene"}]
+
+
+def _tiny_rules(folder: Path, rules: list[dict[str, Any]]) -> Path:
+    """A minimal protocol with boolean facts ``a`` and ``b`` and the given suitability rules."""
+    folder.mkdir(parents=True, exist_ok=True)
+    manifest = {
+        "id": "kleene",
+        "title": "Truth tables",
+        "version": "1.0.0",
+        "status": "draft",
+        "owner": "Tests",
+        "last_review": "2026-01-01",
+    }
+    facts: dict[str, Any] = {
+        "assessment_date": {"type": "date", "required": True, "label": "A", "description": "D", "question": "Q"},
+    }
+    for name in ("a", "b"):
+        facts[name] = {"type": "boolean", "label": name.upper(), "description": "D", "question": "Q?"}
+    technique = {
+        "family": "peel",
+        "title": "Peel",
+        "exfoliates": True,
+        "downtime": "none",
+        "downtime_level": "none",
+        "sessions": {"typical": 1, "minimum": 1, "maximum": 1, "interval_min": "1 week", "interval_max": "2 weeks"},
+    }
+    for name, body in (
+        ("protocol.yaml", manifest),
+        ("vocabulary.yaml", {"facts": facts}),
+        ("techniques.yaml", {"techniques": {"peel.test": technique}}),
+        ("rules.yaml", {"rules": rules}),
+    ):
+        (folder / name).write_text(to_yaml(body), encoding="utf-8")
+    return folder
+
+
+def _rule(rule_id: str, when: Any) -> dict[str, Any]:
+    return {
+        "id": rule_id,
+        "kind": "suitability",
+        "title": rule_id.title(),
+        "applies_to": ["all"],
+        "when": when,
+        "then": {"argument": "for", "strength": "weak"},
+        "rationale": "Checks one connective of the three-valued logic.",
+        "severity": "info",
+        "evidence": _EVIDENCE,
+    }
+
+
+@pytest.fixture(scope="module")
+def kleene(tmp_path_factory: pytest.TempPathFactory) -> Iterator[engine.Protocol]:
+    folder = _tiny_rules(
+        tmp_path_factory.mktemp("kleene"),
+        [
+            _rule("K-AND", {"all": [{"a": True}, {"b": True}]}),
+            _rule("K-OR", {"any": [{"a": True}, {"b": True}]}),
+            _rule("K-NOT", {"not": {"a": True}}),
+            _rule("K-NAND", {"not": {"all": [{"a": True}, {"b": True}]}}),
+        ],
+    )
+    loaded = engine.load_protocol(folder)
+    yield loaded
+    loaded.close()
+
+
+@pytest.mark.parametrize(("a", "b"), list(itertools.product(V, V)))
+def test_matcher_truth_tables(kleene: engine.Protocol, a: str, b: str) -> None:
+    facts: dict[str, Any] = {"assessment_date": "2026-01-15"}
+    for name, value in (("a", a), ("b", b)):
+        if value != UNKNOWN:
+            facts[name] = value == TRUE
+    truth = {rule: t.value for rule, t in kleene.outcomes(facts).truth.items()}
+    expected = {"K-AND": AND[a, b], "K-OR": OR[a, b], "K-NOT": NOT[a], "K-NAND": NOT[AND[a, b]]}
+    assert truth == expected
+    assert reference_outcomes(kleene, facts) == expected
+
+
+# ----------------------------------------------------------------------------- shipped rules
+
+
+def _disagreements(protocol: engine.Protocol, facts: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
+    outcome = protocol.outcomes(facts)
+    matcher = {rule: t.value for rule, t in outcome.truth.items()}
+    reference = reference_outcomes(protocol, facts)
+    assert set(matcher) == set(reference) == set(protocol.rule_ids)
+    out = {rule: (matcher[rule], reference[rule]) for rule in reference if matcher[rule] != reference[rule]}
+    ref_derived = reference_derived(protocol, facts)
+    if dict(outcome.derived) != ref_derived:
+        out["<derived>"] = (repr(dict(outcome.derived)), repr(ref_derived))
+    return out
+
+
+def test_shipped_example_agrees(protocol: engine.Protocol) -> None:
+    from tests.conftest import BASELINE
+
+    assert _disagreements(protocol, BASELINE) == {}
+    assert _disagreements(protocol, {"assessment_date": "2026-11-25"}) == {}
+
+
+@profile(CLIENT_CASES)
+@given(data=st.data())
+def test_matcher_agrees_with_reference(protocol: engine.Protocol, data: st.DataObject) -> None:
+    client = data.draw(clients(protocol), label="client")
+    diff = _disagreements(protocol, client)
+    assert not diff, f"matcher vs reference (matcher, reference): {diff}"
+
+
+# ----------------------------------------------------------------------------- generated rules
+
+
+def _generated_folder(root: Path, rules: list[dict[str, Any]]) -> Path:
+    folder = root / "rules"
+    shutil.copytree(RULES, folder)
+    vocabulary = yaml.safe_load((folder / "vocabulary.yaml").read_text(encoding="utf-8"))
+    vocabulary["facts"].update(EXTRA_DERIVED)
+    (folder / "vocabulary.yaml").write_text(to_yaml(vocabulary), encoding="utf-8")
+    (folder / "generated.yaml").write_text(to_yaml({"rules": rules}), encoding="utf-8")
+    return folder
+
+
+def _too_big_for_matcher(error: engine.RulesError) -> bool:
+    return bool(error.issues) and all(
+        "alternatives" in issue.message or "matcher tests" in issue.message for issue in error.issues
+    )
+
+
+@profile(RULE_SET_CASES)
+@given(data=st.data())
+def test_generated_rules_agree_with_reference(protocol: engine.Protocol, data: st.DataObject) -> None:
+    rules = data.draw(rule_sets(protocol), label="rules")
+    with tempfile.TemporaryDirectory(prefix="pp-gen-") as tmp:
+        folder = _generated_folder(Path(tmp), rules)
+        try:
+            generated = engine.load_protocol(folder)
+        except engine.RulesError as exc:
+            if _too_big_for_matcher(exc):
+                reject()
+            raise
+    try:
+        for _ in range(CLIENTS_PER_RULE_SET):
+            client = data.draw(clients(generated), label="client")
+            diff = _disagreements(generated, client)
+            assert not diff, f"matcher vs reference (matcher, reference): {diff}"
+    finally:
+        generated.close()
