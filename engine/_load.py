@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from yaml.events import AliasEvent
+from yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from engine._errors import Issue
@@ -98,7 +98,7 @@ def _convert(loader: _StrictSafeLoader, node: Node, path: DocPath, lines: dict[D
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode):
                 raise YamlProblem("mapping keys must be plain words", key_node.start_mark.line + 1)
-            key = loader.construct_object(key_node, deep=True)
+            key = _scalar(loader, key_node)
             if not isinstance(key, str | int | bool) or isinstance(key, float):
                 raise YamlProblem(f"mapping key {key!r} must be a word", key_node.start_mark.line + 1)
             if key in result:
@@ -111,7 +111,63 @@ def _convert(loader: _StrictSafeLoader, node: Node, path: DocPath, lines: dict[D
         return result
     if isinstance(node, SequenceNode):
         return [_convert(loader, item, (*path, index), lines, depth + 1) for index, item in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+    return _scalar(loader, node)
+
+
+def _scalar(loader: _StrictSafeLoader, node: Node) -> Any:
+    """Construct a scalar; a value YAML recognises but cannot build (``2026-02-30``) is a located problem."""
+    try:
+        return loader.construct_object(node, deep=True)
+    except (ValueError, OverflowError) as exc:
+        raise YamlProblem(
+            f"{str(node.value)[:40]!r} is not a valid {node.tag.rsplit(':', 1)[-1]}: {exc}",
+            node.start_mark.line + 1,
+            "check the value, or quote it to make it text",
+        ) from None
+
+
+_CSafeLoader: Any = getattr(yaml, "CSafeLoader", None)
+"""libyaml's parser when PyYAML was built with it: about 20 times faster than the pure-Python one."""
+
+
+def _new_loader(text: str) -> Any:
+    """A loader over ``text`` whose node tree is safe to convert.
+
+    With libyaml, a first pass over the events refuses aliases and absurd nesting before
+    anything is composed (the C composer would silently share aliased nodes); the pure-Python
+    fallback refuses them while composing. Either raises :class:`YamlProblem` or a YAML error.
+    """
+    if _CSafeLoader is None:
+        return _StrictSafeLoader(text)
+    scanner = _CSafeLoader(text)
+    try:
+        depth = 0
+        while scanner.check_event():
+            event = scanner.get_event()
+            if isinstance(event, AliasEvent):
+                raise YamlProblem(
+                    "YAML aliases (*name) are not allowed",
+                    _line(event.start_mark),
+                    "write the value out in full; aliases hide what a rule says",
+                )
+            if isinstance(event, CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH + 1:
+                    raise YamlProblem(f"nesting deeper than {MAX_DEPTH} levels", _line(event.start_mark))
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
+    finally:
+        scanner.dispose()
+    return _CSafeLoader(text)
+
+
+def _line(mark: Any) -> int | None:
+    return mark.line + 1 if mark is not None else None
+
+
+def _char_at(text: str, mark: Any) -> str:
+    index = getattr(mark, "index", None)
+    return text[index] if isinstance(index, int) and 0 <= index < len(text) else ""
 
 
 def load_yaml_text(text: str | bytes, file: str) -> LoadedDocument:
@@ -125,8 +181,9 @@ def load_yaml_text(text: str | bytes, file: str) -> LoadedDocument:
             raise YamlProblem(f"file is not valid UTF-8 (byte {exc.start})", None, "save it as UTF-8") from None
     if len(text) > MAX_DOCUMENT_BYTES:
         raise YamlProblem(f"file is larger than {MAX_DOCUMENT_BYTES} characters", None)
-    loader = _StrictSafeLoader(text)
+    loader: Any = None
     try:
+        loader = _new_loader(text)
         node = loader.get_single_node()
         if node is None:
             return LoadedDocument(file, None, {})
@@ -143,8 +200,10 @@ def load_yaml_text(text: str | bytes, file: str) -> LoadedDocument:
         if "could not determine a constructor" in str(exc):
             problem = "tags such as !!python/object are not allowed"
             hint = "rules and facts are plain data; remove the tag"
-        elif "\\t" in problem or "\t" in problem:
+        elif "\\t" in problem or "\t" in problem or _char_at(text, mark) == "\t":
             hint = "indent with spaces; YAML does not allow tabs"
+        elif "maximum nesting depth" in problem:
+            problem = f"nesting deeper than {MAX_DEPTH} levels"
         elif "expected a single document" in str(exc):
             problem = "more than one YAML document in the file"
             hint = "remove the '---' separator"
@@ -154,7 +213,8 @@ def load_yaml_text(text: str | bytes, file: str) -> LoadedDocument:
     except RecursionError:
         raise YamlProblem(f"nesting deeper than {MAX_DEPTH} levels", None) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def load_yaml_file(path: Path, relative_to: Path) -> LoadedDocument:
