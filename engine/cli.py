@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn, TextIO
 
-from engine import _docs, _lint, _schema, _trace
+from engine import _diff, _docs, _lint, _schema, _trace
 from engine._batch_cli import add_parser as _add_batch_parser
 from engine._errors import EngineError, FactsError, PoreProtocolError, RulesError
 from engine._explain import render_text
@@ -90,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check a rules folder and print every problem")
     validate.add_argument("dir", nargs="?", default=None, help=f"rules folder (default {shipped_rules_path()})")
     validate.set_defaults(handler=_cmd_validate)
-    for tool in (_lint, _schema, _docs, _trace):  # tools for rule authors and reviewers
+    for tool in (_lint, _schema, _docs, _trace, _diff):  # tools for rule authors and reviewers
         tool.register(sub)
 
     _add_batch_parser(sub)  # evaluate-batch: JSON Lines or CSV in, one plan or error per line out
