@@ -409,7 +409,7 @@ class _Linter:
                 f"The condition {self.said(rule.condition)} can never be true, so {rule.id} never applies",
                 rule,
                 [rule.id],
-                "remove or correct the contradictory tests (e.g. a value both at least 5 and below 3)",
+                "remove or correct the tests that contradict each other",
             )
             return
         if logic.always(rule.condition):
