@@ -27,6 +27,7 @@ from engine._plan_model import (
     TreatmentPlan,
 )
 from engine._protocol import Protocol, load_protocol, shipped_rules_path
+from engine._reload import ReloadingProtocol
 from engine._version import __version__
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "PoreProtocolError",
     "Protocol",
     "Ranking",
+    "ReloadingProtocol",
     "RulesError",
     "Step",
     "TreatmentPlan",

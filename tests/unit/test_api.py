@@ -24,6 +24,7 @@ def test_pinned_names() -> None:
         "FactsError",
         "EngineError",
         "PoreProtocolError",
+        "ReloadingProtocol",
     } <= set(engine.__all__)
 
 
