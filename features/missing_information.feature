@@ -17,14 +17,15 @@ Feature: Missing information
 
   Rule: An unanswered safety question holds back the techniques it concerns
 
-    @rule:CI-SALICYLATE-ALLERGY
-    Scenario: An unanswered allergy question holds back the salicylic peel but not the others
+    @rule:CI-SALICYLATE-ALLERGY @rule:REQ-PATCH-TEST-SALICYLATE-ALLERGY
+    Scenario: An unanswered allergy question holds back the peels it concerns but not the other techniques
       Given a client with no risk factors
       And the client has not answered "Salicylate or aspirin allergy"
       When the protocol is applied
       Then the plan status is "needs information"
       And "Salicylic acid peel" is waiting for "Salicylate or aspirin allergy" because of CI-SALICYLATE-ALLERGY
-      And the planned technique is "Glycolic acid peel"
+      And "Glycolic acid peel" is waiting for "Salicylate or aspirin allergy" because of REQ-PATCH-TEST-SALICYLATE-ALLERGY
+      And the planned technique is "Crystal microdermabrasion"
 
     @rule:CI-PREGNANCY-DEFER @rule:CI-PREGNANCY-AHA-REVIEW
     Scenario: An unanswered pregnancy question holds back every peel, laser and microdermabrasion
@@ -76,3 +77,25 @@ Feature: Missing information
       When the protocol is applied
       Then the plan status is "not suitable"
       And the plan does not ask for "Skin type"
+
+  Rule: The screening questions added for healing and timing hold back treatment until answered
+
+    @rule:CI-DIABETES-UNCONTROLLED @rule:CI-DIABETES-RESURFACING
+    Scenario: An unanswered diabetes question holds back every technique
+      Given a client with no risk factors
+      And the client has not answered "Diabetes"
+      When the protocol is applied
+      Then the plan status is "needs information"
+      And the plan asks for "Diabetes" because of CI-DIABETES-UNCONTROLLED
+      And "Ablative fractional laser" is waiting for "Diabetes" because of CI-DIABETES-RESURFACING
+      And no technique is planned
+
+    @rule:SEQ-GAP-AFTER-TOXIN
+    Scenario: An unanswered question about botulinum toxin holds back the start of treatment
+      Given a client with no risk factors
+      And the client has not answered "Last botulinum toxin injection"
+      When the protocol is applied
+      Then the plan status is "needs information"
+      And "Salicylic acid peel" is waiting for "Last botulinum toxin injection" because of SEQ-GAP-AFTER-TOXIN
+      And no technique is planned
+

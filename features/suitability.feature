@@ -53,6 +53,7 @@ Feature: Suitability and the choice of technique
       When the protocol is applied
       Then "Glycolic acid peel" has an argument for it from SUIT-SUN-DAMAGE-GLYCOLIC
 
+    @rule:SUIT-NO-PORE-CAUSE @rule:SUIT-NORMAL-ANY
     Scenario: A client with no identified pore cause and normal skin is not offered treatment
       Given a client with no risk factors
       And the client's answers include:
@@ -62,6 +63,8 @@ Feature: Suitability and the choice of technique
       When the protocol is applied
       Then the plan status is "not suitable"
       And no technique is planned
+      And "Glycolic acid peel" has an argument against it from SUIT-NO-PORE-CAUSE
+      And "Glycolic acid peel" has an argument for it from SUIT-NORMAL-ANY
 
   Rule: Darker skin and melasma favour gentle agents
 
@@ -150,3 +153,119 @@ Feature: Suitability and the choice of technique
         | Age      | 22     |
       When the protocol is applied
       Then "Ablative fractional laser" has an argument against it from SUIT-AGE-YOUNG-ABLATIVE
+
+  Rule: Jessner's peel, microdermabrasion and acne change the picture for some causes
+
+    @rule:SUIT-SEBUM-JESSNER @rule:SUIT-OILY-GLYCOLIC-JESSNER
+    Scenario: Jessner's and glycolic peels are also arguments for oily, congested pores
+      Given a client with no risk factors
+      When the protocol is applied
+      Then "Jessner's solution peel" has an argument for it from SUIT-SEBUM-JESSNER
+      And "Jessner's solution peel" has an argument for it from SUIT-OILY-GLYCOLIC-JESSNER
+      And "Glycolic acid peel" has an argument for it from SUIT-OILY-GLYCOLIC-JESSNER
+      And "Salicylic acid peel" is ranked above "Jessner's solution peel"
+
+    @rule:SUIT-ELASTICITY-MDA @rule:SUIT-ELASTICITY-SUPERFICIAL-PEELS-AGAINST
+    Scenario: Pores from elasticity loss favour microdermabrasion over superficial peels
+      Given a client with no risk factors
+      And the client's answers include:
+        | question    | answer          |
+        | Pore causes | elasticity loss |
+      When the protocol is applied
+      Then "Diamond-tip microdermabrasion" has an argument for it from SUIT-ELASTICITY-MDA
+      And "Salicylic acid peel" has an argument against it from SUIT-ELASTICITY-SUPERFICIAL-PEELS-AGAINST
+      And "Lactic acid peel" has an argument against it from SUIT-ELASTICITY-SUPERFICIAL-PEELS-AGAINST
+
+    @rule:SUIT-ACNE-PEELS
+    Scenario: Active acne is an argument for salicylic, mandelic and Jessner's peels
+      Given a client with no risk factors
+      And the client's answers include:
+        | question                 | answer |
+        | Active inflammatory acne | yes    |
+      When the protocol is applied
+      Then "Salicylic acid peel" has an argument for it from SUIT-ACNE-PEELS
+      And "Mandelic acid peel" has an argument for it from SUIT-ACNE-PEELS
+      And "Jessner's solution peel" has an argument for it from SUIT-ACNE-PEELS
+
+  Rule: Every technique has a verdict for every Fitzpatrick type
+
+    @rule:SUIT-FST-I-III-GENTLE @rule:SUIT-FST-GLYCOLIC-I-IV @rule:SUIT-FST-LACTIC-MDA-I-III @rule:SUIT-FST-DEEP-I-III
+    Scenario: Fitzpatrick type II skin is an argument for every technique
+      Given a client with no risk factors
+      When the protocol is applied
+      Then "Salicylic acid peel" has an argument for it from SUIT-FST-I-III-GENTLE
+      And "Non-ablative fractional laser" has an argument for it from SUIT-FST-I-III-GENTLE
+      And "Glycolic acid peel" has an argument for it from SUIT-FST-GLYCOLIC-I-IV
+      And "Lactic acid peel" has an argument for it from SUIT-FST-LACTIC-MDA-I-III
+      And "Hydradermabrasion" has an argument for it from SUIT-FST-LACTIC-MDA-I-III
+      And "Medium-depth trichloroacetic acid peel" has an argument for it from SUIT-FST-DEEP-I-III
+      And "Ablative fractional laser" has an argument for it from SUIT-FST-DEEP-I-III
+
+    @rule:SUIT-FST-GLYCOLIC-I-IV @rule:SUIT-PIH-HIGH-AGAINST
+    Scenario: In Fitzpatrick type IV skin the safety of glycolic acid is weighed against the pigment risk
+      Given a client with no risk factors
+      And the client's answers include:
+        | question              | answer |
+        | Fitzpatrick skin type | 4      |
+      When the protocol is applied
+      Then "Glycolic acid peel" has an argument for it from SUIT-FST-GLYCOLIC-I-IV
+      And "Glycolic acid peel" has an argument against it from SUIT-PIH-HIGH-AGAINST
+      And "Ablative fractional laser" is excluded because of CI-DARK-SKIN-ABLATIVE
+
+    @rule:SUIT-FST-LACTIC-MDA-IV-VI @rule:SUIT-FST-JESSNER-IV-VI @rule:SUIT-PIH-HIGH-FOR
+    Scenario: Fitzpatrick type VI skin favours microdermabrasion and gentle peels over Jessner's
+      Given a client with no risk factors
+      And the client's answers include:
+        | question              | answer |
+        | Fitzpatrick skin type | 6      |
+      When the protocol is applied
+      Then "Crystal microdermabrasion" has an argument for it from SUIT-FST-LACTIC-MDA-IV-VI
+      And "Lactic acid peel" has an argument for it from SUIT-FST-LACTIC-MDA-IV-VI
+      And "Mandelic acid peel" has an argument for it from SUIT-PIH-HIGH-FOR
+      And "Jessner's solution peel" has an argument against it from SUIT-FST-JESSNER-IV-VI
+      And the planned technique is "Salicylic acid peel"
+
+  Rule: Each skin type has its preferred peels
+
+    @rule:SUIT-OILY-MEDIUM-PEEL-AGAINST
+    Scenario: Thick, oily skin is an argument against a medium-depth peel
+      Given a client with no risk factors
+      When the protocol is applied
+      Then "Medium-depth trichloroacetic acid peel" has an argument against it from SUIT-OILY-MEDIUM-PEEL-AGAINST
+
+    @rule:SUIT-COMBINATION-JESSNER @rule:SUIT-OILY-SALICYLIC
+    Scenario: Combination skin favours salicylic acid and a blended Jessner's peel
+      Given a client with no risk factors
+      And the client's answers include:
+        | question  | answer      |
+        | Skin type | combination |
+      When the protocol is applied
+      Then "Jessner's solution peel" has an argument for it from SUIT-COMBINATION-JESSNER
+      And "Salicylic acid peel" has an argument for it from SUIT-OILY-SALICYLIC
+      And the planned technique is "Salicylic acid peel"
+
+    @rule:SUIT-DRY-MANDELIC-GLYCOLIC @rule:SUIT-DRY-AGAINST @rule:SUIT-DRY-LACTIC
+    Scenario: Dry skin favours lactic, mandelic and mild glycolic peels over salicylic acid
+      Given a client with no risk factors
+      And the client's answers include:
+        | question  | answer |
+        | Skin type | dry    |
+      When the protocol is applied
+      Then "Mandelic acid peel" has an argument for it from SUIT-DRY-MANDELIC-GLYCOLIC
+      And "Glycolic acid peel" has an argument for it from SUIT-DRY-MANDELIC-GLYCOLIC
+      And "Salicylic acid peel" has an argument against it from SUIT-DRY-AGAINST
+      And "Ablative fractional laser" has an argument against it from SUIT-DRY-AGAINST
+
+  Rule: A client who accepts no downtime is steered to techniques that leave hours of redness at most
+
+    @rule:SUIT-NONE-DOWNTIME-SHORT
+    Scenario: No downtime at all is an argument against peels that scale for days
+      Given a client with no risk factors
+      And the client's answers include:
+        | question           | answer |
+        | Downtime tolerance | none   |
+      When the protocol is applied
+      Then "Salicylic acid peel" has an argument against it from SUIT-NONE-DOWNTIME-SHORT
+      And "Non-ablative fractional laser" has an argument against it from SUIT-NONE-DOWNTIME-SHORT
+      And "Glycolic acid peel" has an argument against it from SUIT-NONE-DOWNTIME-SHORT
+

@@ -41,6 +41,18 @@ BASELINE: dict[str, Any] = {
     "immunosuppressed": False,
     "melasma": False,
     "vitiligo": False,
+    "last_facial_waxing": "never",
+    "last_botulinum_toxin": "never",
+    "last_dermal_filler": "never",
+    "last_facial_surgery": "never",
+    "diabetes": "none",
+    "facial_radiotherapy": False,
+    "smoker": False,
+    "skin_cancer_in_area": False,
+    "unrealistic_expectations": False,
+    "light_triggered_seizures": False,
+    "elective_blood_thinners": False,
+    "unprotected_sun_last_2_months": False,
     "previous_treatments": [],
 }
 """A client who answered every question of the minimum vocabulary and has no risk factor."""
