@@ -161,9 +161,14 @@ def index_features(root: str | Path) -> FeatureIndex:
 
     :raises FeatureError: a file cannot be read or is not valid Gherkin.
     """
-    from gherkin.errors import CompositeParserException, ParserException
-    from gherkin.parser import Parser
-    from gherkin.pickles.compiler import Compiler
+    try:
+        from gherkin.errors import CompositeParserException, ParserException
+        from gherkin.parser import Parser
+        from gherkin.pickles.compiler import Compiler
+    except ImportError:  # pragma: no cover - installed with the test extra
+        raise FeatureError(
+            "reading feature files needs the gherkin-official package (pip install 'pore-protocol[test]')"
+        ) from None
 
     root = Path(root)
     if not root.is_dir():
