@@ -11,7 +11,9 @@ import pytest
 
 import engine
 
-pytest_plugins = ("pytester", "tests.trace_results")  # --trace-results PATH: scenario outcomes for 'trace'/'docs'
+# tests.trace_results: --trace-results PATH, scenario outcomes for 'trace'/'docs';
+# tests.rule_coverage: fails a complete run in which some rule was never true.
+pytest_plugins = ("pytester", "tests.trace_results", "tests.rule_coverage")
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"

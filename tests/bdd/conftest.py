@@ -17,6 +17,7 @@ from pytest_bdd import given, parsers, then, when
 
 import engine
 from tests.conftest import BASELINE
+from tests.rule_coverage import record
 
 
 def pytest_bdd_apply_tag(tag: str, function: Any) -> bool | None:
@@ -107,7 +108,9 @@ def start_on(client: dict[str, Any], day: str) -> None:
 
 @when("the protocol is applied", target_fixture="plan")
 def apply(protocol: engine.Protocol, client: dict[str, Any]) -> engine.TreatmentPlan:
-    return protocol.evaluate(client)
+    plan = protocol.evaluate(client)
+    record(protocol, client)  # every rule must fire in some test: see tests/rule_coverage.py
+    return plan
 
 
 def _rule_ids(justifications: Any) -> set[str]:
