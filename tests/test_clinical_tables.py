@@ -1,0 +1,44 @@
+"""The README's clinical tables match the rules, and the suitability verdicts have no gaps."""
+
+from __future__ import annotations
+
+import engine
+from engine._model import AllOf, AnyOf, Atom, Condition, NotOf
+from tests.clinical_tables import README, REGENERATE, ROMAN, fitzpatrick_cells, readme_with_tables
+
+
+def test_readme_tables_are_generated_from_the_rules(protocol: engine.Protocol) -> None:
+    text = README.read_text("utf-8")
+    assert readme_with_tables(protocol, text) == text, f"README tables are out of date; run `{REGENERATE}`"
+
+
+def test_every_technique_has_a_verdict_for_every_fitzpatrick_type(protocol: engine.Protocol) -> None:
+    gaps = [
+        f"{technique} x Fitzpatrick {ROMAN[i]}"
+        for technique, row in fitzpatrick_cells(protocol).items()
+        for i, (text, _) in enumerate(row)
+        if not text
+    ]
+    assert not gaps, f"no rule gives a verdict for: {', '.join(gaps)}"
+
+
+def _values(condition: Condition, fact: str) -> set[str]:
+    if isinstance(condition, Atom):
+        if condition.fact != fact:
+            return set()
+        if condition.field.startswith(f"{fact}__"):
+            return {condition.field.removeprefix(f"{fact}__")}
+        return {str(condition.value)}
+    if isinstance(condition, AllOf | AnyOf):
+        return set().union(*(_values(c, fact) for c in condition.items))
+    if isinstance(condition, NotOf):
+        return _values(condition.item, fact)
+    return set()
+
+
+def test_every_skin_type_pore_cause_and_downtime_tolerance_is_argued(protocol: engine.Protocol) -> None:
+    suitability = [r for r in protocol.spec.rules if r.kind == "suitability"]
+    for fact in ("skin_type", "pore_causes", "downtime_tolerance"):
+        argued = set().union(*(_values(r.condition, fact) for r in suitability))
+        missing = set(protocol.facts[fact].values) - argued
+        assert not missing, f"no suitability rule argues {fact} = {sorted(missing)}"
