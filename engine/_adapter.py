@@ -7,11 +7,19 @@ never the ``Host`` class, and keeps these promises:
 * **No background threads.** The ``Host`` starts timer threads that race with callers and
   segfault; we never create one.
 * **One lock.** Every call into the C library holds :data:`_LOCK`; nothing there is re-entrant.
-* **One live session at a time, deleted in ``finally``.** A ruleset allows 1,024 live
-  sessions and looks sessions up by a 32-bit hash of the sid, so every evaluation uses the
-  same sid and deletes its state before the lock is released.
+* **One session per ruleset, reused, emptied after every client.** A ruleset allows 1,024
+  live sessions and looks sessions up by a 32-bit hash of the sid, so every evaluation
+  uses the same sid. Creating a session costs time in proportion to the ruleset's rule
+  count (it allocates and clears about 8 KB of join-frame index per rule), and deleting
+  it again after each client used to be most of the matcher's time. So the session is
+  kept: every client fact carries the same message id, is retracted once its firings are
+  read, and the next assert would report the id as already seen if a retraction ever
+  failed to empty the session. On any failure the session is deleted (or, if it never
+  ran an action, the whole ruleset rebuilt) before the lock is released, so no client can
+  see another's fact.
 * **A catch-all rule in every ruleset.** ``delete_state`` segfaults on a session in which no
-  action ran; the compiler adds ``__catch_all``, which matches every client fact.
+  action ran; the compiler adds ``__catch_all``, which matches every client fact, so the
+  first client runs an action in every session. Its firing is also checked every time.
 * **A guard on every pattern.** The matcher re-asserts its own state document as a fact;
   every pattern requires the ``_c`` field, which only client facts carry, so nothing loops.
 * **Unique ruleset names**, and handles freed when a compiled protocol is dropped
@@ -45,6 +53,9 @@ __all__ = ["CATCH_ALL", "Matcher", "live_rulesets"]
 
 CATCH_ALL = "__catch_all"
 _SID = "1"
+_MID = "c"
+"""The message id of every client fact: constant, so that a fact left behind is detected."""
+_RETRACT = json.dumps({"sid": _SID, "id": _MID})
 _LOCK = threading.RLock()
 _NAMES = itertools.count(1)
 _LIVE: set[int] = set()
@@ -56,13 +67,17 @@ def live_rulesets() -> int:
         return len(_LIVE)
 
 
-def _free(handles: Sequence[int]) -> None:
+def _free(handles: Sequence[int], warm: set[int]) -> None:
+    """Delete each ruleset, its session first (``delete_ruleset`` leaves sessions' memory behind)."""
     with _LOCK:
         for handle in handles:
             if handle in _LIVE:
                 _LIVE.discard(handle)
                 with contextlib.suppress(_dre.error):  # nothing useful to do while freeing
+                    if handle in warm:
+                        _dre.delete_state(handle, _SID)
                     _dre.delete_ruleset(handle)
+            warm.discard(handle)
 
 
 def _encode(fact: Mapping[str, Any]) -> str:
@@ -82,25 +97,32 @@ class Matcher:
     """
 
     def __init__(self, definitions: Sequence[Mapping[str, Any]], label: str = "pp") -> None:
+        self._label = label
+        self._texts: list[str] = []
+        self._warm: set[int] = set()
+        """Handles whose session exists and has run an action, so that deleting it is safe."""
         handles: list[int] = []
         with _LOCK:
             try:
                 for definition in definitions:
                     if CATCH_ALL not in definition:
                         raise EngineError("a ruleset without the catch-all rule would crash delete_state")
-                    name = f"{label}-{next(_NAMES)}"
                     text = json.dumps(definition, ensure_ascii=False, separators=(",", ":"))
-                    handle = _dre.create_ruleset(name, text)
-                    handles.append(handle)
-                    _LIVE.add(handle)
-            except _dre.error as exc:
-                _free(handles)
-                raise EngineError(f"the matcher refused a compiled ruleset: {exc}") from None
+                    handles.append(self._create(text))
+                    self._texts.append(text)
             except BaseException:
-                _free(handles)
+                _free(handles, self._warm)
                 raise
-        self._handles = tuple(handles)
-        self._finalizer = weakref.finalize(self, _free, self._handles)
+        self._handles = handles
+        self._finalizer = weakref.finalize(self, _free, self._handles, self._warm)
+
+    def _create(self, text: str) -> int:
+        try:
+            handle: int = _dre.create_ruleset(f"{self._label}-{next(_NAMES)}", text)
+        except _dre.error as exc:
+            raise EngineError(f"the matcher refused a compiled ruleset: {exc}") from None
+        _LIVE.add(handle)
+        return handle
 
     def __len__(self) -> int:
         return len(self._handles)
@@ -112,22 +134,22 @@ class Matcher:
     def fire(self, index: int, fact: Mapping[str, Any]) -> list[str]:
         """Assert ``fact`` into ruleset ``index`` and return the names of the rules that fired.
 
-        The session is deleted before returning, whatever happens, so consecutive clients
-        never see each other's facts.
+        The fact is retracted before returning; if anything goes wrong the session is
+        discarded, so consecutive clients never see each other's facts.
         """
         if not self._finalizer.alive:
             raise EngineError("this compiled protocol has been closed")
         payload = dict(fact)
         payload["sid"] = _SID
+        payload["id"] = _MID
         payload["_c"] = 1
         text = _encode(payload)
-        handle = self._handles[index]
         fired: list[str] = []
         with _LOCK:
-            asserted = False
+            handle = self._handles[index]
+            clean = False
             try:
                 result = _dre.assert_fact(handle, text)
-                asserted = True
                 if result[0] != 0:
                     raise EngineError(f"the matcher did not accept the client fact (status {result[0]})")
                 state = result[1]
@@ -136,14 +158,33 @@ class Matcher:
                 while message:
                     fired.append(message[2 : message.index('"', 2)])
                     message = _dre.complete_and_start_action(handle, state)
+                if fired:
+                    self._warm.add(handle)
+                retracted = _dre.retract_fact(handle, _RETRACT)
+                if retracted[0] != 0:
+                    raise EngineError(f"the matcher could not retract the client fact (status {retracted[0]})")
+                clean = True
             except _dre.error as exc:
                 raise EngineError(f"the matcher failed while evaluating: {exc}") from None
             finally:
-                if asserted:
-                    try:
-                        _dre.delete_state(handle, _SID)
-                    except _dre.error as exc:  # pragma: no cover - would leave a live session behind
-                        raise EngineError(f"could not delete the client session: {exc}") from None
+                if not clean:
+                    self._discard_session(index)
         if CATCH_ALL not in fired:
             raise EngineError("the catch-all rule did not fire; the session state is undefined")
         return fired
+
+    def _discard_session(self, index: int) -> None:
+        """Throw away whatever the session holds: delete it, or rebuild the ruleset if that is unsafe."""
+        handle = self._handles[index]
+        if handle in self._warm:
+            self._warm.discard(handle)
+            try:
+                _dre.delete_state(handle, _SID)
+                return
+            except _dre.error:  # pragma: no cover - fall through to a rebuild
+                pass
+        # A session that never ran an action cannot be deleted (segfault); replace the ruleset.
+        _LIVE.discard(handle)
+        with contextlib.suppress(_dre.error):
+            _dre.delete_ruleset(handle)
+        self._handles[index] = self._create(self._texts[index])
