@@ -6,6 +6,13 @@ the latest one per technique selector, and every period a rule uses becomes a pe
 cut-off date (``assessment_date`` minus the period). That is data preparation; every
 condition is decided by the matcher. Strata run in order: after each, the derived facts
 it decides are added to the fact the next stratum sees (forward chaining).
+
+Within a stratum the "definitely true" rulesets always run. A rule whose T rail did not
+fire is false when every field it reads is present (its condition is then two-valued);
+only rules with a missing field need the "definitely false" rulesets, which run for
+those clients alone and tell false from unknown. Whenever an F ruleset runs, every rule
+in it is cross-checked: deciding a rule both true and false, or a complete rule neither,
+is an engine failure.
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from engine._adapter import Matcher
+from engine._adapter import CATCH_ALL, Matcher
 from engine._compile import CompiledProtocol
 from engine._errors import EngineError
 from engine._facts import NEVER, ClientFacts
@@ -77,11 +84,23 @@ class Evaluator:
     def __init__(self, spec: ProtocolSpec, compiled: CompiledProtocol) -> None:
         self._spec = spec
         self._compiled = compiled
-        self._matcher = Matcher([c.definition for c in compiled.chunks], label=f"pp-{spec.sha256[:10]}")
-        self._strata = [
-            [(index, chunk) for index, chunk in enumerate(compiled.chunks) if chunk.stratum == s]
-            for s in range(compiled.strata)
-        ]
+        chunks = (*compiled.chunks, *compiled.false_chunks)
+        self._matcher = Matcher([c.definition for c in chunks], label=f"pp-{spec.sha256[:10]}")
+        # Per stratum: the T rulesets (matcher index, fields to send, fired name -> rule id),
+        # the rules decided there with the fields they read, and for each rule its F ruleset.
+        self._strata: list[list[tuple[int, tuple[str, ...], dict[str, str]]]] = [[] for _ in range(compiled.strata)]
+        self._members: list[list[tuple[str, frozenset[str]]]] = [[] for _ in range(compiled.strata)]
+        self._false_of: dict[str, int] = {}
+        self._false: dict[int, tuple[tuple[str, ...], dict[str, str], tuple[str, ...]]] = {}
+        for index, chunk in enumerate(chunks):
+            names = {name: name.split("|", 1)[0] for name in chunk.definition if name != CATCH_ALL}
+            if chunk.polarity == "T":
+                self._strata[chunk.stratum].append((index, chunk.fields, names))
+                self._members[chunk.stratum].extend((r, compiled.rule_fields[r]) for r in chunk.rule_ids)
+            else:
+                self._false[index] = (chunk.fields, names, chunk.rule_ids)
+                for rule_id in chunk.rule_ids:
+                    self._false_of[rule_id] = index
         self._deriving: dict[str, list[Rule]] = {}
         for rule in spec.rules:
             if isinstance(rule.effect, DerivedEffect):
@@ -89,6 +108,9 @@ class Evaluator:
         for rules in self._deriving.values():
             rules.sort(key=lambda r: (r.spec.priority, r.file, r.order))
         self._derived_at = {name: spec.strata[rules[0].id] for name, rules in self._deriving.items()}
+        self._derive_order = [
+            [name for name, level in sorted(self._derived_at.items()) if level == s] for s in range(compiled.strata)
+        ]
 
     def close(self) -> None:
         self._matcher.close()
@@ -102,22 +124,38 @@ class Evaluator:
         fact = matcher_fact(self._spec, facts)
         truth: dict[str, Truth] = {}
         derived: dict[str, Any] = {}
+        fire = self._matcher.fire
         for stratum, chunks in enumerate(self._strata):
-            for index, chunk in chunks:
-                payload = {f: fact[f] for f in chunk.fields if f in fact}
-                fired = set(self._matcher.fire(index, payload))
-                for rule_id in chunk.rule_ids:
-                    yes = any(name.startswith(rule_id + "|T|") for name in fired)
-                    no = any(name.startswith(rule_id + "|F|") for name in fired)
-                    if yes and no:
+            yes: set[str] = set()
+            for index, fields, names in chunks:
+                fired = fire(index, {f: fact[f] for f in fields if f in fact})
+                yes.update(names[name] for name in fired if name in names)
+            undecided: dict[int, list[str]] = {}
+            present = set(fact)
+            for rule_id, reads in self._members[stratum]:
+                if rule_id in yes:
+                    truth[rule_id] = Truth.TRUE
+                elif reads <= present or rule_id not in self._false_of:
+                    # two-valued (or a rule without an F rail, i.e. unconditional): not true means false
+                    truth[rule_id] = Truth.FALSE
+                else:
+                    undecided.setdefault(self._false_of[rule_id], []).append(rule_id)
+            for index, waiting in sorted(undecided.items()):
+                fields, names, members = self._false[index]
+                fired = fire(index, {f: fact[f] for f in fields if f in fact})
+                no = {names[name] for name in fired if name in names}
+                for rule_id in members:
+                    if rule_id in no and truth.get(rule_id) is Truth.TRUE:
                         raise EngineError(f"rule {rule_id} was decided both true and false")
-                    truth[rule_id] = Truth.TRUE if yes else Truth.FALSE if no else Truth.UNKNOWN
-            for name, level in sorted(self._derived_at.items()):
-                if level == stratum:
-                    value = self._derive(name, truth)
-                    if value is not _UNKNOWN:
-                        derived[name] = value
-                        fact[name] = value
+                    if rule_id not in no and truth.get(rule_id) is Truth.FALSE:
+                        raise EngineError(f"rule {rule_id} reads only known facts but was decided neither way")
+                for rule_id in waiting:
+                    truth[rule_id] = Truth.FALSE if rule_id in no else Truth.UNKNOWN
+            for name in self._derive_order[stratum]:
+                value = self._derive(name, truth)
+                if value is not _UNKNOWN:
+                    derived[name] = value
+                    fact[name] = value
         needs = {
             rule.id: self._absent(rule, facts, truth, derived)
             for rule in self._spec.rules
