@@ -221,15 +221,16 @@ Feature: Contraindications
       When the protocol is applied
       Then "Ablative fractional laser" is excluded because of CI-MELASMA-ABLATIVE
 
-    @rule:CI-VITILIGO-REVIEW
-    Scenario: Vitiligo needs review before lasers
+    @rule:CI-VITILIGO-REVIEW @rule:CI-VITILIGO-MDA
+    Scenario: Vitiligo needs review before lasers and rules out microdermabrasion
       Given a client with no risk factors
       And the client's answers include:
         | question | answer |
         | Vitiligo | yes    |
       When the protocol is applied
       Then the plan cautions about "Non-ablative fractional laser" because of CI-VITILIGO-REVIEW
-      And the plan cautions about "Crystal microdermabrasion" because of CI-VITILIGO-REVIEW
+      And "Crystal microdermabrasion" is excluded because of CI-VITILIGO-MDA
+      And "Hydradermabrasion" is excluded because of CI-VITILIGO-MDA
 
     @rule:CI-DARK-SKIN-ABLATIVE
     Scenario: Fitzpatrick type V skin is not offered ablative resurfacing
@@ -404,8 +405,8 @@ Feature: Contraindications
 
   Rule: Melasma and darker skin ask for review before deeper or heat-based techniques
 
-    @rule:CI-MELASMA-REVIEW
-    Scenario: Melasma asks for review before a fractional laser
+    @rule:CI-MELASMA-REVIEW @rule:CI-MELASMA-MDA-REVIEW
+    Scenario: Melasma asks for review before a fractional laser and microdermabrasion
       Given a client with no risk factors
       And the client's answers include:
         | question    | answer          |
@@ -415,6 +416,7 @@ Feature: Contraindications
       Then the planned technique is "Non-ablative fractional laser"
       And the plan cautions about "Non-ablative fractional laser" because of CI-MELASMA-REVIEW
       And the plan cautions about "Medium-depth trichloroacetic acid peel" because of CI-MELASMA-REVIEW
+      And the plan cautions about "Diamond-tip microdermabrasion" because of CI-MELASMA-MDA-REVIEW
       And the plan status is "needs review"
 
     @rule:CI-DARK-SKIN-MEDIUM-PEEL

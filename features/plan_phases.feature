@@ -143,6 +143,18 @@ Feature: The phases of the plan
       Then the plan includes the step "Topical retinoid washout (pigment-prone skin)" because of REQ-RETINOID-WASHOUT-PIH
       And the plan includes the step "Topical retinoid washout" because of REQ-RETINOID-WASHOUT
 
+    @rule:REQ-TEST-SPOT-SENSITIVE
+    Scenario: Sensitive skin has a test spot before a fractional laser
+      Given a client with no risk factors
+      And the client's answers include:
+        | question    | answer          |
+        | Pore causes | elasticity loss |
+        | Skin type   | sensitive       |
+      When the protocol is applied
+      Then the planned technique is "Non-ablative fractional laser"
+      And the plan includes the step "Test spot (sensitive skin)" because of REQ-TEST-SPOT-SENSITIVE
+      And the first session may not be before 2026-11-27
+
     @rule:REQ-PATCH-TEST-SALICYLATE-ALLERGY
     Scenario: A client allergic to aspirin has a patch test before a glycolic peel
       Given a client with no risk factors

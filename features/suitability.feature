@@ -86,6 +86,16 @@ Feature: Suitability and the choice of technique
       When the protocol is applied
       Then the derived fact "Risk of post-inflammatory hyperpigmentation" is "high" because of DER-PIH-HIGH
 
+    @rule:DER-PIH-HIGH
+    Scenario: Dark marks that lasted for months after acne mean a high risk of pigmentation
+      Given a client with no risk factors
+      And the client's answers include:
+        | question                        | answer |
+        | History of lasting dark marks   | yes    |
+      When the protocol is applied
+      Then the derived fact "Risk of post-inflammatory hyperpigmentation" is "high" because of DER-PIH-HIGH
+      And the plan includes the step "Skin priming" because of REQ-PRIMING-PIH
+
     @rule:SUIT-PIH-HIGH-AGAINST @rule:SUIT-PIH-HIGH-FOR
     Scenario: Fitzpatrick type V with congested pores gets salicylic acid rather than glycolic acid
       Given a client with no risk factors

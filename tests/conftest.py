@@ -43,6 +43,7 @@ BASELINE: dict[str, Any] = {
     "immunosuppressed": False,
     "melasma": False,
     "vitiligo": False,
+    "pih_history": False,
     "last_facial_waxing": "never",
     "last_botulinum_toxin": "never",
     "last_dermal_filler": "never",

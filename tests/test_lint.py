@@ -181,7 +181,9 @@ def test_logic_decides_bounds_enums_and_periods(protocol: engine.Protocol) -> No
     # A derived fact is analysed through the rules that derive it.
     high = atom("pih_risk", "eq", "high")
     assert logic.implies(atom("fitzpatrick", "ge", 5), high)
-    assert logic.never(AllOf((high, atom("fitzpatrick", "le", 3), atom("melasma", "eq", False))))
+    assert logic.never(
+        AllOf((high, atom("fitzpatrick", "le", 3), atom("melasma", "eq", False), atom("pih_history", "eq", False)))
+    )
     assert logic.implies(NotOf(high), atom("fitzpatrick", "le", 3))
 
 
