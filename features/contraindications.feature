@@ -66,7 +66,7 @@ Feature: Contraindications
     Scenario: Isotretinoin three months ago rules out ablative resurfacing for six months after the last dose
       Given a client with no risk factors
       And the client's answers include:
-        | question                   | answer                          |
+        | question                    | answer                         |
         | Last oral isotretinoin dose | 3 months before the assessment |
       When the protocol is applied
       Then "Ablative fractional laser" is excluded because of CI-ISOTRETINOIN-ABLATIVE
@@ -77,7 +77,7 @@ Feature: Contraindications
     Scenario: Isotretinoin seven months ago no longer rules out ablative resurfacing
       Given a client with no risk factors
       And the client's answers include:
-        | question                   | answer                          |
+        | question                    | answer                         |
         | Last oral isotretinoin dose | 7 months before the assessment |
       When the protocol is applied
       Then "Ablative fractional laser" is not excluded
@@ -86,7 +86,7 @@ Feature: Contraindications
     Scenario: A superficial peel soon after isotretinoin is allowed after review
       Given a client with no risk factors
       And the client's answers include:
-        | question                   | answer                          |
+        | question                    | answer                         |
         | Last oral isotretinoin dose | 3 months before the assessment |
       When the protocol is applied
       Then the planned technique is "Salicylic acid peel"
@@ -99,8 +99,8 @@ Feature: Contraindications
     Scenario: A keloid former is not offered a medium-depth peel or ablative laser
       Given a client with no risk factors
       And the client's answers include:
-        | question                         | answer |
-        | Keloid or hypertrophic scarring  | yes    |
+        | question                        | answer |
+        | Keloid or hypertrophic scarring | yes    |
       When the protocol is applied
       Then "Medium-depth trichloroacetic acid peel" is excluded because of CI-KELOID-PEELS-ABLATIVE
       And "Ablative fractional laser" is excluded because of CI-KELOID-PEELS-ABLATIVE
@@ -109,8 +109,8 @@ Feature: Contraindications
     Scenario: A keloid former needs review before a superficial peel
       Given a client with no risk factors
       And the client's answers include:
-        | question                         | answer |
-        | Keloid or hypertrophic scarring  | yes    |
+        | question                        | answer |
+        | Keloid or hypertrophic scarring | yes    |
       When the protocol is applied
       Then the plan cautions about "Salicylic acid peel" because of CI-KELOID-REVIEW
       And the plan status is "needs review"
@@ -157,8 +157,8 @@ Feature: Contraindications
     Scenario: A client with a recent tan is not treated until it has faded
       Given a client with no risk factors
       And the client's answers include:
-        | question               | answer |
-        | Recent tan or sunburn  | yes    |
+        | question              | answer |
+        | Recent tan or sunburn | yes    |
       When the protocol is applied
       Then "Glycolic acid peel" is excluded because of CI-TAN-SUNBURN
       And "Nd:YAG 1064 nm laser" is excluded because of CI-TAN-SUNBURN
@@ -193,8 +193,8 @@ Feature: Contraindications
     Scenario: Active inflammatory acne needs review before microdermabrasion
       Given a client with no risk factors
       And the client's answers include:
-        | question                  | answer |
-        | Active inflammatory acne  | yes    |
+        | question                 | answer |
+        | Active inflammatory acne | yes    |
       When the protocol is applied
       Then the plan cautions about "Diamond-tip microdermabrasion" because of CI-ACNE-REVIEW
       And the plan cautions about "Ablative fractional laser" because of CI-ACNE-REVIEW
@@ -206,8 +206,8 @@ Feature: Contraindications
     Scenario: An immunosuppressed client is not offered ablative resurfacing
       Given a client with no risk factors
       And the client's answers include:
-        | question          | answer |
-        | Immunosuppressed  | yes    |
+        | question         | answer |
+        | Immunosuppressed | yes    |
       When the protocol is applied
       Then "Ablative fractional laser" is excluded because of CI-IMMUNOSUPPRESSED-ABLATIVE
       And "Medium-depth trichloroacetic acid peel" is excluded because of CI-IMMUNOSUPPRESSED-ABLATIVE
@@ -256,7 +256,7 @@ Feature: Contraindications
     Scenario: A suspicious lesion in the area is referred rather than treated
       Given a client with no risk factors
       And the client's answers include:
-        | question                                    | answer |
+        | question                                     | answer |
         | Skin cancer or suspicious lesion in the area | yes    |
       When the protocol is applied
       Then the plan status is "not suitable"
@@ -267,7 +267,7 @@ Feature: Contraindications
     Scenario: A client who cannot follow the aftercare is not treated
       Given a client with no risk factors
       And the client's answers include:
-        | question                                              | answer |
+        | question                                               | answer |
         | Unrealistic expectations or unable to follow aftercare | yes    |
       When the protocol is applied
       Then the plan status is "not suitable"
@@ -279,7 +279,7 @@ Feature: Contraindications
     Scenario: Facial surgery two months ago defers treatment until six months after it
       Given a client with no risk factors
       And the client's answers include:
-        | question            | answer                          |
+        | question            | answer                         |
         | Last facial surgery | 2 months before the assessment |
       When the protocol is applied
       Then the plan status is "not suitable"
@@ -290,7 +290,7 @@ Feature: Contraindications
     Scenario: Facial surgery seven months ago no longer defers treatment
       Given a client with no risk factors
       And the client's answers include:
-        | question            | answer                          |
+        | question            | answer                         |
         | Last facial surgery | 7 months before the assessment |
       When the protocol is applied
       Then the planned technique is "Salicylic acid peel"
@@ -302,9 +302,9 @@ Feature: Contraindications
     Scenario: Isotretinoin nine months ago asks for review before a fractional laser
       Given a client with no risk factors
       And the client's answers include:
-        | question                    | answer                          |
+        | question                    | answer                         |
         | Last oral isotretinoin dose | 9 months before the assessment |
-        | Pore causes                 | elasticity loss                 |
+        | Pore causes                 | elasticity loss                |
       When the protocol is applied
       Then the planned technique is "Non-ablative fractional laser"
       And the plan cautions about "Non-ablative fractional laser" because of CI-ISOTRETINOIN-LASER-YEAR

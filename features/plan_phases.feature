@@ -42,7 +42,7 @@ Feature: The phases of the plan
     Scenario: A retinoid used two days ago is washed out for a week before the first peel
       Given a client with no risk factors
       And the client's answers include:
-        | question                  | answer                        |
+        | question                  | answer                       |
         | Last topical retinoid use | 2 days before the assessment |
       When the protocol is applied
       Then the plan includes the step "Topical retinoid washout" because of REQ-RETINOID-WASHOUT
@@ -52,7 +52,7 @@ Feature: The phases of the plan
     Scenario: A retinoid stopped a month ago needs no washout
       Given a client with no risk factors
       And the client's answers include:
-        | question                  | answer                          |
+        | question                  | answer                        |
         | Last topical retinoid use | 1 month before the assessment |
       When the protocol is applied
       Then the plan does not include the step "Topical retinoid washout"
@@ -75,8 +75,8 @@ Feature: The phases of the plan
     Scenario: A cold sore history adds antiviral prophylaxis before a superficial peel
       Given a client with no risk factors
       And the client's answers include:
-        | question           | answer |
-        | Cold sore history  | yes    |
+        | question          | answer |
+        | Cold sore history | yes    |
       When the protocol is applied
       Then the plan includes the step "Antiviral prophylaxis (cold sore history)" because of REQ-ANTIVIRAL-HSV-HISTORY
 
@@ -104,9 +104,9 @@ Feature: The phases of the plan
     Scenario: After a non-ablative laser the client pauses actives for a week
       Given a client with no risk factors
       And the client's answers include:
-        | question           | answer                                         |
-        | Pore causes        | excess sebum, congestion, elasticity loss      |
-        | Downtime tolerance | none                                           |
+        | question           | answer                                    |
+        | Pore causes        | excess sebum, congestion, elasticity loss |
+        | Downtime tolerance | none                                      |
       When the protocol is applied
       Then the planned technique is "Nd:YAG 1064 nm laser"
       And the aftercare includes "Cool compresses and no actives after a non-ablative laser" for 1 week because of AC-LASER-NON-ABLATIVE
@@ -136,8 +136,8 @@ Feature: The phases of the plan
     Scenario: Darker skin washes a retinoid out for two weeks before a peel
       Given a client with no risk factors
       And the client's answers include:
-        | question                  | answer                        |
-        | Fitzpatrick skin type     | 5                             |
+        | question                  | answer                       |
+        | Fitzpatrick skin type     | 5                            |
         | Last topical retinoid use | 3 days before the assessment |
       When the protocol is applied
       Then the plan includes the step "Topical retinoid washout (pigment-prone skin)" because of REQ-RETINOID-WASHOUT-PIH
@@ -231,8 +231,8 @@ Feature: The phases of the plan
     Scenario: Non-prescribed blood thinners are paused ten days before a laser
       Given a client with no risk factors
       And the client's answers include:
-        | question                                              | answer          |
-        | Pore causes                                           | elasticity loss |
+        | question                                               | answer          |
+        | Pore causes                                            | elasticity loss |
         | Non-prescribed blood-thinning medicines or supplements | yes             |
       When the protocol is applied
       Then the planned technique is "Non-ablative fractional laser"

@@ -153,7 +153,7 @@ Feature: Sequencing and timing
     Scenario: Botulinum toxin a week ago delays the first session to two weeks after the injection
       Given a client with no risk factors
       And the client's answers include:
-        | question                       | answer                        |
+        | question                       | answer                       |
         | Last botulinum toxin injection | 1 week before the assessment |
       When the protocol is applied
       Then the first session may not be before 2026-12-02
@@ -162,7 +162,7 @@ Feature: Sequencing and timing
     Scenario: A filler ten days ago delays the first session to two weeks after the injection
       Given a client with no risk factors
       And the client's answers include:
-        | question                    | answer                        |
+        | question                     | answer                        |
         | Last dermal filler injection | 10 days before the assessment |
       When the protocol is applied
       Then the first session may not be before 2026-11-29
@@ -171,7 +171,7 @@ Feature: Sequencing and timing
     Scenario: Waxing three days ago delays the first peel to two weeks after it
       Given a client with no risk factors
       And the client's answers include:
-        | question                         | answer                        |
+        | question                         | answer                       |
         | Last facial waxing or depilation | 3 days before the assessment |
       When the protocol is applied
       Then the planned technique is "Salicylic acid peel"
@@ -181,7 +181,7 @@ Feature: Sequencing and timing
     Scenario: Waxing does not delay a laser
       Given a client with no risk factors
       And the client's answers include:
-        | question                         | answer                        |
+        | question                         | answer                       |
         | Last facial waxing or depilation | 3 days before the assessment |
         | Pore causes                      | elasticity loss              |
       When the protocol is applied

@@ -27,9 +27,9 @@ Feature: Suitability and the choice of technique
     Scenario: Pores from elasticity loss in a client in her fifties get a fractional laser
       Given a client with no risk factors
       And the client's answers include:
-        | question    | answer                       |
-        | Age         | 55                           |
-        | Pore causes | elasticity loss, sun damage  |
+        | question    | answer                      |
+        | Age         | 55                          |
+        | Pore causes | elasticity loss, sun damage |
       When the protocol is applied
       Then the planned technique is "Non-ablative fractional laser"
       And "Non-ablative fractional laser" has an argument for it from SUIT-ELASTICITY-LASERS
@@ -48,8 +48,8 @@ Feature: Suitability and the choice of technique
     Scenario: Sun damage is a weak argument for glycolic acid
       Given a client with no risk factors
       And the client's answers include:
-        | question    | answer      |
-        | Pore causes | sun damage  |
+        | question    | answer     |
+        | Pore causes | sun damage |
       When the protocol is applied
       Then "Glycolic acid peel" has an argument for it from SUIT-SUN-DAMAGE-GLYCOLIC
 
@@ -90,8 +90,8 @@ Feature: Suitability and the choice of technique
     Scenario: Dark marks that lasted for months after acne mean a high risk of pigmentation
       Given a client with no risk factors
       And the client's answers include:
-        | question                        | answer |
-        | History of lasting dark marks   | yes    |
+        | question                      | answer |
+        | History of lasting dark marks | yes    |
       When the protocol is applied
       Then the derived fact "Risk of post-inflammatory hyperpigmentation" is "high" because of DER-PIH-HIGH
       And the plan includes the step "Skin priming" because of REQ-PRIMING-PIH
