@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import engine
 from engine._model import AllOf, AnyOf, Atom, Condition, NotOf
 from tests.clinical_tables import README, REGENERATE, ROMAN, fitzpatrick_cells, readme_with_tables
@@ -42,3 +44,14 @@ def test_every_skin_type_pore_cause_and_downtime_tolerance_is_argued(protocol: e
         argued = set().union(*(_values(r.condition, fact) for r in suitability))
         missing = set(protocol.facts[fact].values) - argued
         assert not missing, f"no suitability rule argues {fact} = {sorted(missing)}"
+
+
+def test_every_citation_names_the_digest_facts_it_rests_on(protocol: engine.Protocol) -> None:
+    """Each evidence entry points a reviewer to fact ids of the clinical digest, e.g. 'clinical-facts ISO-03'."""
+    missing = [
+        rule.id
+        for rule in protocol.spec.rules
+        for evidence in rule.spec.evidence
+        if not re.fullmatch(r"clinical-facts [A-Z]+(-[A-Z]+)*-\d+(, [A-Z]+(-[A-Z]+)*-\d+)*", evidence.reference or "")
+    ]
+    assert not missing, f"evidence without digest fact ids in: {sorted(set(missing))}"
