@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine._errors import FactsError, Issue
-from engine._load import LoadedDocument, YamlProblem, load_yaml_text
+from engine._load import MAX_DOCUMENT_BYTES, LoadedDocument, YamlProblem, load_yaml_text
 from engine._model import FactSpec
 from engine._validate import ASSESSMENT_DATE, PREVIOUS_TREATMENTS, ProtocolSpec, suggest
 
@@ -68,11 +68,14 @@ class ClientFacts:
 
 def parse_facts_text(text: bytes | str, source: str) -> tuple[Any, LoadedDocument | None]:
     """Parse YAML or JSON client facts; raise :class:`FactsError` if the text is not readable."""
+    if len(text) > MAX_DOCUMENT_BYTES:
+        raise FactsError(f"{source} is larger than {MAX_DOCUMENT_BYTES:,} bytes; client facts are a few hundred")
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise FactsError(f"{source} is not valid UTF-8 (byte {exc.start})") from None
+    text = text.removeprefix("\ufeff")  # a byte-order mark some editors write; it is not part of the facts
     if not text.strip():
         raise FactsError(f"{source} is empty; expected a mapping of facts such as 'assessment_date: 2026-01-15'")
     if source.endswith(".json") or text.lstrip().startswith("{"):
@@ -84,7 +87,8 @@ def parse_facts_text(text: bytes | str, source: str) -> tuple[Any, LoadedDocumen
                 [Issue(source, exc.lineno, None, "", exc.msg, None)],
             ) from None
         except ValueError as exc:
-            raise FactsError("the facts are not valid JSON", [Issue(source, None, None, "", str(exc), None)]) from None
+            message = str(exc).split("; use sys.", 1)[0]  # Python's hint on huge integers is not the caller's
+            raise FactsError("the facts are not valid JSON", [Issue(source, None, None, "", message, None)]) from None
         except RecursionError:
             raise FactsError("the facts are nested too deeply to be client facts") from None
     try:
@@ -94,6 +98,8 @@ def parse_facts_text(text: bytes | str, source: str) -> tuple[Any, LoadedDocumen
             "the facts are not valid YAML",
             [Issue(source, problem.line, None, "", problem.message, problem.hint)],
         ) from None
+    if doc.data is None:
+        raise FactsError(f"{source} holds no facts (only comments or an empty document)")
     return doc.data, doc
 
 
@@ -118,7 +124,7 @@ def check_facts(
 
     def add(name: str, message: str, hint: str | None = None, path: tuple[Any, ...] = ()) -> None:
         line = doc.line_of((name, *path)) if doc else None
-        shown = name + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
+        shown = _printable(name) + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
         issues.append(Issue(source, line, None, shown, message, hint))
 
     if not isinstance(data, Mapping):
@@ -183,7 +189,7 @@ def _check_value(name: str, fact: FactSpec, raw: Any, spec: ProtocolSpec, add: A
             add(name, f"must be a whole number, not {_show(raw)}")
             return _BAD
         if not fact.minimum <= raw <= fact.maximum:  # type: ignore[operator]
-            add(name, f"{raw} is outside {fact.minimum}-{fact.maximum}")
+            add(name, f"{_show(raw)} is outside {fact.minimum}-{fact.maximum}")
             return _BAD
         return raw
     if kind == "enum":
@@ -260,6 +266,17 @@ def _date(raw: Any) -> dt.date | None:
         except ValueError:
             return None
     return None
+
+
+def _printable(name: str) -> str:
+    """A fact name as the caller can print it: control characters and lone surrogates escaped, length capped."""
+    if name.isprintable() and len(name) <= 80:
+        try:
+            name.encode("utf-8")
+            return name
+        except UnicodeEncodeError:
+            pass
+    return _show(name)
 
 
 def _show(value: Any) -> str:

@@ -120,7 +120,7 @@ def _scalar(loader: _StrictSafeLoader, node: Node) -> Any:
         return loader.construct_object(node, deep=True)
     except (ValueError, OverflowError) as exc:
         raise YamlProblem(
-            f"{str(node.value)[:40]!r} is not a valid {node.tag.rsplit(':', 1)[-1]}: {exc}",
+            f"{str(node.value)[:40]!r} is not a valid {node.tag.rsplit(':', 1)[-1]}: {str(exc).split('; use sys.')[0]}",
             node.start_mark.line + 1,
             "check the value, or quote it to make it text",
         ) from None
