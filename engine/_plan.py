@@ -13,13 +13,23 @@ Decisions, in order:
 
 The steps follow the protocol's phases; dates come only from the facts (assessment and
 start dates), never from the clock, so the same input always gives the same plan.
+
+Speed: what depends only on the rules (which rules apply to which technique, each
+rule's justification text and evidence, the protocol stamp) is worked out once per
+loaded protocol in :class:`_Index`; per client the planner visits only the rules whose
+outcome matters. Plan parts are made with :func:`make` (what ``model_construct`` does,
+without its overhead) from that validated data, and the finished plan goes through
+:func:`assemble_plan`, which still enforces every safety invariant.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+from pydantic import BaseModel
 
 from engine._evaluate import Outcome, Truth
 from engine._facts import ClientFacts
@@ -45,6 +55,8 @@ from engine._plan_model import (
     Ranking,
     Step,
     TreatmentPlan,
+    assemble_plan,
+    make,
 )
 from engine._validate import PREVIOUS_TREATMENTS, ProtocolSpec, Rule
 from engine._version import __version__
@@ -53,6 +65,79 @@ __all__ = ["build_plan"]
 
 _STRENGTH = {"weak": 1, "moderate": 2, "strong": 3}
 _SAFETY_KINDS = ("contraindication", "requirement", "sequencing", "aftercare")
+_TRUE = Truth.TRUE
+_UNKNOWN = Truth.UNKNOWN
+
+
+class _Info:
+    """What the planner needs of one rule, read once from the validated spec.
+
+    ``techniques`` are the rule's own (from ``applies_to``); ``scope`` the techniques it
+    applies to as a safety rule: every technique for a general contraindication,
+    requirement, sequencing or aftercare rule (one without ``applies_to``).
+    """
+
+    __slots__ = ("effect", "evidence", "facts", "general", "id", "kind", "rule", "scope", "techniques")
+
+    def __init__(self, rule: Rule, catalogue: tuple[str, ...]) -> None:
+        self.rule = rule
+        self.id = rule.spec.id
+        self.kind = rule.spec.kind
+        self.effect: BaseModel = rule.effect
+        self.general = not rule.spec.applies_to
+        self.techniques = frozenset(rule.techniques)
+        self.scope = catalogue if self.general and self.kind in _SAFETY_KINDS else rule.techniques
+        self.facts = tuple(sorted(rule.facts))
+        self.evidence = tuple(make(Evidence, **e.model_dump()) for e in rule.spec.evidence)
+
+
+class _Index:
+    """Per-protocol tables for the planner, built on first use and dropped with the spec."""
+
+    def __init__(self, spec: ProtocolSpec) -> None:
+        catalogue = tuple(spec.techniques)
+        self.rules = tuple(_Info(rule, catalogue) for rule in spec.rules)
+        self.info = {info.id: info for info in self.rules}
+        self.safety = tuple(i for i in self.rules if i.kind not in ("suitability", "derived"))
+        self.of_kind: dict[str, tuple[_Info, ...]] = {
+            kind: tuple(i for i in self.rules if i.kind == kind)
+            for kind in ("suitability", "requirement", "sequencing", "aftercare")
+        }
+        self.deriving: dict[str, list[Rule]] = {}
+        for rule in spec.rules:
+            if isinstance(rule.effect, DerivedEffect):
+                self.deriving.setdefault(rule.effect.fact, []).append(rule)
+        self.derived_order = {
+            name: tuple(self.info[r.id] for r in sorted(rules, key=lambda r: (r.spec.priority, r.file, r.order)))
+            for name, rules in self.deriving.items()
+        }
+        self.order = {t: i for i, t in enumerate(catalogue)}
+        self.stamp = make(
+            ProtocolStamp,
+            id=spec.manifest.id,
+            title=spec.manifest.title,
+            version=spec.manifest.version,
+            status=spec.manifest.status,
+            sha256=spec.sha256,
+        )
+
+
+_INDEXES: dict[int, tuple[weakref.ref[ProtocolSpec], _Index]] = {}
+
+
+def _index(spec: ProtocolSpec) -> _Index:
+    """The planner's tables for ``spec`` (a frozen spec never changes, so they never go stale)."""
+    key = id(spec)
+    entry = _INDEXES.get(key)
+    if entry is not None and entry[0]() is spec:
+        return entry[1]
+    index = _Index(spec)
+
+    def forget(_: object, key: int = key) -> None:
+        _INDEXES.pop(key, None)
+
+    _INDEXES[key] = (weakref.ref(spec, forget), index)
+    return index
 
 
 class _Planner:
@@ -60,39 +145,43 @@ class _Planner:
         self.spec = spec
         self.facts = facts
         self.outcome = outcome
+        self.truth = outcome.truth
         self.anchor = facts.assessment_date
-        self.deriving: dict[str, list[Rule]] = {}
-        for rule in spec.rules:
-            if isinstance(rule.effect, DerivedEffect):
-                self.deriving.setdefault(rule.effect.fact, []).append(rule)
+        self.index = _index(spec)
+        self.deriving = self.index.deriving
+        self.supplied = facts.as_json()
 
     # -- helpers
 
-    def true(self, rule: Rule) -> bool:
-        return self.outcome.truth[rule.id] is Truth.TRUE
+    def true(self, rule: _Info) -> bool:
+        return self.truth[rule.id] is _TRUE
 
-    def unknown(self, rule: Rule) -> bool:
-        return self.outcome.truth[rule.id] is Truth.UNKNOWN
+    def unknown(self, rule: _Info) -> bool:
+        return self.truth[rule.id] is _UNKNOWN
 
-    def applies(self, rule: Rule, technique: str) -> bool:
-        return technique in rule.techniques or (not rule.spec.applies_to and rule.kind in _SAFETY_KINDS)
+    def applies(self, rule: _Info, technique: str) -> bool:
+        return technique in rule.scope
 
-    def justify(self, rule: Rule, note: str | None = None) -> Justification:
+    def justify(self, rule: _Info, note: str | None = None) -> Justification:
+        derived = self.outcome.derived
+        supplied = self.supplied
         facts: dict[str, Any] = {}
-        supplied = self.facts.as_json()
-        for name in sorted(rule.facts):
-            if name in self.outcome.derived:
-                facts[name] = self.outcome.derived[name]
+        for name in rule.facts:
+            if name in derived:
+                facts[name] = derived[name]
             else:
-                facts[name] = supplied.get(name, "unknown")
-        return Justification(
+                value = supplied.get(name, "unknown")
+                facts[name] = value[:] if isinstance(value, list) else value  # not shared with plan.facts
+        spec = rule.rule.spec
+        return make(
+            Justification,
             rule_id=rule.id,
-            title=rule.spec.title,
+            title=spec.title,
             kind=rule.kind,
-            severity=rule.spec.severity,
+            severity=spec.severity,
             facts=facts,
-            rationale=rule.spec.rationale,
-            evidence=tuple(Evidence(**e.model_dump()) for e in rule.spec.evidence),
+            rationale=spec.rationale,
+            evidence=rule.evidence,
             note=note,
         )
 
@@ -124,20 +213,23 @@ class _Planner:
 
     def build(self) -> TreatmentPlan:
         spec = self.spec
-        rules = spec.rules
-        excluded: dict[str, list[Rule]] = {}
+        truth = self.truth
+        excluded: dict[str, list[_Info]] = {}
         pending: dict[str, set[str]] = {}
-        cautions: dict[str, list[Rule]] = {}
-        for technique in spec.techniques:
-            for rule in rules:
-                if rule.kind == "suitability" or rule.kind == "derived" or not self.applies(rule, technique):
-                    continue
-                effect = rule.effect
-                if self.unknown(rule):
+        cautions: dict[str, list[_Info]] = {}
+        # rule by rule (most are false and cost one lookup), each rule's techniques in spec order
+        for rule in self.index.safety:
+            outcome = truth[rule.id]
+            if outcome is _UNKNOWN:
+                for technique in rule.scope:
                     pending.setdefault(technique, set()).add(rule.id)
-                elif self.true(rule) and isinstance(effect, ContraindicationEffect):
-                    target = excluded if effect.level == "absolute" else cautions
+            elif outcome is _TRUE and isinstance(rule.effect, ContraindicationEffect):
+                target = excluded if rule.effect.level == "absolute" else cautions
+                for technique in rule.scope:
                     target.setdefault(technique, []).append(rule)
+        excluded = _in_catalogue(excluded, spec.techniques)
+        pending = _in_catalogue(pending, spec.techniques)
+        cautions = _in_catalogue(cautions, spec.techniques)
         for technique in excluded:
             pending.pop(technique, None)
 
@@ -156,16 +248,10 @@ class _Planner:
 
         steps, earliest = self.steps(chosen)
         plan_cautions = self.cautions(cautions)
-        return TreatmentPlan(
+        return assemble_plan(
             status=status,
             summary=self.summary(status, chosen, missing, excluded, pending),
-            protocol=ProtocolStamp(
-                id=spec.manifest.id,
-                title=spec.manifest.title,
-                version=spec.manifest.version,
-                status=spec.manifest.status,
-                sha256=spec.sha256,
-            ),
+            protocol=self.index.stamp,
             engine_version=__version__,
             assessment_date=self.anchor.isoformat(),
             technique=chosen,
@@ -174,7 +260,8 @@ class _Planner:
             steps=tuple(steps),
             excluded=tuple(self.exclusions(excluded)),
             pending=tuple(
-                Pending(
+                make(
+                    Pending,
                     technique=t,
                     title=spec.techniques[t].title,
                     missing_facts=tuple(sorted(set().union(*(self.outcome.needs[r] for r in ids)))),
@@ -186,30 +273,36 @@ class _Planner:
             ranking=tuple(ranking),
             missing_facts=tuple(missing),
             derived_facts=tuple(self.derived()),
-            facts=self.facts.as_json(),
+            facts=self.supplied,
         )
 
     def rank(
         self,
-        excluded: Mapping[str, list[Rule]],
+        excluded: Mapping[str, list[_Info]],
         pending: Mapping[str, set[str]],
-        cautions: Mapping[str, list[Rule]],
+        cautions: Mapping[str, list[_Info]],
     ) -> list[Ranking]:
-        rows: list[tuple[tuple[int, int, int], Ranking]] = []
-        order = {t: i for i, t in enumerate(self.spec.techniques)}
-        for technique, tspec in self.spec.techniques.items():
-            pro, con, score = [], [], 0
-            for rule in self.spec.rules:
-                if rule.kind != "suitability" or technique not in rule.techniques or not self.true(rule):
-                    continue
-                assert isinstance(rule.effect, SuitabilityEffect)
-                weight = _STRENGTH[rule.effect.strength]
-                if rule.effect.argument == "for":
-                    pro.append(rule.id)
-                    score += weight
+        rows: list[tuple[tuple[int, int, int], dict[str, Any]]] = []
+        order = self.index.order
+        pros: dict[str, list[str]] = {t: [] for t in self.spec.techniques}
+        cons: dict[str, list[str]] = {t: [] for t in self.spec.techniques}
+        scores = dict.fromkeys(self.spec.techniques, 0)
+        truth = self.truth
+        for rule in self.index.of_kind["suitability"]:  # rule by rule: arguments keep spec order
+            if truth[rule.id] is not _TRUE:
+                continue
+            effect = rule.effect
+            assert isinstance(effect, SuitabilityEffect)
+            weight = _STRENGTH[effect.strength]
+            for technique in rule.rule.techniques:
+                if effect.argument == "for":
+                    pros[technique].append(rule.id)
+                    scores[technique] += weight
                 else:
-                    con.append(rule.id)
-                    score -= weight
+                    cons[technique].append(rule.id)
+                    scores[technique] -= weight
+        for technique, tspec in self.spec.techniques.items():
+            pro, con, score = pros[technique], cons[technique], scores[technique]
             if technique in excluded:
                 status = "excluded"
             elif technique in pending:
@@ -219,22 +312,21 @@ class _Planner:
             else:
                 status = "not_indicated"
             caution_ids = tuple(sorted(r.id for r in cautions.get(technique, ())))
-            row = Ranking(
-                technique=technique,
-                title=tspec.title,
-                status=status,  # type: ignore[arg-type]
-                score=score,
-                arguments_for=tuple(pro),
-                arguments_against=tuple(con),
-                cautions=caution_ids,
-            )
+            row = {
+                "technique": technique,
+                "title": tspec.title,
+                "status": status,
+                "score": score,
+                "arguments_for": tuple(pro),
+                "arguments_against": tuple(con),
+                "cautions": caution_ids,
+            }
             group = 0 if status == "candidate" else 1
             rows.append(((group, -score, len(caution_ids) * 1000 + order[technique]), row))
         rows.sort(key=lambda item: item[0])
-        ranked = [row for _, row in rows]
-        if ranked and ranked[0].status == "candidate":
-            ranked[0] = ranked[0].model_copy(update={"status": "chosen"})
-        return ranked
+        if rows and rows[0][1]["status"] == "candidate":
+            rows[0][1]["status"] = "chosen"
+        return [make(Ranking, **row) for _, row in rows]
 
     def choice(self, ranking: list[Ranking]) -> str | None:
         if not ranking or ranking[0].status != "chosen":
@@ -260,11 +352,11 @@ class _Planner:
         questions behind them.
         """
         open_techniques = [t for t in self.spec.techniques if t not in excluded]
+        info = self.index.info
         relevant = [
             rule
-            for rule in self.spec.rules
-            if rule.id in self.outcome.needs
-            and rule.kind != "derived"
+            for rule in (info[rule_id].rule for rule_id in self.outcome.needs)
+            if rule.kind != "derived"
             and open_techniques
             and (not rule.spec.applies_to or any(t not in excluded for t in rule.techniques))
         ]
@@ -285,11 +377,17 @@ class _Planner:
         for fact, rule_ids in sorted(needed.items()):
             fspec = self.spec.facts[fact]
             out.append(
-                MissingFact(fact=fact, label=fspec.label, question=fspec.question, needed_by=tuple(sorted(rule_ids)))
+                make(
+                    MissingFact,
+                    fact=fact,
+                    label=fspec.label,
+                    question=fspec.question,
+                    needed_by=tuple(sorted(rule_ids)),
+                )
             )
         return out
 
-    def exclusions(self, excluded: Mapping[str, list[Rule]]) -> list[Exclusion]:
+    def exclusions(self, excluded: Mapping[str, list[_Info]]) -> list[Exclusion]:
         out = []
         for technique, rules in sorted(excluded.items()):
             dates = []
@@ -303,7 +401,8 @@ class _Planner:
                     dates.append(until)
             reconsider = max(dates).isoformat() if dates and not permanent else None
             out.append(
-                Exclusion(
+                make(
+                    Exclusion,
                     technique=technique,
                     title=self.spec.techniques[technique].title,
                     reasons=tuple(self.justify(r) for r in sorted(rules, key=lambda r: r.id)),
@@ -312,9 +411,9 @@ class _Planner:
             )
         return out
 
-    def cautions(self, cautions: Mapping[str, list[Rule]]) -> list[Caution]:
+    def cautions(self, cautions: Mapping[str, list[_Info]]) -> list[Caution]:
         by_rule: dict[str, set[str]] = {}
-        rules: dict[str, Rule] = {}
+        rules: dict[str, _Info] = {}
         for technique, items in cautions.items():
             for rule in items:
                 by_rule.setdefault(rule.id, set()).add(technique)
@@ -324,11 +423,12 @@ class _Planner:
             rule = rules[rule_id]
             assert isinstance(rule.effect, ContraindicationEffect)
             out.append(
-                Caution(
+                make(
+                    Caution,
                     rule_id=rule_id,
-                    title=rule.spec.title,
+                    title=rule.rule.spec.title,
                     techniques=tuple(sorted(by_rule[rule_id])),
-                    advice=rule.effect.advice or rule.spec.rationale,
+                    advice=rule.effect.advice or rule.rule.spec.rationale,
                     justification=self.justify(rule),
                 )
             )
@@ -337,15 +437,10 @@ class _Planner:
     def derived(self) -> list[DerivedFact]:
         out = []
         for name, value in sorted(self.outcome.derived.items()):
-            source = next(
-                (
-                    r
-                    for r in sorted(self.spec.rules, key=lambda r: (r.spec.priority, r.file, r.order))
-                    if isinstance(r.effect, DerivedEffect) and r.effect.fact == name and self.true(r)
-                ),
-                None,
+            source = next((r for r in self.index.derived_order.get(name, ()) if self.true(r)), None)
+            out.append(
+                make(DerivedFact, fact=name, value=value, justification=self.justify(source) if source else None)
             )
-            out.append(DerivedFact(fact=name, value=value, justification=self.justify(source) if source else None))
         return out
 
     def summary(
@@ -375,11 +470,11 @@ class _Planner:
         steps: list[Step] = []
         by_phase: dict[str, list[Step]] = {}
         constraints: list[dt.date] = [self.anchor]
-        for rule in self.spec.rules:
-            if rule.kind != "requirement" or not self.true(rule):
+        for rule in self.index.of_kind["requirement"]:
+            if not self.true(rule):
                 continue
             assert isinstance(rule.effect, RequirementEffect)
-            if rule.spec.applies_to and (chosen is None or chosen not in rule.techniques):
+            if not rule.general and (chosen is None or chosen not in rule.techniques):
                 continue
             effect = rule.effect
             if chosen is None and effect.phase != "consultation":
@@ -396,7 +491,8 @@ class _Planner:
             if effect.phase == "follow_up":
                 continue  # scheduled after the sessions, below
             by_phase.setdefault(effect.phase, []).append(
-                Step(
+                make(
+                    Step,
                     phase=effect.phase,
                     title=effect.step,
                     instructions=effect.instructions,
@@ -406,8 +502,8 @@ class _Planner:
             )
         if chosen is None:
             return by_phase.get("consultation", []), None
-        for rule in self.spec.rules:
-            if rule.kind == "sequencing" and self.true(rule) and self.applies(rule, chosen):
+        for rule in self.index.of_kind["sequencing"]:
+            if self.true(rule) and self.applies(rule, chosen):
                 assert isinstance(rule.effect, SequencingEffect)
                 if rule.effect.not_before is not None:
                     until = self.wait_until(rule.effect.not_before)
@@ -430,12 +526,11 @@ class _Planner:
     def exfoliation(self, chosen: str, indicated: list[Step]) -> list[Step]:
         skips = [
             r
-            for r in self.spec.rules
-            if r.kind == "sequencing"
-            and isinstance(r.effect, SequencingEffect)
+            for r in self.index.of_kind["sequencing"]
+            if isinstance(r.effect, SequencingEffect)
             and r.effect.skip_phase
             and (self.true(r) or self.unknown(r))
-            and (chosen in r.techniques or not r.spec.applies_to)
+            and (chosen in r.techniques or r.general)
         ]
         if not skips:
             return indicated
@@ -445,7 +540,8 @@ class _Planner:
             note = None if self.true(rule) else "skipped until the missing facts are known"
             reasons.append((rule.effect.reason, self.justify(rule, note)))
         return [
-            Step(
+            make(
+                Step,
                 phase="exfoliation",
                 title="No separate exfoliation",
                 instructions=" ".join(sorted({text for text, _ in reasons})),
@@ -459,18 +555,16 @@ class _Planner:
         course = tspec.sessions
         supporting = [
             r
-            for r in self.spec.rules
-            if r.kind == "suitability"
-            and chosen in r.techniques
+            for r in self.index.of_kind["suitability"]
+            if chosen in r.techniques
             and self.true(r)
             and isinstance(r.effect, SuitabilityEffect)
             and r.effect.argument == "for"
         ]
         timing = [
             r
-            for r in self.spec.rules
-            if r.kind == "sequencing"
-            and self.true(r)
+            for r in self.index.of_kind["sequencing"]
+            if self.true(r)
             and self.applies(r, chosen)
             and isinstance(r.effect, SequencingEffect)
             and not r.effect.skip_phase
@@ -495,7 +589,8 @@ class _Planner:
             if number > 1 and day is not None:
                 day = course.interval_min.after(day)
             out.append(
-                Step(
+                make(
+                    Step,
                     phase="treatment",
                     title=f"Session {number} of {course.typical}: {tspec.title}",
                     instructions=(
@@ -520,15 +615,16 @@ class _Planner:
     def aftercare(self, chosen: str, so_far: Iterable[Step]) -> list[Step]:
         last = _last_session_date(so_far)
         out = []
-        for rule in self.spec.rules:
-            if rule.kind != "aftercare" or not self.true(rule) or chosen not in rule.techniques:
+        for rule in self.index.of_kind["aftercare"]:
+            if not self.true(rule) or chosen not in rule.techniques:
                 continue
             assert isinstance(rule.effect, AftercareEffect)
             until = rule.effect.duration.after(last).isoformat() if last else None
             out.append(
-                Step(
+                make(
+                    Step,
                     phase="aftercare",
-                    title=rule.spec.title,
+                    title=rule.rule.spec.title,
                     instructions=rule.effect.instruction,
                     technique=None,
                     duration=str(rule.effect.duration),
@@ -542,16 +638,17 @@ class _Planner:
         last = _last_session_date(so_far)
         every = self.spec.techniques[chosen].maintenance_every
         out = []
-        for rule in self.spec.rules:
-            if rule.kind != "requirement" or not self.true(rule):
+        for rule in self.index.of_kind["requirement"]:
+            if not self.true(rule):
                 continue
             effect = rule.effect
             assert isinstance(effect, RequirementEffect)
-            if effect.phase != "follow_up" or (rule.spec.applies_to and chosen not in rule.techniques):
+            if effect.phase != "follow_up" or (not rule.general and chosen not in rule.techniques):
                 continue
             date = effect.after_last_session.after(last).isoformat() if last and effect.after_last_session else None
             out.append(
-                Step(
+                make(
+                    Step,
                     phase="follow_up",
                     title=effect.step,
                     instructions=effect.instructions
@@ -563,6 +660,11 @@ class _Planner:
                 )
             )
         return out
+
+
+def _in_catalogue(table: dict[str, Any], catalogue: Iterable[str]) -> dict[str, Any]:
+    """``table`` with its keys in catalogue order (the order the plan has always listed them in)."""
+    return {t: table[t] for t in catalogue if t in table}
 
 
 def _last_session_date(steps: Iterable[Step]) -> dt.date | None:
@@ -585,5 +687,5 @@ def _args(row: Ranking) -> str:
 
 
 def build_plan(spec: ProtocolSpec, facts: ClientFacts, outcome: Outcome) -> TreatmentPlan:
-    """Assemble and validate the plan; the model's invariants reject anything unsafe."""
+    """Assemble the plan and check it; the plan's invariants reject anything unsafe."""
     return _Planner(spec, facts, outcome).build()
