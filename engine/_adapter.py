@@ -80,13 +80,21 @@ def _free(handles: Sequence[int], warm: set[int]) -> None:
             warm.discard(handle)
 
 
+_EXACT = 2**53
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+"""One encoder for every fact (``json.dumps`` with options builds a new one per call)."""
+
+
 def _encode(fact: Mapping[str, Any]) -> str:
     for key, value in fact.items():
+        kind = type(value)
+        if kind is str or kind is bool or (kind is int and -_EXACT < value < _EXACT):
+            continue  # the usual cases, decided without isinstance
         if isinstance(value, float):
             raise EngineError(f"field {key!r} holds a float ({value!r}); the matcher only receives whole numbers")
-        if isinstance(value, int) and not isinstance(value, bool) and not -(2**53) < value < 2**53:
+        if isinstance(value, int) and not isinstance(value, bool) and not -_EXACT < value < _EXACT:
             raise EngineError(f"field {key!r} holds {value}, outside the matcher's exact integer range")
-    return json.dumps(fact, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODER.encode(fact)
 
 
 class Matcher:
