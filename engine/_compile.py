@@ -22,6 +22,10 @@ the F rails. When every field a rule reads is present, its condition is two-valu
 missing answers, and only those that hold an undecided rule. Every firing costs the
 matcher about a microsecond and most rules of a protocol are false for most clients,
 so this halves the work for the common, complete client.
+
+A rule without a condition (no ``when``) is true for every client: it is listed in
+``always`` and not sent to the matcher, where it would fire for every client (a
+quarter of the shipped rules are such steps and instructions).
 """
 
 from __future__ import annotations
@@ -136,6 +140,8 @@ class CompiledProtocol:
     strata: int
     false_chunks: tuple[Chunk, ...] = ()
     rule_fields: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    always: tuple[str, ...] = ()
+    """Rules without a condition, true for every client; they are in no ruleset."""
 
     def by_stratum(self, stratum: int) -> tuple[Chunk, ...]:
         return tuple(c for c in self.chunks if c.stratum == stratum)
@@ -214,9 +220,9 @@ def compile_protocol(spec: ProtocolSpec) -> CompiledProtocol:
         for stratum in range(strata):
             batch: list[_RuleCode] = []
             used = 0
-            members = [c for c in codes if spec.strata[c.rule.id] == stratum]
-            if polarity == "F":
-                members = [c for c in members if _rail_nodes(c, "F")]  # an unconditional rule is never false
+            members = [
+                c for c in codes if spec.strata[c.rule.id] == stratum and not isinstance(c.rule.condition, Always)
+            ]
             for code in members:
                 nodes = _rail_nodes(code, polarity)
                 if batch and used + nodes > NODE_BUDGET:
@@ -231,6 +237,7 @@ def compile_protocol(spec: ProtocolSpec) -> CompiledProtocol:
         strata=strata,
         false_chunks=tuple(rails["F"]),
         rule_fields={code.rule.id: frozenset(code.fields) for code in codes},
+        always=tuple(code.rule.id for code in codes if isinstance(code.rule.condition, Always)),
     )
 
 

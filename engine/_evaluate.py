@@ -7,6 +7,7 @@ cut-off date (``assessment_date`` minus the period). That is data preparation; e
 condition is decided by the matcher. Strata run in order: after each, the derived facts
 it decides are added to the fact the next stratum sees (forward chaining).
 
+Rules without a condition are true for every client and never reach the matcher.
 Within a stratum the "definitely true" rulesets always run. A rule whose T rail did not
 fire is false when every field it reads is present (its condition is then two-valued);
 only rules with a missing field need the "definitely false" rulesets, which run for
@@ -90,6 +91,11 @@ class Evaluator:
         # the rules decided there with the fields they read, and for each rule its F ruleset.
         self._strata: list[list[tuple[int, tuple[str, ...], dict[str, str]]]] = [[] for _ in range(compiled.strata)]
         self._members: list[list[tuple[str, frozenset[str]]]] = [[] for _ in range(compiled.strata)]
+        self._always: list[list[str]] = [[] for _ in range(compiled.strata)]
+        for rule_id in compiled.always:
+            self._always[spec.strata[rule_id]].append(rule_id)
+        self._position = {rule.id: n for n, rule in enumerate(spec.rules)}
+        self._rules = {rule.id: rule for rule in spec.rules}
         self._false_of: dict[str, int] = {}
         self._false: dict[int, tuple[tuple[str, ...], dict[str, str], tuple[str, ...]]] = {}
         for index, chunk in enumerate(chunks):
@@ -125,7 +131,10 @@ class Evaluator:
         truth: dict[str, Truth] = {}
         derived: dict[str, Any] = {}
         fire = self._matcher.fire
+        unknown: list[str] = []
         for stratum, chunks in enumerate(self._strata):
+            for rule_id in self._always[stratum]:
+                truth[rule_id] = Truth.TRUE
             yes: set[str] = set()
             for index, fields, names in chunks:
                 fired = fire(index, {f: fact[f] for f in fields if f in fact})
@@ -150,17 +159,18 @@ class Evaluator:
                     if rule_id not in no and truth.get(rule_id) is Truth.FALSE:
                         raise EngineError(f"rule {rule_id} reads only known facts but was decided neither way")
                 for rule_id in waiting:
-                    truth[rule_id] = Truth.FALSE if rule_id in no else Truth.UNKNOWN
+                    if rule_id in no:
+                        truth[rule_id] = Truth.FALSE
+                    else:
+                        truth[rule_id] = Truth.UNKNOWN
+                        unknown.append(rule_id)
             for name in self._derive_order[stratum]:
                 value = self._derive(name, truth)
                 if value is not _UNKNOWN:
                     derived[name] = value
                     fact[name] = value
-        needs = {
-            rule.id: self._absent(rule, facts, truth, derived)
-            for rule in self._spec.rules
-            if truth[rule.id] is Truth.UNKNOWN
-        }
+        unknown.sort(key=self._position.__getitem__)  # protocol order, as callers have always seen it
+        needs = {rule_id: self._absent(self._rules[rule_id], facts, truth, derived) for rule_id in unknown}
         for rule_id, absent in needs.items():
             if not absent:
                 raise EngineError(f"rule {rule_id} is unknown although every fact it reads is known")

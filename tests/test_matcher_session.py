@@ -95,17 +95,22 @@ def test_false_rulesets_run_only_for_clients_with_missing_answers(
     assert all("pregnant" in partial.needs[r] for r, t in partial.truth.items() if t is Truth.UNKNOWN)
 
 
-def test_each_rule_is_decided_true_in_exactly_one_ruleset_and_false_in_at_most_one(
-    protocol: engine.Protocol,
-) -> None:
+def test_each_conditional_rule_has_one_true_and_one_false_ruleset(protocol: engine.Protocol) -> None:
     compiled = protocol._compiled
     true_side = [r for chunk in compiled.chunks for r in chunk.rule_ids]
     false_side = [r for chunk in compiled.false_chunks for r in chunk.rule_ids]
-    assert sorted(true_side) == sorted(protocol.rule_ids)
-    assert len(false_side) == len(set(false_side))
     unconditional = {rule.id for rule in protocol.spec.rules if rule.spec.when is None}
-    assert set(false_side) == set(protocol.rule_ids) - unconditional
+    assert unconditional, "the shipped protocol has rules without a condition"
+    assert set(compiled.always) == unconditional
+    assert sorted(true_side) == sorted(set(protocol.rule_ids) - unconditional)
+    assert sorted(false_side) == sorted(true_side)
     for chunk in compiled.chunks:
         assert all("|T|" in name for name in chunk.definition if name != CATCH_ALL)
     for chunk in compiled.false_chunks:
         assert all("|F|" in name for name in chunk.definition if name != CATCH_ALL)
+
+
+def test_rules_without_a_condition_are_true_for_every_client(protocol: engine.Protocol) -> None:
+    for facts in (BASELINE, {"assessment_date": "2026-11-25"}):
+        truth = protocol.outcomes(facts).truth
+        assert all(truth[rule_id] is Truth.TRUE for rule_id in protocol._compiled.always)
