@@ -218,6 +218,11 @@ class FactSpec(_Strict):
                 raise ValueError("a boolean default must be true or false")
         if self.derived and self.type not in ("boolean", "enum"):
             raise ValueError("derived facts must be boolean or enum")
+        if self.derived and self.default is None:
+            # Without a default, a client for whom every deriving rule is false would leave the
+            # fact unknown with no question that could settle it: a gap in the protocol, not in
+            # the client's answers. Refuse it here rather than fail at evaluation time.
+            raise ValueError("a derived fact needs a 'default': the value when none of its rules holds")
         if self.derived and self.required:
             raise ValueError("a derived fact cannot be required from the client")
         return self

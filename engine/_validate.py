@@ -121,6 +121,8 @@ def selector_key(selector: str) -> str:
 class _Collector:
     def __init__(self) -> None:
         self.issues: list[Issue] = []
+        self.broken_facts: set[str] = set()
+        """Facts whose declaration is invalid: already reported, so rules using them stay quiet."""
 
     def add(
         self,
@@ -275,6 +277,7 @@ def _vocabulary(doc: LoadedDocument, issues: _Collector) -> dict[str, FactSpec]:
             facts[name] = FactSpec.model_validate(body)
         except ValidationError as exc:
             issues.pydantic(doc, ("facts", name), exc, rule_id=name, known=_model_fields(FactSpec))
+            issues.broken_facts.add(name)
     anchor = facts.get(ASSESSMENT_DATE)
     if anchor is None or anchor.type != "date" or not anchor.required:
         issues.add(
@@ -424,7 +427,9 @@ class _RuleBuilder:
         then = (*base, "then")
         if isinstance(effect, DerivedEffect):
             fact = self.facts.get(effect.fact)
-            if fact is None or not fact.derived:
+            if effect.fact in self.issues.broken_facts:
+                pass
+            elif fact is None or not fact.derived:
                 derived = [n for n, f in self.facts.items() if f.derived]
                 self.issues.add(
                     doc,
@@ -506,6 +511,8 @@ class _RuleBuilder:
             return None if inner is None else NotOf(inner)
         if key == "previous_treatment":
             return self._history(doc, sub, value, rule_id)
+        if key in self.issues.broken_facts:
+            return None
         if not isinstance(key, str) or key not in self.facts:
             options = [*self.facts, "all", "any", "not", "previous_treatment"]
             self.issues.add(doc, sub, f"unknown fact '{key}'", suggest(str(key), options), rule_id)

@@ -91,8 +91,22 @@ def test_unknown_technique_suggests_the_closest(tmp_path: Path) -> None:
 
 def test_derived_fact_cycle_is_named(tmp_path: Path) -> None:
     facts = dict(FACTS)
-    facts["p"] = {"type": "boolean", "derived": True, "label": "P", "description": "p", "question": "-"}
-    facts["q"] = {"type": "boolean", "derived": True, "label": "Q", "description": "q", "question": "-"}
+    facts["p"] = {
+        "type": "boolean",
+        "derived": True,
+        "default": False,
+        "label": "P",
+        "description": "p",
+        "question": "-",
+    }
+    facts["q"] = {
+        "type": "boolean",
+        "derived": True,
+        "default": False,
+        "label": "Q",
+        "description": "q",
+        "question": "-",
+    }
     rules = [
         rule("DER-P", "derived", {"fact": "p", "value": True}, {"q": True}),
         rule("DER-Q", "derived", {"fact": "q", "value": True}, {"p": True}),
@@ -164,6 +178,16 @@ def test_vocabulary_and_catalogue_errors(tmp_path: Path) -> None:
     assert "needs 'minimum' and 'maximum'" in text
     assert "lower_snake_case" in text
     assert "does not match the id prefix" in text
+
+
+def test_a_derived_fact_needs_a_default(tmp_path: Path) -> None:
+    """Otherwise a client for whom every deriving rule is false leaves it unknown with nothing to ask."""
+    facts = dict(FACTS)
+    facts["p"] = {"type": "boolean", "derived": True, "label": "P", "description": "p", "question": "-"}
+    rules = [rule("DER-P", "derived", {"fact": "p", "value": True}, {"a": True})]
+    issue = only(issues_of(write_protocol(tmp_path, rules, facts=facts)))
+    assert (issue.file, issue.rule_id) == ("vocabulary.yaml", "p")
+    assert "needs a 'default'" in issue.message
 
 
 def test_missing_files_and_malformed_yaml(tmp_path: Path) -> None:
