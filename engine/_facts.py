@@ -9,9 +9,10 @@ reported at once, with a did-you-mean for misspelt names.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,9 @@ __all__ = ["NEVER", "ClientFacts", "Treatment", "check_facts", "parse_facts_text
 NEVER = "never"
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MAX_HISTORY = 500
+MAX_ISSUES = 50
+"""Problems listed in one FactsError; the rest are counted (thousands of unknown keys must not take minutes)."""
+Hint = str | Callable[[], str | None] | None
 
 
 @dataclass(frozen=True, order=True)
@@ -121,11 +125,16 @@ def check_facts(
 ) -> ClientFacts:
     """Validate ``data`` against the vocabulary of ``spec``; raise :class:`FactsError` listing every problem."""
     issues: list[Issue] = []
+    hidden = 0
 
-    def add(name: str, message: str, hint: str | None = None, path: tuple[Any, ...] = ()) -> None:
+    def add(name: str, message: str, hint: Hint = None, path: tuple[Any, ...] = ()) -> None:
+        nonlocal hidden
+        if len(issues) >= MAX_ISSUES:
+            hidden += 1  # a flood of problems is not more actionable, and each costs a did-you-mean search
+            return
         line = doc.line_of((name, *path)) if doc else None
         shown = _printable(name) + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
-        issues.append(Issue(source, line, None, shown, message, hint))
+        issues.append(Issue(source, line, None, shown, message, hint() if callable(hint) else hint))
 
     if not isinstance(data, Mapping):
         raise FactsError(
@@ -140,7 +149,7 @@ def check_facts(
             continue
         fact = spec.facts.get(name)
         if fact is None:
-            add(name, "unknown fact", suggest(name, askable) or "see the intake vocabulary")
+            add(name, "unknown fact", _hint(name, askable, "see the intake vocabulary"))
             continue
         if fact.derived:
             add(name, "is worked out by the protocol and cannot be supplied", "remove it from the facts")
@@ -170,6 +179,9 @@ def check_facts(
                     if treatment.date > anchor:
                         add(name, f"{treatment.date} is after the assessment date {anchor}", path=(i, "date"))
     if issues:
+        if hidden:
+            more = f"and {hidden} more problem{'s' if hidden != 1 else ''} not listed"
+            issues.append(Issue(source, None, None, "", more, f"only the first {MAX_ISSUES} are shown"))
         raise FactsError("the client's facts are invalid", issues)
     return ClientFacts(values)
 
@@ -194,7 +206,7 @@ def _check_value(name: str, fact: FactSpec, raw: Any, spec: ProtocolSpec, add: A
         return raw
     if kind == "enum":
         if not isinstance(raw, str) or raw not in fact.values:
-            add(name, f"{_show(raw)} is not one of {', '.join(fact.values)}", suggest(str(raw), fact.values))
+            add(name, f"{_show(raw)} is not one of {', '.join(fact.values)}", _hint(raw, fact.values))
             return _BAD
         return raw
     if kind == "set":
@@ -207,7 +219,7 @@ def _check_value(name: str, fact: FactSpec, raw: Any, spec: ProtocolSpec, add: A
                 add(
                     name,
                     f"{_show(item)} is not one of {', '.join(fact.values)}",
-                    suggest(str(item), fact.values),
+                    _hint(item, fact.values),
                     path=(i,),
                 )
                 good = False
@@ -243,7 +255,7 @@ def _check_value(name: str, fact: FactSpec, raw: Any, spec: ProtocolSpec, add: A
             add(
                 name,
                 f"unknown technique {_show(technique)}",
-                suggest(str(technique), spec.techniques),
+                _hint(technique, spec.techniques),
                 path=(i, "technique"),
             )
             good = False
@@ -266,6 +278,15 @@ def _date(raw: Any) -> dt.date | None:
         except ValueError:
             return None
     return None
+
+
+def _hint(word: Any, options: Iterable[str], fallback: str | None = None) -> Callable[[], str | None]:
+    """A did-you-mean, computed only if the problem is listed (see ``MAX_ISSUES``)."""
+    return functools.partial(_suggestion, word, options, fallback)
+
+
+def _suggestion(word: Any, options: Iterable[str], fallback: str | None) -> str | None:
+    return suggest(str(word), options) or fallback
 
 
 def _printable(name: str) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent
+from yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from engine._errors import Issue
@@ -133,13 +133,12 @@ _CSafeLoader: Any = getattr(yaml, "CSafeLoader", None)
 def _new_loader(text: str) -> Any:
     """A loader over ``text`` whose node tree is safe to convert.
 
-    With libyaml, a first pass over the events refuses aliases and absurd nesting before
-    anything is composed (the C composer would silently share aliased nodes); the pure-Python
-    fallback refuses them while composing. Either raises :class:`YamlProblem` or a YAML error.
+    A first pass over the parser's events refuses aliases, explicit tags and absurd nesting
+    before anything is composed (libyaml's composer would silently share aliased nodes),
+    with the same policy whichever parser is used. Raises :class:`YamlProblem` or a YAML error.
     """
-    if _CSafeLoader is None:
-        return _StrictSafeLoader(text)
-    scanner = _CSafeLoader(text)
+    parser = _CSafeLoader if _CSafeLoader is not None else _StrictSafeLoader
+    scanner = parser(text)
     try:
         depth = 0
         while scanner.check_event():
@@ -150,6 +149,13 @@ def _new_loader(text: str) -> Any:
                     _line(event.start_mark),
                     "write the value out in full; aliases hide what a rule says",
                 )
+            tag = getattr(event, "tag", None)
+            if tag is not None and isinstance(event, ScalarEvent | CollectionStartEvent):
+                raise YamlProblem(
+                    f"tags such as {tag.replace('tag:yaml.org,2002:', '!!')} are not allowed",
+                    _line(event.start_mark),
+                    "rules and facts are plain data; remove the tag",
+                )
             if isinstance(event, CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH + 1:
@@ -158,7 +164,7 @@ def _new_loader(text: str) -> Any:
                 depth -= 1
     finally:
         scanner.dispose()
-    return _CSafeLoader(text)
+    return parser(text)
 
 
 def _line(mark: Any) -> int | None:
@@ -181,6 +187,7 @@ def load_yaml_text(text: str | bytes, file: str) -> LoadedDocument:
             raise YamlProblem(f"file is not valid UTF-8 (byte {exc.start})", None, "save it as UTF-8") from None
     if len(text) > MAX_DOCUMENT_BYTES:
         raise YamlProblem(f"file is larger than {MAX_DOCUMENT_BYTES} characters", None)
+    text = text.lstrip("\ufeff")  # byte-order marks: libyaml skips repeated ones, the Python parser reads them as text
     loader: Any = None
     try:
         loader = _new_loader(text)
