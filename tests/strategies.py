@@ -52,7 +52,7 @@ __all__ = [
 # ----------------------------------------------------------------------------- YAML output
 
 
-class _PlainDumper(yaml.SafeDumper):
+class _PlainDumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
     """Never writes anchors and aliases: the engine refuses them, rightly."""
 
     def ignore_aliases(self, data: Any) -> bool:
@@ -357,13 +357,14 @@ def _period_text(draw: st.DrawFn) -> str:
 
 
 @st.composite
-def _fact_test(draw: st.DrawFn, protocol: engine.Protocol, readable: tuple[str, ...]) -> dict[str, Any]:
+def _fact_test(
+    draw: st.DrawFn, sp: ClientSpace, facts: Mapping[str, FactSpec], readable: tuple[str, ...]
+) -> dict[str, Any]:
     """One test of one fact, written the way a clinical lead writes it in YAML."""
-    sp = space(protocol)
     name = draw(st.sampled_from(readable))
     if name == "previous_treatment":
         return {"previous_treatment": {"technique": draw(st.sampled_from(sp.selectors)), "within": _period_text(draw)}}
-    fact = protocol.facts[name] if name in protocol.facts else _EXTRA_SPECS[name]
+    fact = facts[name]
     if fact.type == "boolean":
         value = draw(st.booleans())
         form = draw(st.sampled_from(["bare", "is", "is_not"]))
@@ -404,8 +405,19 @@ def conditions(
     """A ``when:`` condition (raw YAML data) over the facts ``readable`` (default: every testable fact)."""
     if readable is None:
         readable = _testable(protocol, include_derived=True)
-    leaf = _fact_test(protocol, readable)
+    cache = _CONDITIONS.setdefault(protocol, {})
+    if (readable, max_depth) not in cache:
+        facts = {**_EXTRA_SPECS, **protocol.facts}  # plain data: the cached strategy must not hold the protocol
+        cache[readable, max_depth] = _conditions(_fact_test(space(protocol), facts, readable), max_depth)
+    return cache[readable, max_depth]
 
+
+_CONDITIONS: weakref.WeakKeyDictionary[
+    engine.Protocol, dict[tuple[tuple[str, ...], int], st.SearchStrategy[dict[str, Any]]]
+] = weakref.WeakKeyDictionary()
+
+
+def _conditions(leaf: st.SearchStrategy[dict[str, Any]], max_depth: int) -> st.SearchStrategy[dict[str, Any]]:
     def extend(inner: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[dict[str, Any]]:
         return st.one_of(
             st.lists(inner, min_size=1, max_size=3).map(lambda items: {"all": items}),
@@ -462,8 +474,9 @@ EXTRA_DERIVED: dict[str, dict[str, Any]] = {
     "gen_flag": {
         "type": "boolean",
         "derived": True,
+        "default": False,
         "label": "Generated flag",
-        "description": "A derived boolean without a default, reading other derived facts.",
+        "description": "A derived boolean reading other derived facts.",
         "question": "(derived; not asked)",
     },
 }

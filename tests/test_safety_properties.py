@@ -1,0 +1,267 @@
+"""Safety properties of plans, on generated clients of the shipped protocol.
+
+Each property is checked against the *reference evaluator's* outcomes where it can be, so
+that a planner bug and a matcher bug cannot hide each other:
+
+* nothing excluded (a true absolute contraindication) or pending (an undecided
+  contraindication, requirement or timing rule) is ever planned;
+* a plan is never ``ready`` while a contraindication, requirement or timing rule of its
+  technique is undecided (a fact it needs is absent), nor while any fact is missing;
+* every step is justified by rules that hold for this client, quoting the facts they read;
+* the same facts give byte-identical JSON, whatever the key order, set order or ``null``
+  spelling of an absent answer, and the JSON round-trips through the model;
+* Kleene monotonicity, i.e. *unknown never counts as no*: answering more questions never
+  changes an outcome that was already decided, and every unknown rule names absent facts.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import engine
+from engine._model import ContraindicationEffect
+from engine._validate import Rule
+from tests.reference_evaluator import FALSE, TRUE, UNKNOWN, reference_outcomes
+from tests.strategies import clients, profile, random_client, to_yaml
+
+PLAN_CASES = 1_200
+MONOTONE_CASES = 1_000
+
+SAFETY_KINDS = ("contraindication", "requirement", "sequencing")
+"""The rules whose outcome decides whether a technique is safe to plan (the brief's list)."""
+
+
+def _applies(rule: Rule, technique: str) -> bool:
+    """Does ``rule`` constrain ``technique``? A rule without ``applies_to`` constrains every technique."""
+    return technique in rule.techniques or not rule.spec.applies_to
+
+
+def _unsafe(protocol: engine.Protocol, truth: Mapping[str, str]) -> dict[str, str]:
+    """Technique -> why it must not be planned, from the reference outcomes alone."""
+    out: dict[str, str] = {}
+    for rule in protocol.spec.rules:
+        if rule.kind not in SAFETY_KINDS:
+            continue
+        for technique in protocol.techniques:
+            if not _applies(rule, technique):
+                continue
+            if truth[rule.id] == UNKNOWN:
+                out.setdefault(technique, f"{rule.id} is undecided")
+            elif (
+                truth[rule.id] == TRUE
+                and isinstance(rule.effect, ContraindicationEffect)
+                and rule.effect.level == "absolute"
+            ):
+                out[technique] = f"{rule.id} excludes it"
+    return out
+
+
+def _planned(plan: engine.TreatmentPlan) -> set[str]:
+    techniques = {s.technique for s in plan.steps if s.technique is not None}
+    if plan.technique is not None:
+        techniques.add(plan.technique)
+    return techniques
+
+
+def check_plan(protocol: engine.Protocol, client: Mapping[str, Any], plan: engine.TreatmentPlan) -> None:
+    """Every safety property of one plan; raises AssertionError naming the first broken one."""
+    truth = reference_outcomes(protocol, client)
+    supplied = protocol.check_facts(client).as_json()
+
+    # 1. nothing excluded or pending is planned (by the plan's own lists and by the reference)
+    excluded = {e.technique for e in plan.excluded}
+    listed = excluded | {p.technique for p in plan.pending}
+    assert not _planned(plan) & listed, f"planned {_planned(plan) & listed} although excluded or pending"
+    unsafe = _unsafe(protocol, truth)
+    for technique in _planned(plan):
+        assert technique not in unsafe, f"{technique} planned although {unsafe[technique]}"
+    for technique, why in unsafe.items():
+        assert technique in listed, f"{technique} is neither excluded nor pending although {why}"
+    assert excluded == {t for t, why in unsafe.items() if why.endswith("excludes it")}
+
+    # 2. ready only when everything the technique's safety needs is known; an undecided rule
+    #    that could still change the plan (it concerns a technique not excluded) means asking
+    open_undecided = [
+        rule.id
+        for rule in protocol.spec.rules
+        if rule.kind != "derived"
+        and truth[rule.id] == UNKNOWN
+        and (not rule.spec.applies_to or any(t not in excluded for t in rule.techniques))
+    ]
+    if open_undecided:
+        assert plan.status == "needs_information", f"{plan.status} although {open_undecided[0]} is undecided"
+        assert plan.missing_facts, "undecided rules but no missing fact to ask for"
+    if plan.status == "ready":
+        assert plan.technique is not None
+        assert plan.missing_facts == ()
+        for rule in protocol.spec.rules:
+            if rule.kind in SAFETY_KINDS and _applies(rule, plan.technique):
+                assert truth[rule.id] != UNKNOWN, f"ready although {rule.id} is undecided"
+    for missing in plan.missing_facts:
+        assert supplied.get(missing.fact) is None, f"{missing.fact} is asked for but was answered"
+
+    # 3. every step is justified by rules that hold, quoting this client's facts
+    by_id = {rule.id: rule for rule in protocol.spec.rules}
+    for step in plan.steps:
+        assert step.justifications, f"step {step.title!r} has no justification"
+        for justification in step.justifications:
+            rule = by_id[justification.rule_id]
+            expected = UNKNOWN if justification.note and step.skipped else TRUE
+            assert truth[rule.id] == expected, f"step {step.title!r} cites {rule.id}, which is {truth[rule.id]}"
+            assert set(justification.facts) == set(rule.facts)
+            for name, value in justification.facts.items():
+                if not protocol.facts[name].derived:
+                    assert value == supplied.get(name, "unknown"), (name, value)
+    for exclusion in plan.excluded:
+        for reason in exclusion.reasons:
+            assert truth[reason.rule_id] == TRUE, f"{exclusion.technique} excluded by {reason.rule_id}, not true"
+    for caution in plan.cautions:
+        assert truth[caution.rule_id] == TRUE
+
+    # 5. the JSON round-trips through the model
+    text = plan.model_dump_json()
+    again = engine.TreatmentPlan.model_validate_json(text)
+    assert again == plan
+    assert again.model_dump_json() == text
+
+
+def _respelled(client: Mapping[str, Any], rng: random.Random) -> dict[str, Any]:
+    """The same answers written differently: keys reversed, set members shuffled, absent as null."""
+    out: dict[str, Any] = {}
+    for name in reversed(list(client)):
+        value = client[name]
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            value = rng.sample(value, len(value))
+        out[name] = value
+    return out
+
+
+@profile(PLAN_CASES)
+@given(data=st.data())
+def test_plans_are_safe_and_deterministic(protocol: engine.Protocol, data: st.DataObject) -> None:
+    client = data.draw(clients(protocol), label="client")
+    plan = protocol.evaluate(client)
+    check_plan(protocol, client, plan)
+    # 4. byte-identical JSON on repeated evaluation, whatever the spelling of the same facts
+    first = plan.model_dump_json(indent=2)
+    assert protocol.evaluate(client).model_dump_json(indent=2) == first
+    respelled = _respelled(client, random.Random(len(first)))
+    assert protocol.evaluate(respelled).model_dump_json(indent=2) == first
+
+
+@profile(MONOTONE_CASES)
+@given(data=st.data())
+def test_unknown_never_counts_as_no(protocol: engine.Protocol, data: st.DataObject) -> None:
+    """Answering more questions only ever decides undecided rules; it never flips a decided one."""
+    full = data.draw(clients(protocol), label="client")
+    keep = data.draw(st.lists(st.booleans(), min_size=len(full), max_size=len(full)), label="keep")
+    partial = {k: v for (k, v), kept in zip(full.items(), keep, strict=True) if kept or k == "assessment_date"}
+    more = protocol.outcomes(full)
+    less = protocol.outcomes(partial)
+    for rule_id, outcome in less.truth.items():
+        if outcome.value != UNKNOWN:
+            assert more.truth[rule_id] == outcome, f"{rule_id} was {outcome.value}, became {more.truth[rule_id]}"
+    checked = protocol.check_facts(partial)
+    for rule_id, needed in less.needs.items():
+        assert needed, f"{rule_id} is unknown but names no missing fact"
+        for name in needed:
+            assert not checked.known(name) and not protocol.facts[name].derived, (rule_id, name)
+
+
+def test_generated_clients_reach_every_status(protocol: engine.Protocol) -> None:
+    """The properties above are not vacuous: generated clients produce every kind of plan."""
+    rng = random.Random(20261125)
+    statuses: dict[str, int] = {}
+    outcomes = {TRUE: 0, FALSE: 0, UNKNOWN: 0}
+    excluded = pending = 0
+    for _ in range(300):
+        client = random_client(protocol, rng)
+        plan = protocol.evaluate(client)
+        statuses[plan.status] = statuses.get(plan.status, 0) + 1
+        excluded += bool(plan.excluded)
+        pending += bool(plan.pending)
+        for value in reference_outcomes(protocol, client).values():
+            outcomes[value] += 1
+    assert set(statuses) == {"ready", "needs_review", "needs_information", "not_suitable"}, statuses
+    assert excluded and pending
+    assert all(outcomes.values()), outcomes
+
+
+def test_the_checker_catches_an_unsafe_plan(protocol: engine.Protocol) -> None:
+    """``check_plan`` fails on a plan that schedules an excluded technique (built without validation)."""
+    from tests.conftest import BASELINE
+
+    client = {**BASELINE, "active_infection": True}  # an absolute contraindication for every technique
+    plan = protocol.evaluate(client)
+    assert plan.technique is None
+    ready = engine.TreatmentPlan.model_validate_json(protocol.evaluate(BASELINE).model_dump_json())
+    forged = engine.TreatmentPlan.model_construct(**{**dict(ready), "excluded": plan.excluded, "facts": plan.facts})
+    with pytest.raises(AssertionError):
+        check_plan(protocol, client, forged)
+
+
+# ----------------------------------------------------------------------------- regressions
+
+_EVIDENCE = [{"citation": "Regression", "url": "https://example.org/regression"}]
+
+
+def _minimal_folder(folder: Path, facts: dict[str, Any], rules: list[dict[str, Any]]) -> Path:
+    folder.mkdir()
+    manifest = {"id": "regression", "title": "Regression", "version": "1.0.0", "status": "draft", "owner": "Tests"}
+    manifest["last_review"] = "2026-01-01"
+    vocabulary = {
+        "assessment_date": {"type": "date", "required": True, "label": "D", "description": "D", "question": "Q"}
+    }
+    vocabulary.update(facts)
+    sessions = {"typical": 1, "minimum": 1, "maximum": 1, "interval_min": "1 week", "interval_max": "2 weeks"}
+    technique = {"family": "peel", "title": "Peel", "exfoliates": True, "downtime": "none", "downtime_level": "none"}
+    for name, body in (
+        ("protocol.yaml", manifest),
+        ("vocabulary.yaml", {"facts": vocabulary}),
+        ("techniques.yaml", {"techniques": {"peel.x": {**technique, "sessions": sessions}}}),
+        ("rules.yaml", {"rules": rules}),
+    ):
+        (folder / name).write_text(to_yaml(body), encoding="utf-8")
+    return folder
+
+
+def _rule(rule_id: str, kind: str, when: Any, then: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    body = {"id": rule_id, "kind": kind, "title": rule_id, "when": when, "then": then}
+    body.update(rationale="A minimal reproduction of an engine bug.", severity="info", evidence=_EVIDENCE, **extra)
+    return body
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=engine.EngineError,
+    reason="engine bug reported to the lead: a derived fact without a default whose rules are all false is "
+    "unknown with nothing to ask for, and evaluation raises EngineError (CLI exit 4) on a valid folder",
+)
+def test_derived_fact_without_default_all_rules_false(tmp_path: Path) -> None:
+    boolean = {"type": "boolean", "label": "A", "description": "D", "question": "Q?"}
+    folder = _minimal_folder(
+        tmp_path / "rules",
+        {"a": boolean, "flag": {**boolean, "derived": True}},
+        [
+            _rule("DER-FLAG", "derived", {"a": True}, {"fact": "flag", "value": True}),
+            _rule(
+                "SUIT-FLAG", "suitability", {"flag": True}, {"argument": "for", "strength": "weak"}, applies_to=["all"]
+            ),
+        ],
+    )
+    try:
+        protocol = engine.load_protocol(folder)
+    except engine.RulesError:
+        return  # refusing such a folder at load time is a fix too
+    try:
+        plan = protocol.evaluate({"assessment_date": "2026-01-15", "a": False})
+        check_plan(protocol, {"assessment_date": "2026-01-15", "a": False}, plan)
+    finally:
+        protocol.close()
