@@ -238,13 +238,9 @@ def _rule(rule_id: str, kind: str, when: Any, then: dict[str, Any], **extra: Any
     return body
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=engine.EngineError,
-    reason="engine bug reported to the lead: a derived fact without a default whose rules are all false is "
-    "unknown with nothing to ask for, and evaluation raises EngineError (CLI exit 4) on a valid folder",
-)
 def test_derived_fact_without_default_all_rules_false(tmp_path: Path) -> None:
+    """Regression: a derived fact without a default, every rule deriving it false, made evaluation raise
+    EngineError (CLI exit 4) on a folder that had loaded. Found by the generated-rules differential test."""
     boolean = {"type": "boolean", "label": "A", "description": "D", "question": "Q?"}
     folder = _minimal_folder(
         tmp_path / "rules",
@@ -258,8 +254,9 @@ def test_derived_fact_without_default_all_rules_false(tmp_path: Path) -> None:
     )
     try:
         protocol = engine.load_protocol(folder)
-    except engine.RulesError:
-        return  # refusing such a folder at load time is a fix too
+    except engine.RulesError as exc:  # the fix (a7cbc29): such a vocabulary is refused at load time
+        assert "flag" in str(exc)
+        return
     try:
         plan = protocol.evaluate({"assessment_date": "2026-01-15", "a": False})
         check_plan(protocol, {"assessment_date": "2026-01-15", "a": False}, plan)
