@@ -10,11 +10,15 @@ fact matches neither, so a rule whose outcome depends on it fires neither varian
 
 Both variants are expanded to disjunctive normal form and each conjunction becomes one
 matcher rule named ``RULE-ID|T|k`` or ``RULE-ID|F|k``. Keeping each pattern a plain chain
-of tests (no ``$or``) makes the matcher's working stack predictable: a ruleset whose
-patterns hold at most :data:`NODE_BUDGET` tests in total can never overflow the 64-entry
-stack that causes error 303, so rules are packed into as many rulesets as that needs.
-Rules are grouped by stratum so that derived facts are decided before the rules that
-read them.
+of tests (no ``$or``) makes the matcher's working stack predictable: the adapter's
+:class:`~engine._adapter.StackGauge` gives the most stack entries any fact can need in a
+ruleset, and rules are packed into a ruleset while that stays within :data:`NODE_BUDGET`
+(of the 64 entries whose overflow is error 303). The need grows with the number of
+*distinct* first tests, not with chain length, so the tests of each pattern are put in
+one order (the most widely shared first) and rules with the same leading tests are
+packed together, letting chains share their prefixes. Fewer, fuller rulesets mean fewer
+matcher calls per client. Rules are grouped by stratum so that derived facts are
+decided before the rules that read them.
 
 The two rails go into *separate* rulesets: ``chunks`` hold the T rails, ``false_chunks``
 the F rails. When every field a rule reads is present, its condition is two-valued and
@@ -31,10 +35,12 @@ quarter of the shipped rules are such steps and instructions).
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine._adapter import GUARD_FIELD, StackGauge
 from engine._errors import Issue, RulesError
 from engine._model import AllOf, Always, Atom, Condition, NotOf
 from engine._validate import ProtocolSpec, Rule
@@ -42,6 +48,8 @@ from engine._validate import ProtocolSpec, Rule
 __all__ = [
     "GUARD_FIELD",
     "MAX_CONJUNCTIONS",
+    "MAX_PATTERNS",
+    "MAX_RULE_TESTS",
     "NODE_BUDGET",
     "Chunk",
     "CompiledProtocol",
@@ -50,11 +58,14 @@ __all__ = [
     "dnf",
 ]
 
-GUARD_FIELD = "_c"
-"""Present only on client facts: the matcher's own state document never carries it."""
+NODE_BUDGET = 60
+"""Worst-case matcher stack entries per ruleset: 4 of the 64 are kept spare."""
 
-NODE_BUDGET = 56
-"""Tests per ruleset; the matcher's alpha stack holds 64 entries (root and guard included)."""
+MAX_RULE_TESTS = 56
+"""Tests one rule may need (both rails): a rule always fits in a ruleset of its own."""
+
+MAX_PATTERNS = 200
+"""Patterns per ruleset: under the matcher's 256 rules ending on one test and 4,096 actions."""
 
 MAX_CONJUNCTIONS = 32
 """Alternatives one rule may expand to, per polarity, before we ask the author to split it."""
@@ -116,7 +127,8 @@ class Chunk:
     """One matcher ruleset: its definition, the rules it decides and the fact fields it reads.
 
     ``polarity`` is ``T`` (the ruleset holds the definitely-true rails of its rules) or
-    ``F`` (the definitely-false rails).
+    ``F`` (the definitely-false rails); ``nodes`` is the most matcher stack entries a fact
+    can need in it (at most :data:`NODE_BUDGET`).
     """
 
     stratum: int
@@ -174,14 +186,14 @@ def _rule_code(rule: Rule, issues: list[Issue]) -> _RuleCode | None:
         for k, conj in enumerate(conjunctions):
             patterns[f"{rule.id}|{polarity}|{k}"] = conj
     nodes = sum(len(conj) for conj in patterns.values())
-    if nodes > NODE_BUDGET:
+    if nodes > MAX_RULE_TESTS:
         issues.append(
             Issue(
                 rule.file,
                 rule.line,
                 rule.id,
                 "when",
-                f"the condition needs {nodes} matcher tests; one ruleset holds at most {NODE_BUDGET}",
+                f"the condition needs {nodes} matcher tests; one ruleset holds at most {MAX_RULE_TESTS}",
                 "move part of it into a derived fact, or split the rule",
             )
         )
@@ -190,22 +202,75 @@ def _rule_code(rule: Rule, issues: list[Issue]) -> _RuleCode | None:
     return _RuleCode(rule, patterns, nodes, fields)
 
 
-def _definition(codes: Sequence[_RuleCode], polarity: str) -> dict[str, Any]:
-    definition: dict[str, Any] = {"__catch_all": {"all": [{"m": {GUARD_FIELD: 1}}]}}
+Tests = list[dict[str, Any]]
+
+
+def _key(test: Mapping[str, Any]) -> str:
+    return json.dumps(test, sort_keys=True, separators=(",", ":"))
+
+
+def _rails(codes: Sequence[_RuleCode], polarity: str) -> dict[str, dict[str, Tests]]:
+    """Per rule, its patterns of one polarity as test lists, in a shared order.
+
+    Within a pattern the order of tests does not matter to the result; putting the tests
+    most patterns have in common first (tests against another field last, since they are
+    never shared) lets the matcher share the leading nodes of chains.
+    """
     marker = f"|{polarity}|"
+    raw = {
+        code.rule.id: {name: [_test(lit) for lit in conj] for name, conj in code.patterns.items() if marker in name}
+        for code in codes
+    }
+    counts: dict[str, int] = {}
+    for patterns in raw.values():
+        for tests in patterns.values():
+            for test in tests:
+                key = _key(test)
+                counts[key] = counts.get(key, 0) + 1
+
+    def order(test: dict[str, Any]) -> tuple[bool, int, str]:
+        key = _key(test)
+        return ('"$m"' in key, -counts[key], key)
+
+    return {
+        rule_id: {name: sorted(tests, key=order) for name, tests in patterns.items()}
+        for rule_id, patterns in raw.items()
+    }
+
+
+def _definition(codes: Sequence[_RuleCode], rails: Mapping[str, Mapping[str, Tests]]) -> dict[str, Any]:
+    definition: dict[str, Any] = {"__catch_all": {"all": [{"m": {GUARD_FIELD: 1}}]}}
     for code in codes:
         priority = code.rule.spec.priority
-        for name, conj in code.patterns.items():
-            if marker not in name:
-                continue
-            tests = [{GUARD_FIELD: 1}, *(_test(lit) for lit in conj)]
-            definition[name] = {"pri": priority, "all": [{"m": {"$and": tests}}]}
+        for name, tests in rails[code.rule.id].items():
+            definition[name] = {"pri": priority, "all": [{"m": {"$and": [{GUARD_FIELD: 1}, *tests]}}]}
     return definition
 
 
-def _rail_nodes(code: _RuleCode, polarity: str) -> int:
-    marker = f"|{polarity}|"
-    return sum(len(conj) for name, conj in code.patterns.items() if marker in name)
+def _pack(stratum: int, codes: Sequence[_RuleCode], polarity: str, chunks: list[Chunk]) -> None:
+    """Pack whole rules into rulesets, next-fit, keeping each ruleset's stack need within budget."""
+    rails = _rails(codes, polarity)
+
+    def leading(code: _RuleCode) -> list[list[str]]:
+        return sorted([_key(t) for t in tests] for tests in rails[code.rule.id].values())
+
+    batch: list[_RuleCode] = []
+    gauge = StackGauge()
+    need = patterns = 0
+    for code in sorted(codes, key=leading):  # rules with the same leading tests side by side
+        own = rails[code.rule.id]
+        for tests in own.values():
+            gauge.add(tests)
+        if batch and (gauge.need > NODE_BUDGET or patterns + len(own) > MAX_PATTERNS):
+            chunks.append(_chunk(stratum, batch, need, polarity, rails))
+            batch, gauge, patterns = [], StackGauge(), 0
+            for tests in own.values():
+                gauge.add(tests)
+        batch.append(code)
+        need = gauge.need
+        patterns += len(own)
+    if batch:
+        chunks.append(_chunk(stratum, batch, need, polarity, rails))
 
 
 def compile_protocol(spec: ProtocolSpec) -> CompiledProtocol:
@@ -215,37 +280,29 @@ def compile_protocol(spec: ProtocolSpec) -> CompiledProtocol:
     if issues:
         raise RulesError("some rules cannot be compiled for the matcher", issues)
     strata = max((spec.strata[rule.id] for rule in spec.rules), default=0) + 1
-    rails: dict[str, list[Chunk]] = {"T": [], "F": []}
-    for polarity, chunks in rails.items():
+    packed: dict[str, list[Chunk]] = {"T": [], "F": []}
+    for polarity, chunks in packed.items():
         for stratum in range(strata):
-            batch: list[_RuleCode] = []
-            used = 0
             members = [
                 c for c in codes if spec.strata[c.rule.id] == stratum and not isinstance(c.rule.condition, Always)
             ]
-            for code in members:
-                nodes = _rail_nodes(code, polarity)
-                if batch and used + nodes > NODE_BUDGET:
-                    chunks.append(_chunk(stratum, batch, used, polarity))
-                    batch, used = [], 0
-                batch.append(code)
-                used += nodes
-            if batch:
-                chunks.append(_chunk(stratum, batch, used, polarity))
+            _pack(stratum, members, polarity, chunks)
     return CompiledProtocol(
-        chunks=tuple(rails["T"]),
+        chunks=tuple(packed["T"]),
         strata=strata,
-        false_chunks=tuple(rails["F"]),
+        false_chunks=tuple(packed["F"]),
         rule_fields={code.rule.id: frozenset(code.fields) for code in codes},
         always=tuple(code.rule.id for code in codes if isinstance(code.rule.condition, Always)),
     )
 
 
-def _chunk(stratum: int, codes: Sequence[_RuleCode], nodes: int, polarity: str) -> Chunk:
+def _chunk(
+    stratum: int, codes: Sequence[_RuleCode], nodes: int, polarity: str, rails: Mapping[str, Mapping[str, Tests]]
+) -> Chunk:
     fields = sorted(set().union(*(c.fields for c in codes)))
     return Chunk(
         stratum=stratum,
-        definition=_definition(codes, polarity),
+        definition=_definition(codes, rails),
         rule_ids=tuple(c.rule.id for c in codes),
         fields=tuple(fields),
         nodes=nodes,
