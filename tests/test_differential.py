@@ -19,7 +19,9 @@ the same cases on every run; ``scripts/differential.py`` runs any number with an
 from __future__ import annotations
 
 import functools
+import importlib.util
 import itertools
+import json
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -262,3 +264,45 @@ def test_generated_rules_agree_with_reference(protocol: engine.Protocol, data: s
             assert not diff, f"matcher vs reference (matcher, reference): {diff}"
     finally:
         generated.close()
+
+
+# ----------------------------------------------------------------------------- the nightly script
+
+
+def _script() -> Any:
+    path = RULES.parent / "scripts" / "differential.py"
+    spec = importlib.util.spec_from_file_location("pore_differential_script", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_script_shrinks_to_a_minimal_failing_client() -> None:
+    script = _script()
+    client = {"assessment_date": "2026-11-25", "pregnant": True, "age": 40, "melasma": True, "pore_causes": ["a", "b"]}
+    small = script.shrink(client, lambda c: c.get("pregnant") is True and "age" in c)
+    assert small == {"assessment_date": "2026-11-25", "pregnant": True, "age": 40}
+
+
+def test_script_finds_reports_and_shrinks_a_disagreement(capsys: pytest.CaptureFixture[str]) -> None:
+    """With a reference that gets one fact wrong, the script fails and prints a minimal client."""
+    script = _script()
+
+    class Broken(script.Reference):  # type: ignore[name-defined,misc]
+        def atom(self, atom: Any) -> str:
+            truth = super().atom(atom)
+            return kleene_not(truth) if atom.fact == "pregnant" else truth
+
+    script.Reference = Broken
+    assert script.main(["--cases", "30", "--seed", "3"]) == 1
+    out = capsys.readouterr().out
+    assert "DISAGREEMENT on case" in out and "replay: --seed 3 --case" in out
+    shown = out.split("minimal failing client:\n", 1)[1].split("\nrules that disagree", 1)[0]
+    assert set(json.loads(shown)) == {"assessment_date", "pregnant"}
+    assert "CI-PREGNANCY" in out
+
+
+def test_script_passes_on_agreement(capsys: pytest.CaptureFixture[str]) -> None:
+    assert _script().main(["--cases", "20", "--seed", "5"]) == 0
+    assert "20 cases (seed 5), 0 disagreements" in capsys.readouterr().out
