@@ -157,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     next_report = max(args.cases // 20, chunk)
     failing: int | None = None
     context = multiprocessing.get_context("spawn")
+    results: Iterator[tuple[int, int | None, dict[str, int]]]
     if args.jobs == 1:
         _init(args.rules)
         results = map(_run_range, tasks)

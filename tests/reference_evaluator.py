@@ -31,7 +31,7 @@ from typing import Any
 
 import engine
 from engine._facts import ClientFacts, Treatment
-from engine._model import AllOf, Always, AnyOf, Atom, Condition, DerivedEffect, NotOf
+from engine._model import AllOf, Always, AnyOf, Atom, Condition, DerivedEffect, NotOf, Period
 from engine._validate import ProtocolSpec, Rule
 
 __all__ = ["FALSE", "TRUE", "UNKNOWN", "Reference", "kleene_and", "kleene_not", "kleene_or", "reference_outcomes"]
@@ -80,6 +80,7 @@ class Reference:
     derived: dict[str, Any] = field(default_factory=dict)
     _resolving: set[str] = field(default_factory=set)
     _resolved: dict[str, Any] = field(default_factory=dict)
+    _cut_offs: dict[Period, dt.date] = field(default_factory=dict)
 
     @classmethod
     def run(cls, protocol: engine.Protocol, facts: Mapping[str, Any]) -> Reference:
@@ -92,9 +93,11 @@ class Reference:
     # -- rules and derived facts
 
     def rule_truth(self, rule: Rule) -> str:
-        if rule.id not in self.truth:
-            self.truth[rule.id] = self.condition(rule.condition)
-        return self.truth[rule.id]
+        rule_id = rule.spec.id
+        found = self.truth.get(rule_id)
+        if found is None:
+            found = self.truth[rule_id] = self.condition(rule.condition)
+        return found
 
     def derived_value(self, name: str) -> Any:
         """The value of derived fact ``name``, or ``_ABSENT`` when it is unknown."""
@@ -128,6 +131,8 @@ class Reference:
     # -- conditions
 
     def condition(self, node: Condition) -> str:
+        if isinstance(node, Atom):
+            return self.atom(node)
         if isinstance(node, Always):
             return TRUE
         if isinstance(node, AllOf):
@@ -136,19 +141,11 @@ class Reference:
             return kleene_or([self.condition(item) for item in node.items])
         if isinstance(node, NotOf):
             return kleene_not(self.condition(node.item))
-        if isinstance(node, Atom):
-            return self.atom(node)
         raise TypeError(f"not a condition: {node!r}")
-
-    def value_of(self, name: str) -> Any:
-        fact = self.spec.facts[name]
-        if fact.derived:
-            return self.derived_value(name)
-        return self.facts.values.get(name, _ABSENT)
 
     def atom(self, atom: Atom) -> str:
         fact = self.spec.facts[atom.fact]
-        value = self.value_of(atom.fact)
+        value = self.derived_value(atom.fact) if fact.derived else self.facts.values.get(atom.fact, _ABSENT)
         if value is _ABSENT:
             return UNKNOWN
         if fact.type == "treatment_history":
@@ -159,7 +156,7 @@ class Reference:
             if value == "never":
                 return FALSE
             assert isinstance(value, dt.date)
-            return _truth(value >= atom.value.before(self.facts.assessment_date))
+            return _truth(value >= self.cut_off(atom.value))
         if fact.type == "set":
             member = atom.field[len(atom.fact) + 2 :]
             if atom.field != f"{atom.fact}__{member}" or member not in fact.values or atom.op != "eq":
@@ -167,13 +164,20 @@ class Reference:
             return _truth((member in value) == atom.value)
         return _truth(_compare(atom.op, value, atom.value))
 
+    def cut_off(self, period: Period) -> dt.date:
+        """The first day within ``period`` before the assessment date (calendar arithmetic of ``Period``)."""
+        day = self._cut_offs.get(period)
+        if day is None:
+            day = self._cut_offs[period] = period.before(self.facts.assessment_date)
+        return day
+
     def _history(self, atom: Atom, treatments: tuple[Treatment, ...]) -> str:
         if atom.op != "within" or not atom.field.startswith(_HISTORY_PREFIX):
             raise ValueError(f"unexpected previous-treatment test {atom!r}")
         key = atom.field[len(_HISTORY_PREFIX) :]
         selector = _selector_from_key(key, self.spec)
         chosen = set(self.spec.select(selector))
-        cut = atom.value.before(self.facts.assessment_date)
+        cut = self.cut_off(atom.value)
         return _truth(any(t.technique in chosen and t.date >= cut for t in treatments))
 
 

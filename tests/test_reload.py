@@ -24,7 +24,7 @@ from tests.conftest import BASELINE, RULES
 from tests.strategies import random_client, to_yaml
 
 VERSIONS = ("1.0.0", "2.0.0")
-RELOADS = 12
+RELOADS = 8
 THREADS = 4
 
 
