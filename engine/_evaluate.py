@@ -19,8 +19,9 @@ is an engine failure.
 from __future__ import annotations
 
 import enum
+import weakref
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from engine._adapter import CATCH_ALL, Matcher
@@ -52,31 +53,93 @@ class Outcome:
     derived: Mapping[str, Any]
     needs: Mapping[str, frozenset[str]]
     """For each unknown rule, the absent intake facts that would decide it."""
+    true_rules: frozenset[str] = frozenset()
+    """The rules decided true (what ``truth`` says, for callers that only need those)."""
+
+
+class _Flattener:
+    """How one protocol's facts become the matcher's fields, worked out once per protocol."""
+
+    def __init__(self, spec: ProtocolSpec) -> None:
+        self.kinds: dict[str, tuple[str, Any]] = {}
+        for name, fact in spec.facts.items():
+            if fact.planning_only:
+                continue
+            if fact.type == "set":
+                self.kinds[name] = ("set", tuple((f"{name}__{member}", member) for member in fact.values))
+            elif fact.type == "date":
+                self.kinds[name] = ("date", None)
+            elif fact.type == "treatment_history":
+                selectors = tuple(
+                    (f"__last__{selector_key(selector)}", frozenset(spec.select(selector)))
+                    for selector in sorted(spec.history_selectors)
+                )
+                self.kinds[name] = ("history", selectors)
+            else:
+                self.kinds[name] = ("plain", None)
+        self.periods = tuple((f"__cut__{period.key}", period) for period in spec.periods)
+        self.cuts: dict[Any, dict[str, str]] = {}
+
+    def __call__(self, facts: ClientFacts) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        kinds = self.kinds
+        for name, value in facts.values.items():
+            kind, extra = kinds.get(name, ("skip", None))
+            if kind == "plain":
+                out[name] = value
+            elif kind == "date":
+                out[name] = NEVER_DATE if value == NEVER else value.isoformat()
+            elif kind == "set":
+                for field, member in extra:
+                    out[field] = member in value
+            elif kind == "history":
+                for field, chosen in extra:
+                    dates = [t.date for t in value if t.technique in chosen]
+                    out[field] = max(dates).isoformat() if dates else NEVER_DATE
+        anchor = facts.assessment_date
+        cuts = self.cuts.get(anchor)
+        if cuts is None:
+            if len(self.cuts) > 4096:  # many distinct assessment dates: start again rather than grow
+                self.cuts.clear()
+            cuts = self.cuts[anchor] = {field: period.before(anchor).isoformat() for field, period in self.periods}
+        out.update(cuts)
+        return out
+
+
+_FLATTENERS: dict[int, tuple[weakref.ref[ProtocolSpec], _Flattener]] = {}
+
+
+def _flattener(spec: ProtocolSpec) -> _Flattener:
+    key = id(spec)
+    entry = _FLATTENERS.get(key)
+    if entry is not None and entry[0]() is spec:
+        return entry[1]
+    flattener = _Flattener(spec)
+
+    def forget(_: object, key: int = key) -> None:
+        _FLATTENERS.pop(key, None)
+
+    _FLATTENERS[key] = (weakref.ref(spec, forget), flattener)
+    return flattener
 
 
 def matcher_fact(spec: ProtocolSpec, facts: ClientFacts) -> dict[str, Any]:
     """Flatten validated facts into the fields the compiled rules test."""
-    out: dict[str, Any] = {}
-    for name, value in facts.values.items():
-        fact = spec.facts[name]
-        if fact.planning_only:
-            continue
-        if fact.type == "set":
-            for member in fact.values:
-                out[f"{name}__{member}"] = member in value
-        elif fact.type == "date":
-            out[name] = NEVER_DATE if value == NEVER else value.isoformat()
-        elif fact.type == "treatment_history":
-            for selector in sorted(spec.history_selectors):
-                chosen = set(spec.select(selector))
-                dates = [t.date for t in value if t.technique in chosen]
-                out[f"__last__{selector_key(selector)}"] = max(dates).isoformat() if dates else NEVER_DATE
-        else:
-            out[name] = value
-    anchor = facts.assessment_date
-    for period in spec.periods:
-        out[f"__cut__{period.key}"] = period.before(anchor).isoformat()
-    return out
+    return _flattener(spec)(facts)
+
+
+@dataclass
+class _Stratum:
+    """One stratum's rulesets and rules, as the evaluator walks them."""
+
+    true_chunks: list[tuple[int, tuple[str, ...], dict[str, str]]] = field(default_factory=list)
+    """(matcher index, fields to send, fired name -> rule id) of each T ruleset."""
+    always: dict[str, Truth] = field(default_factory=dict)
+    """Rules without a condition, all true."""
+    false_by_default: dict[str, Truth] = field(default_factory=dict)
+    """Every conditional rule, false: right for any rule whose T rail did not fire and whose fields are present."""
+    readers: dict[str, set[str]] = field(default_factory=dict)
+    """For each field a conditional rule reads, those rules (a missing field makes them suspects)."""
 
 
 class Evaluator:
@@ -85,15 +148,12 @@ class Evaluator:
     def __init__(self, spec: ProtocolSpec, compiled: CompiledProtocol) -> None:
         self._spec = spec
         self._compiled = compiled
+        self._flatten = _flattener(spec)
         chunks = (*compiled.chunks, *compiled.false_chunks)
         self._matcher = Matcher([c.definition for c in chunks], label=f"pp-{spec.sha256[:10]}")
-        # Per stratum: the T rulesets (matcher index, fields to send, fired name -> rule id),
-        # the rules decided there with the fields they read, and for each rule its F ruleset.
-        self._strata: list[list[tuple[int, tuple[str, ...], dict[str, str]]]] = [[] for _ in range(compiled.strata)]
-        self._members: list[list[tuple[str, frozenset[str]]]] = [[] for _ in range(compiled.strata)]
-        self._always: list[list[str]] = [[] for _ in range(compiled.strata)]
+        self._strata = [_Stratum() for _ in range(compiled.strata)]
         for rule_id in compiled.always:
-            self._always[spec.strata[rule_id]].append(rule_id)
+            self._strata[spec.strata[rule_id]].always[rule_id] = Truth.TRUE
         self._position = {rule.id: n for n, rule in enumerate(spec.rules)}
         self._rules = {rule.id: rule for rule in spec.rules}
         self._false_of: dict[str, int] = {}
@@ -101,8 +161,12 @@ class Evaluator:
         for index, chunk in enumerate(chunks):
             names = {name: name.split("|", 1)[0] for name in chunk.definition if name != CATCH_ALL}
             if chunk.polarity == "T":
-                self._strata[chunk.stratum].append((index, chunk.fields, names))
-                self._members[chunk.stratum].extend((r, compiled.rule_fields[r]) for r in chunk.rule_ids)
+                stratum = self._strata[chunk.stratum]
+                stratum.true_chunks.append((index, chunk.fields, names))
+                for rule_id in chunk.rule_ids:
+                    stratum.false_by_default[rule_id] = Truth.FALSE
+                    for name in compiled.rule_fields[rule_id]:
+                        stratum.readers.setdefault(name, set()).add(rule_id)
             else:
                 self._false[index] = (chunk.fields, names, chunk.rule_ids)
                 for rule_id in chunk.rule_ids:
@@ -127,44 +191,31 @@ class Evaluator:
 
     def evaluate(self, facts: ClientFacts) -> Outcome:
         """Decide every rule for ``facts`` (true, false or unknown)."""
-        fact = matcher_fact(self._spec, facts)
+        fact = self._flatten(facts)
         truth: dict[str, Truth] = {}
         derived: dict[str, Any] = {}
         fire = self._matcher.fire
         unknown: list[str] = []
-        for stratum, chunks in enumerate(self._strata):
-            for rule_id in self._always[stratum]:
-                truth[rule_id] = Truth.TRUE
+        true_rules: set[str] = set()
+        for level, stratum in enumerate(self._strata):
             yes: set[str] = set()
-            for index, fields, names in chunks:
+            for index, fields, names in stratum.true_chunks:
                 fired = fire(index, {f: fact[f] for f in fields if f in fact})
                 yes.update(names[name] for name in fired if name in names)
-            undecided: dict[int, list[str]] = {}
-            present = set(fact)
-            for rule_id, reads in self._members[stratum]:
-                if rule_id in yes:
-                    truth[rule_id] = Truth.TRUE
-                elif reads <= present or rule_id not in self._false_of:
-                    # two-valued (or a rule without an F rail, i.e. unconditional): not true means false
-                    truth[rule_id] = Truth.FALSE
-                else:
+            truth.update(stratum.always)
+            truth.update(stratum.false_by_default)
+            truth.update(dict.fromkeys(yes, Truth.TRUE))
+            true_rules.update(stratum.always, yes)
+            missing = [name for name in stratum.readers if name not in fact]
+            if missing:
+                # Rules reading a missing field, not already true, may be false or unknown: ask their F rails.
+                suspects = set().union(*(stratum.readers[name] for name in missing)) - yes
+                undecided: dict[int, list[str]] = {}
+                for rule_id in suspects:
                     undecided.setdefault(self._false_of[rule_id], []).append(rule_id)
-            for index, waiting in sorted(undecided.items()):
-                fields, names, members = self._false[index]
-                fired = fire(index, {f: fact[f] for f in fields if f in fact})
-                no = {names[name] for name in fired if name in names}
-                for rule_id in members:
-                    if rule_id in no and truth.get(rule_id) is Truth.TRUE:
-                        raise EngineError(f"rule {rule_id} was decided both true and false")
-                    if rule_id not in no and truth.get(rule_id) is Truth.FALSE:
-                        raise EngineError(f"rule {rule_id} reads only known facts but was decided neither way")
-                for rule_id in waiting:
-                    if rule_id in no:
-                        truth[rule_id] = Truth.FALSE
-                    else:
-                        truth[rule_id] = Truth.UNKNOWN
-                        unknown.append(rule_id)
-            for name in self._derive_order[stratum]:
+                for index, waiting in sorted(undecided.items()):
+                    unknown.extend(self._ask_false(index, fact, waiting, truth))
+            for name in self._derive_order[level]:
                 value = self._derive(name, truth)
                 if value is not _UNKNOWN:
                     derived[name] = value
@@ -174,7 +225,27 @@ class Evaluator:
         for rule_id, absent in needs.items():
             if not absent:
                 raise EngineError(f"rule {rule_id} is unknown although every fact it reads is known")
-        return Outcome(truth, derived, needs)
+        return Outcome(truth, derived, needs, frozenset(true_rules))
+
+    def _ask_false(self, index: int, fact: Mapping[str, Any], waiting: list[str], truth: dict[str, Truth]) -> list[str]:
+        """Fire F ruleset ``index``; settle the waiting rules; cross-check every other rule in it."""
+        fields, names, members = self._false[index]
+        fired = self._matcher.fire(index, {f: fact[f] for f in fields if f in fact})
+        no = {names[name] for name in fired if name in names}
+        pending = set(waiting)
+        unknown = []
+        for rule_id in members:
+            if rule_id in pending:
+                if rule_id in no:
+                    truth[rule_id] = Truth.FALSE
+                else:
+                    truth[rule_id] = Truth.UNKNOWN
+                    unknown.append(rule_id)
+            elif rule_id in no and truth[rule_id] is Truth.TRUE:
+                raise EngineError(f"rule {rule_id} was decided both true and false")
+            elif rule_id not in no and truth[rule_id] is Truth.FALSE:
+                raise EngineError(f"rule {rule_id} reads only known facts but was decided neither way")
+        return unknown
 
     def _derive(self, name: str, truth: Mapping[str, Truth]) -> Any:
         for rule in self._deriving[name]:

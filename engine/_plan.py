@@ -56,7 +56,7 @@ from engine._plan_model import (
     Step,
     TreatmentPlan,
     assemble_plan,
-    make,
+    constructor,
 )
 from engine._validate import PREVIOUS_TREATMENTS, ProtocolSpec, Rule
 from engine._version import __version__
@@ -67,6 +67,18 @@ _STRENGTH = {"weak": 1, "moderate": 2, "strong": 3}
 _SAFETY_KINDS = ("contraindication", "requirement", "sequencing", "aftercare")
 _TRUE = Truth.TRUE
 _UNKNOWN = Truth.UNKNOWN
+# Fast constructors of the plan's parts (see engine._plan_model.make): bound once, called often.
+_new_evidence = constructor(Evidence)
+_new_justification = constructor(Justification)
+_new_step = constructor(Step)
+_new_exclusion = constructor(Exclusion)
+_new_pending = constructor(Pending)
+_new_caution = constructor(Caution)
+_new_ranking = constructor(Ranking)
+_new_missing_fact = constructor(MissingFact)
+_new_derived_fact = constructor(DerivedFact)
+_new_protocol_stamp = constructor(ProtocolStamp)
+_KINDS = ("derived", "contraindication", "suitability", "requirement", "sequencing", "aftercare")
 
 
 class _Info:
@@ -88,7 +100,7 @@ class _Info:
         self.techniques = frozenset(rule.techniques)
         self.scope = catalogue if self.general and self.kind in _SAFETY_KINDS else rule.techniques
         self.facts = tuple(sorted(rule.facts))
-        self.evidence = tuple(make(Evidence, **e.model_dump()) for e in rule.spec.evidence)
+        self.evidence = tuple(_new_evidence(**e.model_dump()) for e in rule.spec.evidence)
 
 
 class _Index:
@@ -98,11 +110,7 @@ class _Index:
         catalogue = tuple(spec.techniques)
         self.rules = tuple(_Info(rule, catalogue) for rule in spec.rules)
         self.info = {info.id: info for info in self.rules}
-        self.safety = tuple(i for i in self.rules if i.kind not in ("suitability", "derived"))
-        self.of_kind: dict[str, tuple[_Info, ...]] = {
-            kind: tuple(i for i in self.rules if i.kind == kind)
-            for kind in ("suitability", "requirement", "sequencing", "aftercare")
-        }
+        self.position = {info.id: n for n, info in enumerate(self.rules)}
         self.deriving: dict[str, list[Rule]] = {}
         for rule in spec.rules:
             if isinstance(rule.effect, DerivedEffect):
@@ -112,8 +120,7 @@ class _Index:
             for name, rules in self.deriving.items()
         }
         self.order = {t: i for i, t in enumerate(catalogue)}
-        self.stamp = make(
-            ProtocolStamp,
+        self.stamp = _new_protocol_stamp(
             id=spec.manifest.id,
             title=spec.manifest.title,
             version=spec.manifest.version,
@@ -150,6 +157,14 @@ class _Planner:
         self.index = _index(spec)
         self.deriving = self.index.deriving
         self.supplied = facts.as_json()
+        # The planner reads only the rules that are true or unknown, by kind, in protocol order.
+        info = self.index.info
+        true_ids = outcome.true_rules or frozenset(r for r, t in self.truth.items() if t is _TRUE)
+        self.true_of: dict[str, list[_Info]] = {kind: [] for kind in _KINDS}
+        for rule_id in sorted(true_ids, key=self.index.position.__getitem__):
+            rule = info[rule_id]
+            self.true_of[rule.kind].append(rule)
+        self.unknown_rules = [info[rule_id] for rule_id in outcome.needs]  # protocol order
 
     # -- helpers
 
@@ -173,8 +188,7 @@ class _Planner:
                 value = supplied.get(name, "unknown")
                 facts[name] = value[:] if isinstance(value, list) else value  # not shared with plan.facts
         spec = rule.rule.spec
-        return make(
-            Justification,
+        return _new_justification(
             rule_id=rule.id,
             title=spec.title,
             kind=rule.kind,
@@ -213,20 +227,18 @@ class _Planner:
 
     def build(self) -> TreatmentPlan:
         spec = self.spec
-        truth = self.truth
         excluded: dict[str, list[_Info]] = {}
         pending: dict[str, set[str]] = {}
         cautions: dict[str, list[_Info]] = {}
-        # rule by rule (most are false and cost one lookup), each rule's techniques in spec order
-        for rule in self.index.safety:
-            outcome = truth[rule.id]
-            if outcome is _UNKNOWN:
+        for rule in self.unknown_rules:
+            if rule.kind not in ("suitability", "derived"):
                 for technique in rule.scope:
                     pending.setdefault(technique, set()).add(rule.id)
-            elif outcome is _TRUE and isinstance(rule.effect, ContraindicationEffect):
-                target = excluded if rule.effect.level == "absolute" else cautions
-                for technique in rule.scope:
-                    target.setdefault(technique, []).append(rule)
+        for rule in self.true_of["contraindication"]:
+            assert isinstance(rule.effect, ContraindicationEffect)
+            target = excluded if rule.effect.level == "absolute" else cautions
+            for technique in rule.scope:
+                target.setdefault(technique, []).append(rule)
         excluded = _in_catalogue(excluded, spec.techniques)
         pending = _in_catalogue(pending, spec.techniques)
         cautions = _in_catalogue(cautions, spec.techniques)
@@ -260,8 +272,7 @@ class _Planner:
             steps=tuple(steps),
             excluded=tuple(self.exclusions(excluded)),
             pending=tuple(
-                make(
-                    Pending,
+                _new_pending(
                     technique=t,
                     title=spec.techniques[t].title,
                     missing_facts=tuple(sorted(set().union(*(self.outcome.needs[r] for r in ids)))),
@@ -287,10 +298,7 @@ class _Planner:
         pros: dict[str, list[str]] = {t: [] for t in self.spec.techniques}
         cons: dict[str, list[str]] = {t: [] for t in self.spec.techniques}
         scores = dict.fromkeys(self.spec.techniques, 0)
-        truth = self.truth
-        for rule in self.index.of_kind["suitability"]:  # rule by rule: arguments keep spec order
-            if truth[rule.id] is not _TRUE:
-                continue
+        for rule in self.true_of["suitability"]:  # rule by rule: arguments keep protocol order
             effect = rule.effect
             assert isinstance(effect, SuitabilityEffect)
             weight = _STRENGTH[effect.strength]
@@ -326,7 +334,7 @@ class _Planner:
         rows.sort(key=lambda item: item[0])
         if rows and rows[0][1]["status"] == "candidate":
             rows[0][1]["status"] = "chosen"
-        return [make(Ranking, **row) for _, row in rows]
+        return [_new_ranking(**row) for _, row in rows]
 
     def choice(self, ranking: list[Ranking]) -> str | None:
         if not ranking or ranking[0].status != "chosen":
@@ -377,8 +385,7 @@ class _Planner:
         for fact, rule_ids in sorted(needed.items()):
             fspec = self.spec.facts[fact]
             out.append(
-                make(
-                    MissingFact,
+                _new_missing_fact(
                     fact=fact,
                     label=fspec.label,
                     question=fspec.question,
@@ -401,8 +408,7 @@ class _Planner:
                     dates.append(until)
             reconsider = max(dates).isoformat() if dates and not permanent else None
             out.append(
-                make(
-                    Exclusion,
+                _new_exclusion(
                     technique=technique,
                     title=self.spec.techniques[technique].title,
                     reasons=tuple(self.justify(r) for r in sorted(rules, key=lambda r: r.id)),
@@ -423,8 +429,7 @@ class _Planner:
             rule = rules[rule_id]
             assert isinstance(rule.effect, ContraindicationEffect)
             out.append(
-                make(
-                    Caution,
+                _new_caution(
                     rule_id=rule_id,
                     title=rule.rule.spec.title,
                     techniques=tuple(sorted(by_rule[rule_id])),
@@ -439,7 +444,7 @@ class _Planner:
         for name, value in sorted(self.outcome.derived.items()):
             source = next((r for r in self.index.derived_order.get(name, ()) if self.true(r)), None)
             out.append(
-                make(DerivedFact, fact=name, value=value, justification=self.justify(source) if source else None)
+                _new_derived_fact(fact=name, value=value, justification=self.justify(source) if source else None)
             )
         return out
 
@@ -470,9 +475,7 @@ class _Planner:
         steps: list[Step] = []
         by_phase: dict[str, list[Step]] = {}
         constraints: list[dt.date] = [self.anchor]
-        for rule in self.index.of_kind["requirement"]:
-            if not self.true(rule):
-                continue
+        for rule in self.true_of["requirement"]:
             assert isinstance(rule.effect, RequirementEffect)
             if not rule.general and (chosen is None or chosen not in rule.techniques):
                 continue
@@ -491,8 +494,7 @@ class _Planner:
             if effect.phase == "follow_up":
                 continue  # scheduled after the sessions, below
             by_phase.setdefault(effect.phase, []).append(
-                make(
-                    Step,
+                _new_step(
                     phase=effect.phase,
                     title=effect.step,
                     instructions=effect.instructions,
@@ -502,8 +504,8 @@ class _Planner:
             )
         if chosen is None:
             return by_phase.get("consultation", []), None
-        for rule in self.index.of_kind["sequencing"]:
-            if self.true(rule) and self.applies(rule, chosen):
+        for rule in self.true_of["sequencing"]:
+            if self.applies(rule, chosen):
                 assert isinstance(rule.effect, SequencingEffect)
                 if rule.effect.not_before is not None:
                     until = self.wait_until(rule.effect.not_before)
@@ -526,11 +528,11 @@ class _Planner:
     def exfoliation(self, chosen: str, indicated: list[Step]) -> list[Step]:
         skips = [
             r
-            for r in self.index.of_kind["sequencing"]
-            if isinstance(r.effect, SequencingEffect)
-            and r.effect.skip_phase
-            and (self.true(r) or self.unknown(r))
-            and (chosen in r.techniques or r.general)
+            for r in sorted(
+                [*self.true_of["sequencing"], *(u for u in self.unknown_rules if u.kind == "sequencing")],
+                key=lambda r: self.index.position[r.id],
+            )
+            if isinstance(r.effect, SequencingEffect) and r.effect.skip_phase and (chosen in r.techniques or r.general)
         ]
         if not skips:
             return indicated
@@ -540,8 +542,7 @@ class _Planner:
             note = None if self.true(rule) else "skipped until the missing facts are known"
             reasons.append((rule.effect.reason, self.justify(rule, note)))
         return [
-            make(
-                Step,
+            _new_step(
                 phase="exfoliation",
                 title="No separate exfoliation",
                 instructions=" ".join(sorted({text for text, _ in reasons})),
@@ -555,19 +556,13 @@ class _Planner:
         course = tspec.sessions
         supporting = [
             r
-            for r in self.index.of_kind["suitability"]
-            if chosen in r.techniques
-            and self.true(r)
-            and isinstance(r.effect, SuitabilityEffect)
-            and r.effect.argument == "for"
+            for r in self.true_of["suitability"]
+            if chosen in r.techniques and isinstance(r.effect, SuitabilityEffect) and r.effect.argument == "for"
         ]
         timing = [
             r
-            for r in self.index.of_kind["sequencing"]
-            if self.true(r)
-            and self.applies(r, chosen)
-            and isinstance(r.effect, SequencingEffect)
-            and not r.effect.skip_phase
+            for r in self.true_of["sequencing"]
+            if self.applies(r, chosen) and isinstance(r.effect, SequencingEffect) and not r.effect.skip_phase
         ]
         justifications = tuple(self.justify(r) for r in [*supporting, *timing])
         start = self.facts.values.get("start_date")
@@ -589,8 +584,7 @@ class _Planner:
             if number > 1 and day is not None:
                 day = course.interval_min.after(day)
             out.append(
-                make(
-                    Step,
+                _new_step(
                     phase="treatment",
                     title=f"Session {number} of {course.typical}: {tspec.title}",
                     instructions=(
@@ -615,14 +609,13 @@ class _Planner:
     def aftercare(self, chosen: str, so_far: Iterable[Step]) -> list[Step]:
         last = _last_session_date(so_far)
         out = []
-        for rule in self.index.of_kind["aftercare"]:
-            if not self.true(rule) or chosen not in rule.techniques:
+        for rule in self.true_of["aftercare"]:
+            if chosen not in rule.techniques:
                 continue
             assert isinstance(rule.effect, AftercareEffect)
             until = rule.effect.duration.after(last).isoformat() if last else None
             out.append(
-                make(
-                    Step,
+                _new_step(
                     phase="aftercare",
                     title=rule.rule.spec.title,
                     instructions=rule.effect.instruction,
@@ -638,17 +631,14 @@ class _Planner:
         last = _last_session_date(so_far)
         every = self.spec.techniques[chosen].maintenance_every
         out = []
-        for rule in self.index.of_kind["requirement"]:
-            if not self.true(rule):
-                continue
+        for rule in self.true_of["requirement"]:
             effect = rule.effect
             assert isinstance(effect, RequirementEffect)
             if effect.phase != "follow_up" or (not rule.general and chosen not in rule.techniques):
                 continue
             date = effect.after_last_session.after(last).isoformat() if last and effect.after_last_session else None
             out.append(
-                make(
-                    Step,
+                _new_step(
                     phase="follow_up",
                     title=effect.step,
                     instructions=effect.instructions

@@ -38,6 +38,7 @@ __all__ = [
     "TreatmentPlan",
     "assemble_plan",
     "check_invariants",
+    "constructor",
     "make",
 ]
 
@@ -225,7 +226,7 @@ def _constructor(cls: type[M]) -> Callable[..., M]:
     """
     names = tuple(cls.model_fields)
     defaults = {n: f.default for n, f in cls.model_fields.items() if not f.is_required()}
-    required = frozenset(names) - defaults.keys()
+    required = frozenset(n for n in names if n not in defaults)
     template = {n: defaults.get(n) for n in names}  # declaration order; required ones overwritten below
     size = len(names)
     if (
@@ -240,9 +241,10 @@ def _constructor(cls: type[M]) -> Callable[..., M]:
     def construct(**values: Any) -> M:
         data = template.copy()
         data.update(values)  # known keys keep their place; an unknown one is appended
-        if len(data) != size or not required <= values.keys():
+        if len(data) != size or not values.keys() >= required:
             unknown = sorted(values.keys() - template.keys())
-            raise TypeError(f"{cls.__name__}: missing {sorted(required - values.keys())}, unknown {unknown}")
+            missing = sorted(required - values.keys())
+            raise TypeError(f"{cls.__name__}: missing {missing}, unknown {unknown}")
         instance = cls.__new__(cls)
         _setattr(instance, "__dict__", data)
         _setattr(instance, "__pydantic_fields_set__", set(values))
@@ -256,13 +258,17 @@ def _constructor(cls: type[M]) -> Callable[..., M]:
 _CONSTRUCTORS: dict[type[BaseModel], Callable[..., Any]] = {}
 
 
+def constructor(cls: type[M]) -> Callable[..., M]:
+    """The fast constructor of ``cls`` (see :func:`make`), to bind once where it is called often."""
+    found = _CONSTRUCTORS.get(cls)
+    if found is None:
+        found = _CONSTRUCTORS[cls] = _constructor(cls)
+    return found
+
+
 def make(cls: type[M], **values: Any) -> M:
     """``cls.model_construct(**values)``, faster: for values already of the right types only."""
-    constructor = _CONSTRUCTORS.get(cls)
-    if constructor is None:
-        constructor = _CONSTRUCTORS[cls] = _constructor(cls)
-    result: M = constructor(**values)
-    return result
+    return constructor(cls)(**values)
 
 
 def assemble_plan(**fields: Any) -> TreatmentPlan:
@@ -273,7 +279,7 @@ def assemble_plan(**fields: Any) -> TreatmentPlan:
     Every invariant is still checked here; a plan that breaks one is rebuilt through full
     validation, which raises the same :class:`pydantic.ValidationError` as ever.
     """
-    plan = make(TreatmentPlan, **fields)
+    plan = _plan(**fields)
     try:
         check_invariants(plan)
     except ValueError:
@@ -300,3 +306,6 @@ def _check_sessions(treatment: list[Step]) -> None:
                 f"session {current.session} on {day} breaks its interval "
                 f"({current.interval['min']} to {current.interval['max']} after {previous.date})"
             )
+
+
+_plan = constructor(TreatmentPlan)
