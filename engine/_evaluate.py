@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine._adapter import CATCH_ALL, Matcher
+from engine._adapter import CATCH_ALL, Encoded, Matcher
 from engine._compile import CompiledProtocol
 from engine._errors import EngineError
 from engine._facts import NEVER, ClientFacts
@@ -132,8 +132,8 @@ def matcher_fact(spec: ProtocolSpec, facts: ClientFacts) -> dict[str, Any]:
 class _Stratum:
     """One stratum's rulesets and rules, as the evaluator walks them."""
 
-    true_chunks: list[tuple[int, tuple[str, ...], dict[str, str]]] = field(default_factory=list)
-    """(matcher index, fields to send, fired name -> rule id) of each T ruleset."""
+    true_chunks: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    """(matcher index, fired name -> rule id) of each T ruleset."""
     always: dict[str, Truth] = field(default_factory=dict)
     """Rules without a condition, all true."""
     false_by_default: dict[str, Truth] = field(default_factory=dict)
@@ -157,18 +157,18 @@ class Evaluator:
         self._position = {rule.id: n for n, rule in enumerate(spec.rules)}
         self._rules = {rule.id: rule for rule in spec.rules}
         self._false_of: dict[str, int] = {}
-        self._false: dict[int, tuple[tuple[str, ...], dict[str, str], tuple[str, ...]]] = {}
+        self._false: dict[int, tuple[dict[str, str], tuple[str, ...]]] = {}
         for index, chunk in enumerate(chunks):
             names = {name: name.split("|", 1)[0] for name in chunk.definition if name != CATCH_ALL}
             if chunk.polarity == "T":
                 stratum = self._strata[chunk.stratum]
-                stratum.true_chunks.append((index, chunk.fields, names))
+                stratum.true_chunks.append((index, names))
                 for rule_id in chunk.rule_ids:
                     stratum.false_by_default[rule_id] = Truth.FALSE
                     for name in compiled.rule_fields[rule_id]:
                         stratum.readers.setdefault(name, set()).add(rule_id)
             else:
-                self._false[index] = (chunk.fields, names, chunk.rule_ids)
+                self._false[index] = (names, chunk.rule_ids)
                 for rule_id in chunk.rule_ids:
                     self._false_of[rule_id] = index
         self._deriving: dict[str, list[Rule]] = {}
@@ -192,6 +192,7 @@ class Evaluator:
     def evaluate(self, facts: ClientFacts) -> Outcome:
         """Decide every rule for ``facts`` (true, false or unknown)."""
         fact = self._flatten(facts)
+        encoded = self._matcher.encode(fact)
         truth: dict[str, Truth] = {}
         derived: dict[str, Any] = {}
         fire = self._matcher.fire
@@ -199,8 +200,8 @@ class Evaluator:
         true_rules: set[str] = set()
         for level, stratum in enumerate(self._strata):
             yes: set[str] = set()
-            for index, fields, names in stratum.true_chunks:
-                fired = fire(index, {f: fact[f] for f in fields if f in fact})
+            for index, names in stratum.true_chunks:
+                fired = fire(index, encoded)
                 yes.update(names[name] for name in fired if name in names)
             truth.update(stratum.always)
             truth.update(stratum.false_by_default)
@@ -214,12 +215,13 @@ class Evaluator:
                 for rule_id in suspects:
                     undecided.setdefault(self._false_of[rule_id], []).append(rule_id)
                 for index, waiting in sorted(undecided.items()):
-                    unknown.extend(self._ask_false(index, fact, waiting, truth))
+                    unknown.extend(self._ask_false(index, encoded, waiting, truth))
             for name in self._derive_order[level]:
                 value = self._derive(name, truth)
                 if value is not _UNKNOWN:
                     derived[name] = value
                     fact[name] = value
+                    self._matcher.encode({name: value}, into=encoded)
         unknown.sort(key=self._position.__getitem__)  # protocol order, as callers have always seen it
         needs = {rule_id: self._absent(self._rules[rule_id], facts, truth, derived) for rule_id in unknown}
         for rule_id, absent in needs.items():
@@ -227,10 +229,10 @@ class Evaluator:
                 raise EngineError(f"rule {rule_id} is unknown although every fact it reads is known")
         return Outcome(truth, derived, needs, frozenset(true_rules))
 
-    def _ask_false(self, index: int, fact: Mapping[str, Any], waiting: list[str], truth: dict[str, Truth]) -> list[str]:
+    def _ask_false(self, index: int, encoded: Encoded, waiting: list[str], truth: dict[str, Truth]) -> list[str]:
         """Fire F ruleset ``index``; settle the waiting rules; cross-check every other rule in it."""
-        fields, names, members = self._false[index]
-        fired = self._matcher.fire(index, {f: fact[f] for f in fields if f in fact})
+        names, members = self._false[index]
+        fired = self._matcher.fire(index, encoded)
         no = {names[name] for name in fired if name in names}
         pending = set(waiting)
         unknown = []

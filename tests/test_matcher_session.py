@@ -114,3 +114,25 @@ def test_rules_without_a_condition_are_true_for_every_client(protocol: engine.Pr
     for facts in (BASELINE, {"assessment_date": "2026-11-25"}):
         truth = protocol.outcomes(facts).truth
         assert all(truth[rule_id] is Truth.TRUE for rule_id in protocol._compiled.always)
+
+
+def test_an_encoded_fact_fires_like_the_mapping_it_came_from() -> None:
+    body = {
+        CATCH_ALL: {"all": [{"m": GUARD}]},
+        "EQ": {"all": [{"m": {"$and": [GUARD, {"kind": "oily"}]}}]},
+        "CMP": {"all": [{"m": {"$and": [GUARD, {"$gte": {"last": {"$m": "cut"}}}]}}]},
+    }
+    one, two = Matcher([body]), Matcher([body])
+    try:
+        fact = {"kind": "oily", "last": "2026-01-02", "cut": "2026-01-01", "unused": 3}
+        encoded = one.encode(fact)
+        assert sorted(one.fire(0, encoded)) == sorted(one.fire(0, fact)) == sorted([CATCH_ALL, "EQ", "CMP"])
+        one.encode({"kind": "dry"}, into=encoded)
+        assert sorted(one.fire(0, encoded)) == sorted([CATCH_ALL, "CMP"])
+        with pytest.raises(engine.EngineError, match="another matcher"):
+            two.fire(0, encoded)
+        with pytest.raises(engine.EngineError, match="float"):
+            one.encode({"unused": 0.5})  # checked even when no ruleset tests the field
+    finally:
+        one.close()
+        two.close()
