@@ -12,8 +12,9 @@ Two flavours are provided:
 * hypothesis strategies (:func:`clients`, :func:`conditions`, :func:`rule_sets`) for the
   tests, which shrink a failure to a minimal client (fewest facts: leaving a fact out is
   the simplest choice);
-* :func:`random_client`, a plain ``random.Random`` generator with the same coverage, for
-  scripts and benchmarks that need millions of clients without hypothesis.
+* :func:`random_client`, a plain ``random.Random`` generator over exactly the same space
+  (both decode bytes with :func:`decode_client`), for scripts and benchmarks that need
+  millions of clients without hypothesis.
 
 The hypothesis settings profiles used by the safety tests are registered here too.
 """
@@ -36,7 +37,6 @@ import engine
 from engine._model import AllOf, AnyOf, Atom, Condition, FactSpec, NotOf, Period
 
 __all__ = [
-    "ABSENT",
     "ClientSpace",
     "client_size",
     "clients",
@@ -93,9 +93,6 @@ def profile(max_examples: int) -> settings:
 
 
 # ----------------------------------------------------------------------------- what the vocabulary offers
-
-ABSENT = object()
-"""Marker for a fact left out of the client (it is unknown)."""
 
 _EARLIEST = dt.date(1900, 1, 1)
 _INTERESTING_DAYS = (
