@@ -334,3 +334,35 @@ def test_previous_treatment_selectors_never_share_a_field(tmp_path: Path) -> Non
         assert truth == {"SEQ-ANY-PEEL": TRUE, "SEQ-PEEL-ANY": FALSE}
     finally:
         protocol.close()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="engine bug reported to the lead: a fact named 'causes__x' shares the matcher field of the set fact "
+    "'causes' member 'x'; the later fact's value wins, so an absolute contraindication 'causes includes x' reads "
+    "false for a client whose causes include x (fail-open)",
+)
+def test_a_fact_name_never_shares_a_field_with_a_set_member(tmp_path: Path) -> None:
+    absolute = {"level": "absolute"}
+    folder = _minimal_folder(
+        tmp_path / "rules",
+        {
+            "causes": {"type": "set", "values": ["x", "y"], "label": "C", "description": "D", "question": "Q?"},
+            "causes__x": {"type": "boolean", "label": "B", "description": "D", "question": "Q?"},
+        },
+        [
+            _rule("CI-SET", "contraindication", {"causes": {"includes": "x"}}, absolute, applies_to=["all"]),
+            _rule("CI-BOOL", "contraindication", {"causes__x": True}, absolute, applies_to=["all"]),
+        ],
+    )
+    try:
+        protocol = engine.load_protocol(folder)
+    except engine.RulesError:
+        return  # refusing such fact names at load time would be a fix too
+    try:
+        client = {"assessment_date": "2026-11-25", "causes": ["x"], "causes__x": False}
+        truth = {rule: t.value for rule, t in protocol.outcomes(client).truth.items()}
+        assert truth == {"CI-SET": TRUE, "CI-BOOL": FALSE}
+    finally:
+        protocol.close()
