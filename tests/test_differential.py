@@ -18,6 +18,8 @@ the same cases on every run; ``scripts/differential.py`` runs any number with an
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import functools
 import importlib.util
 import itertools
@@ -34,6 +36,7 @@ from hypothesis import given, reject
 from hypothesis import strategies as st
 
 import engine
+from engine._model import Atom, Period
 from tests.conftest import RULES
 from tests.reference_evaluator import (
     FALSE,
@@ -169,6 +172,46 @@ def test_matcher_truth_tables(kleene: engine.Protocol, a: str, b: str) -> None:
     expected = {"K-AND": AND[a, b], "K-OR": OR[a, b], "K-NOT": NOT[a], "K-NAND": NOT[AND[a, b]]}
     assert truth == expected
     assert reference_outcomes(kleene, facts) == expected
+
+
+# ----------------------------------------------------------------------------- shared arithmetic
+
+# The reference evaluator reuses ``Period.before`` (the calendar arithmetic of 'within'), so a bug
+# there would not show as a disagreement; this states what it must compute, independently.
+
+
+@profile(400)
+@given(
+    day=st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2200, 12, 31)),
+    amount=st.integers(1, 400),
+    unit=st.sampled_from(["days", "weeks", "months", "years"]),
+)
+def test_period_before_is_calendar_exact(day: dt.date, amount: int, unit: str) -> None:
+    cut = Period(amount, unit).before(day)
+    if unit in ("days", "weeks"):
+        assert (day - cut).days == amount * (7 if unit == "weeks" else 1)
+        return
+    months = amount * (12 if unit == "years" else 1)
+    assert (cut.year * 12 + cut.month) == (day.year * 12 + day.month) - months
+    assert cut.day == min(day.day, calendar.monthrange(cut.year, cut.month)[1])
+
+
+def test_within_is_inclusive_at_the_cut_off(protocol: engine.Protocol) -> None:
+    """A date exactly at the cut-off is within the period, one day earlier is not, and never is never within."""
+    rule = next(
+        r
+        for r in protocol.spec.rules
+        if isinstance(r.condition, Atom) and r.condition.op == "within" and r.condition.fact != "previous_treatments"
+    )
+    atom = rule.condition
+    assert isinstance(atom, Atom)
+    anchor = dt.date(2026, 11, 25)
+    cut = atom.value.before(anchor)
+    cases = [(cut, TRUE), (cut - dt.timedelta(days=1), FALSE), (anchor, TRUE)]
+    for day, expected in cases + ([("never", FALSE)] if protocol.facts[atom.fact].allow_never else []):
+        facts = {"assessment_date": anchor.isoformat(), atom.fact: str(day)}
+        assert protocol.outcomes(facts).truth[rule.id].value == expected, (rule.id, day)
+        assert reference_outcomes(protocol, facts)[rule.id] == expected, (rule.id, day)
 
 
 # ----------------------------------------------------------------------------- shipped rules
