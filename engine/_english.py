@@ -28,7 +28,7 @@ from engine._model import (
     SuitabilityEffect,
     WaitSpec,
 )
-from engine._validate import PREVIOUS_TREATMENTS, ProtocolSpec, Rule, selector_key
+from engine._validate import PREVIOUS_TREATMENTS, ProtocolSpec, Rule, history_field
 
 __all__ = [
     "Line",
@@ -105,7 +105,7 @@ def techniques_text(rule: Rule, spec: ProtocolSpec) -> str:
 class _Phrases:
     def __init__(self, spec: ProtocolSpec) -> None:
         self.spec = spec
-        self.history = {f"__last__{selector_key(s)}": s for s in spec.history_selectors}
+        self.history = {history_field(s): s for s in spec.history_selectors}
 
     def fact(self, name: str) -> FactSpec | None:
         return self.spec.facts.get(name)
@@ -117,14 +117,14 @@ class _Phrases:
     def atom(self, atom: Atom) -> str:
         fact = self.fact(atom.fact)
         if atom.fact == PREVIOUS_TREATMENTS and atom.op == "within":
-            selector = self.history.get(atom.field)
+            selector = atom.selector
             what = treatment_text(selector, self.spec) if selector else "a treatment"
             return f"the client had {what} within {atom.value} before the assessment"
         if fact is None:
             return atom.text
         label = fact.label
         if fact.type == "set" and atom.field != atom.fact:
-            member = atom.field.removeprefix(atom.fact + "__")
+            member = atom.member
             return f"{label} include {_value(member)}" if atom.value else f"{label} do not include {_value(member)}"
         if fact.type == "date" and atom.op == "within":
             return f"{label} was within {atom.value} before the assessment"
@@ -151,7 +151,7 @@ class _Phrases:
         label = fact.label
         ops = {a.op for a in atoms}
         if fact.type == "set" and ops == {"eq"} and all(a.value is True for a in atoms):
-            members = [_value(a.field.removeprefix(a.fact + "__")) for a in atoms]
+            members = [_value(a.member) for a in atoms]
             joiner = "or" if isinstance(condition, AnyOf) else "and"
             return f"{label} include {_either(members, joiner)}"
         if isinstance(condition, AnyOf) and ops == {"eq"} and fact.type in ("enum", "integer"):

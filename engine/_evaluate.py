@@ -29,7 +29,7 @@ from engine._compile import CompiledProtocol
 from engine._errors import EngineError
 from engine._facts import NEVER, ClientFacts
 from engine._model import DerivedEffect
-from engine._validate import ProtocolSpec, Rule, selector_key
+from engine._validate import ProtocolSpec, Rule, history_field, set_member_field
 
 __all__ = ["NEVER_DATE", "Evaluator", "Outcome", "Truth", "matcher_fact"]
 
@@ -66,12 +66,12 @@ class _Flattener:
             if fact.planning_only:
                 continue
             if fact.type == "set":
-                self.kinds[name] = ("set", tuple((f"{name}__{member}", member) for member in fact.values))
+                self.kinds[name] = ("set", tuple((set_member_field(name, member), member) for member in fact.values))
             elif fact.type == "date":
                 self.kinds[name] = ("date", None)
             elif fact.type == "treatment_history":
                 selectors = tuple(
-                    (f"__last__{selector_key(selector)}", frozenset(spec.select(selector)))
+                    (history_field(selector), frozenset(spec.select(selector)))
                     for selector in sorted(spec.history_selectors)
                 )
                 self.kinds[name] = ("history", selectors)

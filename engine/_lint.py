@@ -60,7 +60,7 @@ from engine._validate import (
     VOCABULARY_FILE,
     ProtocolSpec,
     Rule,
-    selector_key,
+    history_field,
     validate_folder,
 )
 
@@ -315,7 +315,7 @@ class _Linter:
         self.findings: list[Finding] = []
         self.never: set[str] = set()
         self.always: set[str] = set()
-        self.history = {f"__last__{selector_key(s)}": s for s in spec.history_selectors}
+        self.history = {history_field(s): s for s in spec.history_selectors}
 
     # -- helpers
 

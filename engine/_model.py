@@ -429,6 +429,10 @@ class Atom:
     value: Any
     field: str
     text: str
+    member: str | None = None
+    """For a set test: the member tested (``value`` is then true for includes, false for excludes)."""
+    selector: str | None = None
+    """For a previous-treatment test: the technique selector (``peel.*``, an id, or ``all``)."""
 
 
 @dataclass(frozen=True)

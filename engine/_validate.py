@@ -41,7 +41,7 @@ from engine._model import (
     WaitSpec,
 )
 
-__all__ = ["ProtocolSpec", "Rule", "suggest", "validate_folder"]
+__all__ = ["ProtocolSpec", "Rule", "history_field", "set_member_field", "suggest", "validate_folder"]
 
 MANIFEST_FILE = "protocol.yaml"
 VOCABULARY_FILE = "vocabulary.yaml"
@@ -113,9 +113,25 @@ def _select(selector: str, techniques: Mapping[str, TechniqueSpec]) -> tuple[str
     return (selector,) if selector in techniques else ()
 
 
-def selector_key(selector: str) -> str:
-    """Field-safe name for a technique selector: ``peel.*`` -> ``peel__any``."""
-    return selector.replace(".*", "__any").replace(".", "__")
+def history_field(selector: str) -> str:
+    """Matcher field holding the latest previous treatment matching ``selector``.
+
+    The encoding is injective: ids and families are lower case and contain no dash, so
+    ``peel.*`` (``__last__peel-ANY``) can never meet a technique called ``peel.any``
+    (``__last__peel-any``), and no fact name (which starts with a letter) starts with ``_``.
+    """
+    if selector == "all":
+        return "__last__ALL"
+    return "__last__" + selector.replace(".*", "-ANY").replace(".", "-")
+
+
+def set_member_field(fact: str, member: str) -> str:
+    """Matcher field saying whether set fact ``fact`` includes ``member``.
+
+    A dash cannot occur in a fact name, so ``pore_causes-congestion`` can never be the
+    field of a fact that happens to be called ``pore_causes__congestion``.
+    """
+    return f"{fact}-{member}"
 
 
 class _Collector:
@@ -539,8 +555,15 @@ class _RuleBuilder:
         if period is None:
             return None
         self.history_selectors.add(selector)
-        field = f"__last__{selector_key(selector)}"
-        return Atom(PREVIOUS_TREATMENTS, "within", period, field, f"a previous {selector} treatment within {period}")
+        field = history_field(selector)
+        return Atom(
+            PREVIOUS_TREATMENTS,
+            "within",
+            period,
+            field,
+            f"a previous {selector} treatment within {period}",
+            selector=selector,
+        )
 
     def _period(self, doc: LoadedDocument, path: DocPath, value: Any, rule_id: str) -> Period | None:
         try:
@@ -639,9 +662,11 @@ class _RuleBuilder:
             "lt": "is below",
         }
         if op == "has":
-            return Atom(name, "eq", True, f"{name}__{value}", f"{fact.label} includes {value}")
+            return Atom(name, "eq", True, set_member_field(name, value), f"{fact.label} includes {value}", member=value)
         if op == "lacks":
-            return Atom(name, "eq", False, f"{name}__{value}", f"{fact.label} does not include {value}")
+            return Atom(
+                name, "eq", False, set_member_field(name, value), f"{fact.label} does not include {value}", member=value
+            )
         shown = {True: "yes", False: "no"}.get(value, value) if isinstance(value, bool) else value
         return Atom(name, op, value, name, f"{fact.label} {words[op]} {shown}")
 

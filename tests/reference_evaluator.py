@@ -40,7 +40,6 @@ TRUE = "true"
 FALSE = "false"
 UNKNOWN = "unknown"
 _ABSENT = object()
-_HISTORY_PREFIX = "__last__"
 
 
 def kleene_not(value: str) -> str:
@@ -158,8 +157,8 @@ class Reference:
             assert isinstance(value, dt.date)
             return _truth(value >= self.cut_off(atom.value))
         if fact.type == "set":
-            member = atom.field[len(atom.fact) + 2 :]
-            if atom.field != f"{atom.fact}__{member}" or member not in fact.values or atom.op != "eq":
+            member = atom.member
+            if member is None or member not in fact.values or atom.op != "eq":
                 raise ValueError(f"unexpected set test {atom!r}")
             return _truth((member in value) == atom.value)
         return _truth(_compare(atom.op, value, atom.value))
@@ -172,11 +171,9 @@ class Reference:
         return day
 
     def _history(self, atom: Atom, treatments: tuple[Treatment, ...]) -> str:
-        if atom.op != "within" or not atom.field.startswith(_HISTORY_PREFIX):
+        if atom.op != "within" or atom.selector is None:
             raise ValueError(f"unexpected previous-treatment test {atom!r}")
-        key = atom.field[len(_HISTORY_PREFIX) :]
-        selector = _selector_from_key(key, self.spec)
-        chosen = set(self.spec.select(selector))
+        chosen = set(self.spec.select(atom.selector))
         cut = self.cut_off(atom.value)
         return _truth(any(t.technique in chosen and t.date >= cut for t in treatments))
 
@@ -184,18 +181,6 @@ class Reference:
 def _precedence(rule: Rule) -> tuple[int, str, int]:
     """Deriving rules are tried by priority (lowest first), then file name, then position in the file."""
     return (rule.spec.priority, rule.file, rule.order)
-
-
-def _selector_from_key(key: str, spec: ProtocolSpec) -> str:
-    """Invert the field naming of a previous-treatment selector (``peel__any`` -> ``peel.*``)."""
-    if key == "all":
-        return "all"
-    if key.endswith("__any"):
-        return key[: -len("__any")] + ".*"
-    family, sep, variant = key.partition("__")
-    if not sep:
-        raise ValueError(f"cannot read a technique selector from {key!r}")
-    return f"{family}.{variant}"
 
 
 def _compare(op: str, left: Any, right: Any) -> bool:

@@ -28,8 +28,8 @@ def _values(condition: Condition, fact: str) -> set[str]:
     if isinstance(condition, Atom):
         if condition.fact != fact:
             return set()
-        if condition.field.startswith(f"{fact}__"):
-            return {condition.field.removeprefix(f"{fact}__")}
+        if condition.member is not None:
+            return {condition.member}
         return {str(condition.value)}
     if isinstance(condition, AllOf | AnyOf):
         return set().union(*(_values(c, fact) for c in condition.items))

@@ -15,7 +15,7 @@ import engine
 from engine._lint import CODES, lint_folder
 from engine._logic import Logic, period_days
 from engine._model import AllOf, AnyOf, Atom, NotOf, Period
-from engine._validate import PREVIOUS_TREATMENTS, selector_key
+from engine._validate import PREVIOUS_TREATMENTS, history_field, set_member_field
 from engine.cli import main
 from tests.conftest import BASELINE, ROOT, RULES
 
@@ -196,14 +196,14 @@ def _assignment(protocol: engine.Protocol, facts: dict[str, Any]) -> dict[str, A
         fact = spec.facts[name]
         if fact.type == "set":
             for member in fact.values:
-                out[f"{name}__{member}"] = member in value
+                out[set_member_field(name, member)] = member in value
         elif fact.type == "date":
             out[name] = float("inf") if value == "never" else float((anchor - dt.date.fromisoformat(value)).days)
         elif fact.type == "treatment_history":
             for selector in spec.history_selectors:
                 chosen = set(spec.select(selector))
                 days = [(anchor - dt.date.fromisoformat(t["date"])).days for t in value if t["technique"] in chosen]
-                out[f"__last__{selector_key(selector)}"] = float(min(days)) if days else float("inf")
+                out[history_field(selector)] = float(min(days)) if days else float("inf")
         else:
             out[name] = value
     return out

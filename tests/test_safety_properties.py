@@ -281,13 +281,6 @@ def test_derived_fact_without_default_all_rules_false(tmp_path: Path) -> None:
         protocol.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="engine bug reported to the lead: selector_key('peel.*') == selector_key('peel.any') == 'peel__any', so "
-    "the two previous-treatment tests share one matcher field and the later selector's date wins; a timing rule "
-    "about any peel then reads false for a client peeled 5 days ago (fail-open)",
-)
 def test_previous_treatment_selectors_never_share_a_field(tmp_path: Path) -> None:
     sessions = {"typical": 1, "minimum": 1, "maximum": 1, "interval_min": "1 week", "interval_max": "2 weeks"}
     technique = {
@@ -336,13 +329,6 @@ def test_previous_treatment_selectors_never_share_a_field(tmp_path: Path) -> Non
         protocol.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="engine bug reported to the lead: a fact named 'causes__x' shares the matcher field of the set fact "
-    "'causes' member 'x'; the later fact's value wins, so an absolute contraindication 'causes includes x' reads "
-    "false for a client whose causes include x (fail-open)",
-)
 def test_a_fact_name_never_shares_a_field_with_a_set_member(tmp_path: Path) -> None:
     absolute = {"level": "absolute"}
     folder = _minimal_folder(
