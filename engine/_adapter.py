@@ -307,13 +307,17 @@ class Matcher:
         alias, cache = self._alias, self._cache
         for name, value in fact.items():
             short = alias.get(name)
-            value = _checked(name, value)
             if short is None:
+                _checked(name, value)
                 continue
             key = (short, type(value), value)
-            fragment = cache.get(key)
-            if fragment is None:
-                fragment = f',"{short}":{_ENCODER.encode(value)}'
+            try:
+                fragment = cache.get(key)
+            except TypeError:  # an unhashable value (a list, say): encode it, do not remember it
+                fragments[short] = f',"{short}":{_ENCODER.encode(_checked(name, value))}'
+                continue
+            if fragment is None:  # values in the cache have been checked already
+                fragment = f',"{short}":{_ENCODER.encode(_checked(name, value))}'
                 if len(cache) > 100_000:
                     cache.clear()
                 cache[key] = fragment

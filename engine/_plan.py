@@ -578,6 +578,12 @@ class _Planner:
             if rule.effect.not_same_day:
                 constraints.extend(self.describe(sel) for sel in rule.effect.not_same_day)
         same_day = f" Not on the same day as {_words(constraints)}." if constraints else ""
+        low, high = str(course.interval_min), str(course.interval_max)
+        text = (
+            f"{tspec.description or tspec.title}. Course of {course.typical} sessions "
+            f"(range {course.minimum}-{course.maximum}), {low} to {high} apart. Expected downtime: {tspec.downtime}."
+        )
+        parameters = dict(sorted(tspec.parameters.items()))
         out = []
         day = first
         for number in range(1, course.typical + 1):
@@ -587,20 +593,14 @@ class _Planner:
                 _new_step(
                     phase="treatment",
                     title=f"Session {number} of {course.typical}: {tspec.title}",
-                    instructions=(
-                        f"{tspec.description or tspec.title}. Course of {course.typical} sessions "
-                        f"(range {course.minimum}-{course.maximum}), {course.interval_min} to "
-                        f"{course.interval_max} apart. Expected downtime: {tspec.downtime}."
-                        + (note if number == 1 else "")
-                        + same_day
-                    ),
+                    instructions=text + (note if number == 1 else "") + same_day,
                     technique=chosen,
                     session=number,
                     of_sessions=course.typical,
                     date=day.isoformat() if day else None,
                     not_before=earliest.isoformat() if number == 1 else None,
-                    interval={"min": str(course.interval_min), "max": str(course.interval_max)},
-                    parameters=dict(sorted(tspec.parameters.items())) or None,
+                    interval={"min": low, "max": high},
+                    parameters=dict(parameters) or None,
                     justifications=justifications,
                 )
             )

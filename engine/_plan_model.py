@@ -298,8 +298,8 @@ def _check_sessions(treatment: list[Step]) -> None:
                 raise ValueError("either every session has a date or none has")
             continue
         assert current.interval is not None
-        low = Period.parse(current.interval["min"]).after(dt.date.fromisoformat(previous.date))
-        high = Period.parse(current.interval["max"]).after(dt.date.fromisoformat(previous.date))
+        low = _period(current.interval["min"]).after(dt.date.fromisoformat(previous.date))
+        high = _period(current.interval["max"]).after(dt.date.fromisoformat(previous.date))
         day = dt.date.fromisoformat(current.date)
         if not low <= day <= high:
             raise ValueError(
@@ -309,3 +309,16 @@ def _check_sessions(treatment: list[Step]) -> None:
 
 
 _plan = constructor(TreatmentPlan)
+
+
+_PERIODS: dict[str, Period] = {}
+
+
+def _period(text: str) -> Period:
+    """``Period.parse``, remembered: a plan repeats the same few intervals on every session."""
+    period = _PERIODS.get(text)
+    if period is None:
+        period = Period.parse(text)
+        if len(_PERIODS) < 1024:
+            _PERIODS[text] = period
+    return period
