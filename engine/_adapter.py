@@ -115,10 +115,13 @@ class StackGauge:
 
     def add(self, tests: Sequence[Mapping[str, Any]]) -> None:
         """Add one pattern's tests (in the order they will appear after the guard)."""
+        self.add_keys([json.dumps(test, sort_keys=True, separators=(",", ":")) for test in tests])
+
+    def add_keys(self, keys: Sequence[str]) -> None:
+        """:meth:`add`, for tests already written as canonical JSON (``sort_keys``, no spaces)."""
         path = [self._guard]
         node = self._guard
-        for test in tests:
-            key = json.dumps(test, sort_keys=True, separators=(",", ":"))
+        for key in keys:
             if '"$m"' in key:
                 key += f"#{next(self._serial)}"  # compared with another field: never shared
             child = node.children.get(key)

@@ -202,11 +202,8 @@ def _rule_code(rule: Rule, issues: list[Issue]) -> _RuleCode | None:
     return _RuleCode(rule, patterns, nodes, fields)
 
 
-Tests = list[dict[str, Any]]
-
-
-def _key(test: Mapping[str, Any]) -> str:
-    return json.dumps(test, sort_keys=True, separators=(",", ":"))
+Tests = list[tuple[dict[str, Any], str]]
+"""A pattern's tests, each with its canonical JSON (the key the stack gauge shares nodes by)."""
 
 
 def _rails(codes: Sequence[_RuleCode], polarity: str) -> dict[str, dict[str, Tests]]:
@@ -217,19 +214,27 @@ def _rails(codes: Sequence[_RuleCode], polarity: str) -> dict[str, dict[str, Tes
     never shared) lets the matcher share the leading nodes of chains.
     """
     marker = f"|{polarity}|"
+    made: dict[Literal_, tuple[dict[str, Any], str]] = {}
+
+    def test_of(literal: Literal_) -> tuple[dict[str, Any], str]:
+        found = made.get(literal)
+        if found is None:
+            test = _test(literal)
+            found = made[literal] = (test, json.dumps(test, sort_keys=True, separators=(",", ":")))
+        return found
+
     raw = {
-        code.rule.id: {name: [_test(lit) for lit in conj] for name, conj in code.patterns.items() if marker in name}
+        code.rule.id: {name: [test_of(lit) for lit in conj] for name, conj in code.patterns.items() if marker in name}
         for code in codes
     }
     counts: dict[str, int] = {}
     for patterns in raw.values():
         for tests in patterns.values():
-            for test in tests:
-                key = _key(test)
+            for _, key in tests:
                 counts[key] = counts.get(key, 0) + 1
 
-    def order(test: dict[str, Any]) -> tuple[bool, int, str]:
-        key = _key(test)
+    def order(item: tuple[dict[str, Any], str]) -> tuple[bool, int, str]:
+        key = item[1]
         return ('"$m"' in key, -counts[key], key)
 
     return {
@@ -243,29 +248,28 @@ def _definition(codes: Sequence[_RuleCode], rails: Mapping[str, Mapping[str, Tes
     for code in codes:
         priority = code.rule.spec.priority
         for name, tests in rails[code.rule.id].items():
-            definition[name] = {"pri": priority, "all": [{"m": {"$and": [{GUARD_FIELD: 1}, *tests]}}]}
+            chain = [{GUARD_FIELD: 1}, *(test for test, _ in tests)]
+            definition[name] = {"pri": priority, "all": [{"m": {"$and": chain}}]}
     return definition
 
 
 def _pack(stratum: int, codes: Sequence[_RuleCode], polarity: str, chunks: list[Chunk]) -> None:
     """Pack whole rules into rulesets, next-fit, keeping each ruleset's stack need within budget."""
     rails = _rails(codes, polarity)
-
-    def leading(code: _RuleCode) -> list[list[str]]:
-        return sorted([_key(t) for t in tests] for tests in rails[code.rule.id].values())
+    keys = {rule_id: [[key for _, key in tests] for tests in patterns.values()] for rule_id, patterns in rails.items()}
 
     batch: list[_RuleCode] = []
     gauge = StackGauge()
     need = patterns = 0
-    for code in sorted(codes, key=leading):  # rules with the same leading tests side by side
-        own = rails[code.rule.id]
-        for tests in own.values():
-            gauge.add(tests)
+    for code in sorted(codes, key=lambda c: sorted(keys[c.rule.id])):  # same leading tests side by side
+        own = keys[code.rule.id]
+        for chain in own:
+            gauge.add_keys(chain)
         if batch and (gauge.need > NODE_BUDGET or patterns + len(own) > MAX_PATTERNS):
             chunks.append(_chunk(stratum, batch, need, polarity, rails))
             batch, gauge, patterns = [], StackGauge(), 0
-            for tests in own.values():
-                gauge.add(tests)
+            for chain in own:
+                gauge.add_keys(chain)
         batch.append(code)
         need = gauge.need
         patterns += len(own)
