@@ -309,7 +309,7 @@ _yamlish = st.lists(st.sampled_from(_FRAGMENTS), max_size=30).map("".join)
 _documents = st.one_of(_yamlish, _yamlish.map(lambda text: "{" + text), st.text(max_size=200), st.binary(max_size=200))
 
 
-@profile(800)
+@profile(600)
 @given(document=_documents, name=st.sampled_from(["fuzz.yaml", "fuzz.json", "<stdin>"]))
 def test_fuzz_facts_documents(protocol: engine.Protocol, document: str | bytes, name: str) -> None:
     try:
@@ -350,7 +350,7 @@ def _build_values(names: tuple[str, ...]) -> st.SearchStrategy[Any]:
     )
 
 
-@profile(400)
+@profile(300)
 @given(data=st.data())
 def test_fuzz_facts_structures(protocol: engine.Protocol, data: st.DataObject) -> None:
     names = sorted(protocol.facts)
@@ -386,7 +386,7 @@ def _load_both(text: str) -> tuple[Any, Any]:
     return outcomes[0], outcomes[1]
 
 
-@profile(800)
+@profile(600)
 @given(text=st.one_of(_yamlish, st.text(max_size=120)))
 def test_fuzz_yaml_loader_libyaml_and_python_agree(text: str) -> None:
     """Only YamlProblem escapes, and when both parsers accept a text they read the same data on the same lines.
@@ -446,7 +446,7 @@ _RULE_KEYS = ["id", "kind", "title", "applies_to", "when", "then", "rationale", 
 
 
 @pytest.mark.filterwarnings("ignore:Generating overly large repr")
-@profile(120)
+@profile(100)
 @given(data=st.data())
 def test_fuzz_rules_folder(protocol: engine.Protocol, base_rules: dict[str, Any], data: st.DataObject) -> None:
     rules = json.loads(json.dumps(base_rules))

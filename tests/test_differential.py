@@ -51,7 +51,7 @@ from tests.reference_evaluator import (
 from tests.strategies import EXTRA_DERIVED, clients, profile, rule_sets, to_yaml
 
 CLIENT_CASES = 10_000
-RULE_SET_CASES = 80
+RULE_SET_CASES = 64
 CLIENTS_PER_RULE_SET = 12
 
 V = (TRUE, FALSE, UNKNOWN)

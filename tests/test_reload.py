@@ -24,7 +24,7 @@ from tests.conftest import BASELINE, RULES
 from tests.strategies import random_client, to_yaml
 
 VERSIONS = ("1.0.0", "2.0.0")
-RELOADS = 8
+RELOADS = 6
 THREADS = 4
 
 
