@@ -117,12 +117,17 @@ class StackGauge:
         """Add one pattern's tests (in the order they will appear after the guard)."""
         self.add_keys([json.dumps(test, sort_keys=True, separators=(",", ":")) for test in tests])
 
+    @staticmethod
+    def shared(key: str) -> bool:
+        """Whether the matcher shares a test (given as canonical JSON) between patterns."""
+        return '"$m"' not in key
+
     def add_keys(self, keys: Sequence[str]) -> None:
         """:meth:`add`, for tests already written as canonical JSON (``sort_keys``, no spaces)."""
         path = [self._guard]
         node = self._guard
         for key in keys:
-            if '"$m"' in key:
+            if not self.shared(key):
                 key += f"#{next(self._serial)}"  # compared with another field: never shared
             child = node.children.get(key)
             if child is None:

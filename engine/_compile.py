@@ -40,7 +40,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine._adapter import GUARD_FIELD, StackGauge
+from engine._adapter import GUARD_FIELD, STACK_LIMIT, StackGauge
 from engine._errors import Issue, RulesError
 from engine._model import AllOf, Always, Atom, Condition, NotOf
 from engine._validate import ProtocolSpec, Rule
@@ -58,8 +58,8 @@ __all__ = [
     "dnf",
 ]
 
-NODE_BUDGET = 60
-"""Worst-case matcher stack entries per ruleset: 4 of the 64 are kept spare."""
+NODE_BUDGET = STACK_LIMIT - 4
+"""Worst-case matcher stack entries per ruleset (see the adapter's StackGauge), 4 kept spare."""
 
 MAX_RULE_TESTS = 56
 """Tests one rule may need (both rails): a rule always fits in a ruleset of its own."""
@@ -235,7 +235,7 @@ def _rails(codes: Sequence[_RuleCode], polarity: str) -> dict[str, dict[str, Tes
 
     def order(item: tuple[dict[str, Any], str]) -> tuple[bool, int, str]:
         key = item[1]
-        return ('"$m"' in key, -counts[key], key)
+        return (not StackGauge.shared(key), -counts[key], key)
 
     return {
         rule_id: {name: sorted(tests, key=order) for name, tests in patterns.items()}
