@@ -15,8 +15,11 @@ Prints markdown tables (paste them into the README's Performance section):
 
 Latencies are wall-clock times of single calls, measured in rounds that alternate the
 paths so that noise from other processes on the machine spreads evenly; the tables show
-medians (p50) and 99th percentiles over every sample. Nothing here asserts a timing:
-the figures are for reading.
+medians (p50) and 99th percentiles over every sample, and the median CPU time of the
+calling thread, which other processes on a shared machine disturb less. The batch
+section first measures how much parallelism the machine offers at that moment (the same
+pure-Python loop in 1 and N processes), since other work on a shared machine caps what
+more processes can gain. Nothing here asserts a timing: the figures are for reading.
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ import engine._validate  # noqa: E402
 from engine._compile import compile_protocol  # noqa: E402
 
 SEED = 20261125
-RULE_LIMIT_NOTE = ""
+SECTIONS = ("load", "latency", "batch", "memory", "scaling")
 
 
 # -- measuring
@@ -62,22 +65,27 @@ def _percentile(samples: Sequence[float], q: float) -> float:
 
 def _latencies(
     paths: Mapping[str, Callable[[Any], Any]], clients: Sequence[Any], rounds: int
-) -> dict[str, list[float]]:
-    """Time each path on every client, ``rounds`` times, alternating paths between rounds."""
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Time each path on every client, ``rounds`` times, alternating paths between rounds.
+
+    Returns wall-clock and thread-CPU samples, by path.
+    """
     samples: dict[str, list[float]] = {name: [] for name in paths}
+    cpu: dict[str, list[float]] = {name: [] for name in paths}
     for fn in paths.values():  # warm-up: caches, lazy imports, branch predictors
         for client in clients[: min(50, len(clients))]:
             fn(client)
-    clock = time.perf_counter
+    clock, thread = time.perf_counter, time.thread_time
     for _ in range(rounds):
         for name, fn in paths.items():
-            bucket = samples[name]
+            bucket, cpu_bucket = samples[name], cpu[name]
             gc.collect()
             for client in clients:
-                start = clock()
+                start, start_cpu = clock(), thread()
                 fn(client)
+                cpu_bucket.append(thread() - start_cpu)
                 bucket.append(clock() - start)
-    return samples
+    return samples, cpu
 
 
 def _us(seconds: float) -> str:
@@ -191,17 +199,19 @@ def latency_section(protocol: engine.Protocol, clients: Sequence[Any], rounds: i
         paths["plain-Python reference evaluator"] = lambda c: reference(protocol, c)
     if zen is not None:
         paths["zen-engine translation"] = zen.outcomes
-    samples = _latencies(paths, clients, rounds)
+    samples, cpu = _latencies(paths, clients, rounds)
     matcher = statistics.median(samples["matcher only (Protocol.outcomes)"])
     rows = []
     for name, values in samples.items():
         p50, p99 = statistics.median(values), _percentile(values, 0.99)
         ratio = f"{p50 / matcher:.2f}×" if name not in ("Protocol.evaluate (plan)", "Protocol.evaluate + JSON") else ""
-        rows.append([name, _us(p50), _us(p99), ratio])
+        rows.append([name, _us(p50), _us(p99), _us(statistics.median(cpu[name])), ratio])
+    compiled = protocol._compiled
     text = (
         f"Per-client latency, shipped protocol ({len(protocol.rule_ids)} rules, "
-        f"{protocol.matcher_rulesets} matcher rulesets), {len(clients):,} generated clients × {rounds} rounds\n\n"
-        + _table(["path", "p50", "p99", "p50 vs matcher"], rows)
+        f"{protocol.matcher_rulesets} matcher rulesets: {len(compiled.chunks)} 'true' + "
+        f"{len(compiled.false_chunks)} 'false'), {len(clients):,} generated clients × {rounds} rounds\n\n"
+        + _table(["path", "p50", "p99", "CPU p50", "p50 vs matcher"], rows)
     )
     agreement = []
     if reference is not None:
@@ -222,22 +232,42 @@ def latency_section(protocol: engine.Protocol, clients: Sequence[Any], rounds: i
     return text, figures
 
 
+def _burn(n: int) -> float:
+    start = time.perf_counter()
+    total = 0
+    for i in range(n):
+        total += i
+    return time.perf_counter() - start
+
+
+def _parallelism(workers: int) -> float:
+    """How many processes' worth of CPU the machine gives right now (1.0 to ``workers``)."""
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+        list(pool.map(_burn, [10] * workers))  # start the workers before timing
+        alone = min(pool.submit(_burn, 5_000_000).result() for _ in range(2))
+        together = max(pool.map(_burn, [5_000_000] * workers))
+    return workers * alone / together
+
+
 def batch_section(clients: Sequence[Any], workers: int) -> str:
     rules = engine.shipped_rules_path()
     rows = []
     counts = sorted({1, *range(2, workers + 1)})
+    capacity = _parallelism(workers) if workers > 1 else 1.0
     base = 0.0
     for n in counts:
         start = time.perf_counter()
-        results = list(engine.evaluate_batch(clients, rules=rules, workers=n, chunk_size=64))
+        failed = sum(not r.ok for r in engine.evaluate_batch(clients, rules=rules, workers=n, chunk_size=64))
         elapsed = time.perf_counter() - start
-        failed = sum(not r.ok for r in results)
         rate = len(clients) / elapsed
         base = base or rate
         rows.append([str(n), f"{elapsed:.2f} s", f"{rate:,.0f} clients/s", f"{rate / base:.2f}×", str(failed)])
     return (
         f"Batch throughput, engine.evaluate_batch over {len(clients):,} clients "
-        f"(wall clock, worker start-up and rules loading included; plans serialised to JSON)\n\n"
+        f"(wall clock, worker start-up and rules loading included; plans serialised to JSON). "
+        f"Parallelism the machine offered during the run: {capacity:.2f} of {workers} "
+        "(a pure-Python loop in N processes against 1)\n\n"
         + _table(["processes", "time", "throughput", "vs 1 process", "failed records"], rows)
     )
 
@@ -262,12 +292,19 @@ def _scale_worker(count: int, clients_n: int, rounds: int, tmp: str) -> dict[str
         paths["reference"] = lambda c: reference(protocol, c)
     if zen is not None:
         paths["zen"] = zen.outcomes
-    samples = _latencies(paths, clients, rounds)
+    samples, _cpu = _latencies(paths, clients, rounds)
     _, peak = _rss_mb()
+    plan_bytes = statistics.median(len(protocol.evaluate(c).model_dump_json()) for c in clients)
+    spec_start = time.perf_counter()
+    compile_protocol(protocol.spec)
+    compile_time = time.perf_counter() - spec_start
     agree = _agreement(protocol, zen.outcomes, clients).split(",")[0] if zen is not None else "n/a"
     out = {
         "count": count,
         "rulesets": protocol.matcher_rulesets,
+        "true_rulesets": len(protocol._compiled.chunks),
+        "plan_kb": plan_bytes / 1024,
+        "compile": compile_time,
         "load": load,
         "zen_build": zen_build if zen is not None else None,
         "rss_protocol": after_load - before,
@@ -300,25 +337,27 @@ def scaling_section(sizes: Sequence[int], quick: bool) -> tuple[str, list[dict[s
         rows.append(
             [
                 f"{r['count']:,}",
-                str(r["rulesets"]),
-                f"{r['load']:.2f} s",
+                f"{r['rulesets']} ({r['true_rulesets']} + {r['rulesets'] - r['true_rulesets']})",
+                f"{r['load']:.2f} s ({r['compile'] * 1e3:.0f} ms)",
                 _cell(r, "evaluate"),
                 _cell(r, "outcomes"),
                 f"{_us(ref)} ({ref / r['outcomes_p50']:.1f}×)" if ref else "n/a",
                 f"{_us(zen)} ({zen / r['outcomes_p50']:.1f}×)" if zen else "n/a",
                 r["zen_agreement"],
+                f"{r['plan_kb']:,.0f} KB",
                 f"{r['rss_protocol']:.0f} MB",
             ]
         )
     header = [
         "rules",
-        "matcher rulesets",
-        "load + compile",
+        "matcher rulesets (true + false)",
+        "load (of which compile)",
         "evaluate p50 / p99",
         "matcher only p50 / p99",
         "reference p50 (× matcher)",
         "zen p50 (× matcher)",
         "zen agrees",
+        "plan JSON (median)",
         "RSS of the loaded protocol",
     ]
     text = (
@@ -339,42 +378,60 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smaller populations and fewer rounds (about a minute)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="processes for the batch figures")
     parser.add_argument("--sizes", default="100,1000,10000", help="synthetic protocol sizes (comma-separated)")
+    parser.add_argument(
+        "--sections",
+        default=",".join(SECTIONS),
+        help=f"which tables to print (comma-separated, default all: {','.join(SECTIONS)})",
+    )
     args = parser.parse_args(argv)
+    sections = {s.strip() for s in args.sections.split(",") if s.strip()}
+    if sections - set(SECTIONS):
+        parser.error(f"unknown section(s): {', '.join(sorted(sections - set(SECTIONS)))}")
     quick = args.quick
     started = time.perf_counter()
     print(
         f"pore-protocol {engine.__version__} on Python {platform.python_version()}, {platform.machine()}, "
         f"{os.cpu_count()} CPUs; seed {SEED}{' (--quick)' if quick else ''}\n"
     )
+    summary = []
+    if "load" in sections:
+        text, load_time = load_section(3 if quick else 7)
+        print(text + "\n", flush=True)
+        summary.append(f"load {load_time * 1e3:.0f} ms (≤ 150 ms)")
 
-    text, load_time = load_section(3 if quick else 7)
-    print(text + "\n", flush=True)
-
+    gc.collect()
+    before, _ = _rss_mb()
     protocol = engine.load_protocol()
-    clients = population(protocol, 300 if quick else 1000, seed=SEED)
-    text, figures = latency_section(protocol, clients, 2 if quick else 3)
-    print(text + "\n", flush=True)
-
-    batch_clients = population(protocol, 1000 if quick else 4000, seed=SEED + 1)
-    print(batch_section(batch_clients, max(1, args.workers)) + "\n", flush=True)
-
-    current, peak = _rss_mb()
-    print(
-        "Memory of this process (shipped protocol loaded, after the runs above)\n\n"
-        + _table(["resident set size", "peak"], [[f"{current:.0f} MB", f"{peak:.0f} MB"]])
-        + "\n",
-        flush=True,
-    )
+    gc.collect()
+    loaded, _ = _rss_mb()
+    if "latency" in sections:
+        clients = population(protocol, 300 if quick else 1000, seed=SEED)
+        text, figures = latency_section(protocol, clients, 2 if quick else 3)
+        print(text + "\n", flush=True)
+        summary.append(
+            f"evaluate p50 {_us(figures['evaluate_p50'])} (≤ 250 µs), p99 {_us(figures['evaluate_p99'])} (≤ 1 ms)"
+        )
+    if "batch" in sections:
+        batch_clients = population(protocol, 1000 if quick else 4000, seed=SEED + 1)
+        print(batch_section(batch_clients, max(1, args.workers)) + "\n", flush=True)
+    if "memory" in sections:
+        _, peak = _rss_mb()
+        print(
+            "Memory of this process\n\n"
+            + _table(
+                ["after imports", "after loading the shipped protocol", "peak during the sections above"],
+                [[f"{before:.0f} MB", f"{loaded:.0f} MB (+{loaded - before:.0f} MB)", f"{peak:.0f} MB"]],
+            )
+            + "\n",
+            flush=True,
+        )
     protocol.close()
 
-    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
-    text, _ = scaling_section(sizes, quick)
-    print(text + "\n")
-    print(
-        f"Targets: load {load_time * 1e3:.0f} ms (≤ 150 ms); evaluate p50 {_us(figures['evaluate_p50'])} "
-        f"(≤ 250 µs), p99 {_us(figures['evaluate_p99'])} (≤ 1 ms). "
-        f"Total run time {time.perf_counter() - started:.0f} s."
-    )
+    if "scaling" in sections:
+        sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+        text, _ = scaling_section(sizes, quick)
+        print(text + "\n")
+    print(f"Targets: {'; '.join(summary)}. Total run time {time.perf_counter() - started:.0f} s.")
     return 0
 
 
