@@ -225,11 +225,61 @@ def latency_section(protocol: engine.Protocol, clients: Sequence[Any], rounds: i
     text += "\n\nAgreement with the engine's outcomes on the same clients\n\n" + _table(
         ["alternative", "agreement"], agreement
     )
+    text += "\n\n" + _breakdown(protocol, clients, rounds)
     figures = {
         "evaluate_p50": statistics.median(samples["Protocol.evaluate (plan)"]),
         "evaluate_p99": _percentile(samples["Protocol.evaluate (plan)"], 0.99),
     }
     return text, figures
+
+
+def _breakdown(protocol: engine.Protocol, clients: Sequence[Any], rounds: int) -> str:
+    """Where one Protocol.evaluate spends its time, stage by stage (medians over the population)."""
+    from engine._adapter import Matcher
+    from engine._plan import build_plan
+
+    spent = {"matcher": 0.0}
+    real_fire = Matcher.fire
+
+    def timed_fire(self: Matcher, index: int, fact: Any) -> list[str]:
+        start = time.perf_counter()
+        try:
+            return real_fire(self, index, fact)
+        finally:
+            spent["matcher"] += time.perf_counter() - start
+
+    stages: dict[str, list[float]] = {k: [] for k in ("check", "evaluator", "matcher", "plan", "json")}
+    clock = time.perf_counter
+    Matcher.fire = timed_fire  # type: ignore[method-assign]
+    try:
+        for _ in range(rounds):
+            gc.collect()
+            for client in clients:
+                t0 = clock()
+                checked = protocol.check_facts(client)
+                t1 = clock()
+                spent["matcher"] = 0.0
+                outcome = protocol._evaluator.evaluate(checked)
+                t2 = clock()
+                plan = build_plan(protocol.spec, checked, outcome)
+                t3 = clock()
+                plan.model_dump_json()
+                t4 = clock()
+                stages["check"].append(t1 - t0)
+                stages["evaluator"].append(t2 - t1 - spent["matcher"])
+                stages["matcher"].append(spent["matcher"])
+                stages["plan"].append(t3 - t2)
+                stages["json"].append(t4 - t3)
+    finally:
+        Matcher.fire = real_fire  # type: ignore[method-assign]
+    rows = [
+        ["check the facts against the vocabulary (Protocol.check_facts)", _us(statistics.median(stages["check"]))],
+        ["flatten and encode the facts, read the firings (evaluator)", _us(statistics.median(stages["evaluator"]))],
+        ["durable_rules calls: assert, firings, retract (adapter)", _us(statistics.median(stages["matcher"]))],
+        ["build and check the plan (planner)", _us(statistics.median(stages["plan"]))],
+        ["plan to JSON (model_dump_json)", _us(statistics.median(stages["json"]))],
+    ]
+    return "Where the time of one client goes (medians per stage)\n\n" + _table(["stage", "p50"], rows)
 
 
 def _burn(n: int) -> float:

@@ -157,6 +157,7 @@ class _Planner:
         self.index = _index(spec)
         self.deriving = self.index.deriving
         self.supplied = facts.as_json()
+        self.justified: dict[tuple[str, str | None], Justification] = {}
         # The planner reads only the rules that are true or unknown, by kind, in protocol order.
         info = self.index.info
         true_ids = outcome.true_rules or frozenset(r for r, t in self.truth.items() if t is _TRUE)
@@ -178,6 +179,18 @@ class _Planner:
         return technique in rule.scope
 
     def justify(self, rule: _Info, note: str | None = None) -> Justification:
+        """The rule's justification for this client; one object per rule and note within a plan.
+
+        A contraindication that excludes several techniques is cited under each of them
+        with the same content, so the plan holds one justification and refers to it.
+        """
+        key = (rule.id, note)
+        found = self.justified.get(key)
+        if found is None:
+            found = self.justified[key] = self._justify(rule, note)
+        return found
+
+    def _justify(self, rule: _Info, note: str | None) -> Justification:
         derived = self.outcome.derived
         supplied = self.supplied
         facts: dict[str, Any] = {}
