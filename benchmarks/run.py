@@ -439,6 +439,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unknown section(s): {', '.join(sorted(sections - set(SECTIONS)))}")
     quick = args.quick
     started = time.perf_counter()
+    gc.collect()
+    before, _ = _rss_mb()
     print(
         f"pore-protocol {engine.__version__} on Python {platform.python_version()}, {platform.machine()}, "
         f"{os.cpu_count()} CPUs; seed {SEED}{' (--quick)' if quick else ''}\n"
@@ -449,8 +451,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(text + "\n", flush=True)
         summary.append(f"load {load_time * 1e3:.0f} ms (≤ 150 ms)")
 
-    gc.collect()
-    before, _ = _rss_mb()
     protocol = engine.load_protocol()
     gc.collect()
     loaded, _ = _rss_mb()
@@ -469,7 +469,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(
             "Memory of this process\n\n"
             + _table(
-                ["after imports", "after loading the shipped protocol", "peak during the sections above"],
+                ["after imports", "with the shipped protocol loaded", "peak during the sections above"],
                 [[f"{before:.0f} MB", f"{loaded:.0f} MB (+{loaded - before:.0f} MB)", f"{peak:.0f} MB"]],
             )
             + "\n",
@@ -481,7 +481,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
         text, _ = scaling_section(sizes, quick)
         print(text + "\n")
-    print(f"Targets: {'; '.join(summary)}. Total run time {time.perf_counter() - started:.0f} s.")
+    targets = f"Targets: {'; '.join(summary)}. " if summary else ""
+    print(f"{targets}Total run time {time.perf_counter() - started:.0f} s.")
     return 0
 
 
