@@ -210,7 +210,8 @@ def latency_section(protocol: engine.Protocol, clients: Sequence[Any], rounds: i
     text = (
         f"Per-client latency, shipped protocol ({len(protocol.rule_ids)} rules, "
         f"{protocol.matcher_rulesets} matcher rulesets: {len(compiled.chunks)} 'true' + "
-        f"{len(compiled.false_chunks)} 'false'), {len(clients):,} generated clients × {rounds} rounds\n\n"
+        f"{len(getattr(compiled, 'false_chunks', ()))} 'false'), "
+        f"{len(clients):,} generated clients × {rounds} rounds\n\n"
         + _table(["path", "p50", "p99", "CPU p50", "p50 vs matcher"], rows)
     )
     agreement = []
