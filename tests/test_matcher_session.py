@@ -136,3 +136,22 @@ def test_an_encoded_fact_fires_like_the_mapping_it_came_from() -> None:
     finally:
         one.close()
         two.close()
+
+
+def test_a_fact_left_in_the_session_is_detected_and_the_session_discarded(ladder: Matcher) -> None:
+    """Every client fact has the same message id, so one never retracted makes the next assert fail."""
+    import json
+
+    from engine import _adapter
+
+    assert sorted(ladder.fire(0, {"x": 0, "y": 1})) == sorted([CATCH_ALL, "R0"])
+    handle = ladder._handles[0]
+    leftover = _adapter._dre.assert_fact(handle, json.dumps({"sid": "1", "id": "c", "_c": 1, "z": 1}))
+    step = _adapter._dre.start_action_for_state(handle, leftover[1])
+    pending = step[1] if step else None
+    while pending:  # run the leftover's actions, as a half-finished evaluation would have
+        pending = _adapter._dre.complete_and_start_action(handle, leftover[1])
+    with pytest.raises(engine.EngineError, match="did not accept"):
+        ladder.fire(0, {"x": 0, "y": 1})
+    # the session was discarded: the leftover (z=1) is gone, or BOTH would join it with y=1
+    assert sorted(ladder.fire(0, {"x": 0, "y": 1})) == sorted([CATCH_ALL, "R0"])
