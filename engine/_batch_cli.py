@@ -36,6 +36,7 @@ from typing import IO, Any, TextIO
 
 from engine._batch import BatchError, Record, run_batch
 from engine._errors import FactsError
+from engine._facts import strict_json_loads
 from engine._model import FactSpec
 from engine._protocol import load_protocol
 
@@ -80,19 +81,6 @@ def _positive(text: str) -> int:
 # -- reading
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"key {key!r} appears twice; the first value would be lost")
-        out[key] = value
-    return out
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number")
-
-
 def jsonl_records(lines: Iterator[str]) -> Iterator[Record]:
     """Number the non-blank lines of a JSON Lines stream and parse each; bad lines become errors."""
     number = 0
@@ -104,7 +92,7 @@ def jsonl_records(lines: Iterator[str]) -> Iterator[Record]:
             yield number, line_no, BatchError("input", f"line is longer than {MAX_LINE_BYTES} characters")
             continue
         try:
-            data = json.loads(line, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+            data = strict_json_loads(line)
         except json.JSONDecodeError as exc:
             yield number, line_no, BatchError("input", f"not valid JSON: {exc.msg} (column {exc.colno})")
             continue
@@ -128,7 +116,7 @@ def _cell(spec: FactSpec | None, text: str) -> Any:
     if kind in ("set", "treatment_history"):
         if stripped.startswith("["):
             try:
-                return json.loads(stripped, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+                return strict_json_loads(stripped)
             except ValueError:
                 return text
         if kind == "set":

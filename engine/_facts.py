@@ -21,7 +21,7 @@ from engine._load import MAX_DOCUMENT_BYTES, LoadedDocument, YamlProblem, load_y
 from engine._model import FactSpec
 from engine._validate import ASSESSMENT_DATE, PREVIOUS_TREATMENTS, ProtocolSpec, suggest
 
-__all__ = ["NEVER", "ClientFacts", "Treatment", "check_facts", "parse_facts_text"]
+__all__ = ["NEVER", "ClientFacts", "Treatment", "check_facts", "parse_facts_text", "strict_json_loads"]
 
 NEVER = "never"
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -84,7 +84,7 @@ def parse_facts_text(text: bytes | str, source: str) -> tuple[Any, LoadedDocumen
         raise FactsError(f"{source} is empty; expected a mapping of facts such as 'assessment_date: 2026-01-15'")
     if source.endswith(".json") or text.lstrip().startswith("{"):
         try:
-            return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant), None
+            return strict_json_loads(text), None
         except json.JSONDecodeError as exc:
             raise FactsError(
                 "the facts are not valid JSON",
@@ -118,6 +118,11 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number")
+
+
+def strict_json_loads(text: str) -> Any:
+    """``json.loads`` that refuses duplicate keys (the first value would be lost) and NaN/Infinity."""
+    return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
 
 
 def check_facts(
