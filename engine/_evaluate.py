@@ -171,12 +171,7 @@ class Evaluator:
                 self._false[index] = (names, chunk.rule_ids)
                 for rule_id in chunk.rule_ids:
                     self._false_of[rule_id] = index
-        self._deriving: dict[str, list[Rule]] = {}
-        for rule in spec.rules:
-            if isinstance(rule.effect, DerivedEffect):
-                self._deriving.setdefault(rule.effect.fact, []).append(rule)
-        for rules in self._deriving.values():
-            rules.sort(key=lambda r: (r.spec.priority, r.file, r.order))
+        self._deriving = spec.deriving
         self._derived_at = {name: spec.strata[rules[0].id] for name, rules in self._deriving.items()}
         self._derive_order = [
             [name for name, level in sorted(self._derived_at.items()) if level == s] for s in range(compiled.strata)

@@ -60,6 +60,7 @@ from engine._validate import (
     VOCABULARY_FILE,
     ProtocolSpec,
     Rule,
+    derivation_order,
     history_field,
     validate_folder,
 )
@@ -287,7 +288,7 @@ def _without_bad_rules(root: Path, issues: Sequence[Issue], docs: Mapping[str, L
         except RulesError:
             return None
     rules = tuple(dataclasses.replace(r, line=lines.get((r.file, r.id), r.line)) for r in spec.rules)
-    return dataclasses.replace(spec, root=root, rules=rules)
+    return dataclasses.replace(spec, root=root, rules=rules, deriving=derivation_order(rules))
 
 
 # ----------------------------------------------------------------------------- analysis
@@ -488,12 +489,7 @@ class _Linter:
                 return
 
     def derived_order(self) -> None:
-        deriving: dict[str, list[Rule]] = {}
-        for rule in self.spec.rules:
-            if isinstance(rule.effect, DerivedEffect):
-                deriving.setdefault(rule.effect.fact, []).append(rule)
-        for rules in deriving.values():
-            rules.sort(key=lambda r: (r.spec.priority, r.file, r.order))
+        for rules in self.spec.deriving.values():
             for index, rule in enumerate(rules):
                 earlier = [e for e in rules[:index] if e.id not in self.never]
                 if not earlier or rule.id in self.never:

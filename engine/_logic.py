@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine._model import AllOf, Always, AnyOf, Atom, Condition, DerivedEffect, NotOf, Period
-from engine._validate import ProtocolSpec, Rule
+from engine._validate import ProtocolSpec
 
 __all__ = ["Logic", "TooComplex", "period_days"]
 
@@ -57,12 +57,7 @@ class Logic:
 
     def __init__(self, spec: ProtocolSpec) -> None:
         self.spec = spec
-        self._deriving: dict[str, list[Rule]] = {}
-        for rule in spec.rules:
-            if isinstance(rule.effect, DerivedEffect):
-                self._deriving.setdefault(rule.effect.fact, []).append(rule)
-        for rules in self._deriving.values():
-            rules.sort(key=lambda r: (r.spec.priority, r.file, r.order))
+        self._deriving = spec.deriving
         self._expanded: dict[Condition, Condition] = {}
 
     # ------------------------------------------------------------------ expansion

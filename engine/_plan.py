@@ -36,7 +36,6 @@ from engine._facts import ClientFacts
 from engine._model import (
     AftercareEffect,
     ContraindicationEffect,
-    DerivedEffect,
     RequirementEffect,
     SequencingEffect,
     SuitabilityEffect,
@@ -111,14 +110,8 @@ class _Index:
         self.rules = tuple(_Info(rule, catalogue) for rule in spec.rules)
         self.info = {info.id: info for info in self.rules}
         self.position = {info.id: n for n, info in enumerate(self.rules)}
-        self.deriving: dict[str, list[Rule]] = {}
-        for rule in spec.rules:
-            if isinstance(rule.effect, DerivedEffect):
-                self.deriving.setdefault(rule.effect.fact, []).append(rule)
-        self.derived_order = {
-            name: tuple(self.info[r.id] for r in sorted(rules, key=lambda r: (r.spec.priority, r.file, r.order)))
-            for name, rules in self.deriving.items()
-        }
+        self.deriving = spec.deriving
+        self.derived_order = {name: tuple(self.info[r.id] for r in rules) for name, rules in self.deriving.items()}
         self.order = {t: i for i, t in enumerate(catalogue)}
         self.stamp = _new_protocol_stamp(
             id=spec.manifest.id,

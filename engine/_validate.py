@@ -41,7 +41,15 @@ from engine._model import (
     WaitSpec,
 )
 
-__all__ = ["ProtocolSpec", "Rule", "history_field", "set_member_field", "suggest", "validate_folder"]
+__all__ = [
+    "ProtocolSpec",
+    "Rule",
+    "derivation_order",
+    "history_field",
+    "set_member_field",
+    "suggest",
+    "validate_folder",
+]
 
 MANIFEST_FILE = "protocol.yaml"
 VOCABULARY_FILE = "vocabulary.yaml"
@@ -92,6 +100,8 @@ class ProtocolSpec:
     periods: frozenset[Period]
     history_selectors: frozenset[str]
     strata: Mapping[str, int] = field(default_factory=dict)
+    deriving: Mapping[str, tuple[Rule, ...]] = field(default_factory=dict)
+    """For each derived fact, the rules that set it in the order they are tried (see :func:`derivation_order`)."""
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
@@ -246,7 +256,8 @@ def validate_folder(root: Path) -> ProtocolSpec:
             rules.append(rule)
     if len(rules) > MAX_RULES:
         issues.add(None, (), f"{len(rules)} rules exceed the engine's limit of {MAX_RULES}")
-    strata = _derived_checks(rules, facts, issues, docs)
+    deriving = derivation_order(rules)
+    strata = _derived_checks(deriving, rules, facts, issues, docs)
     if issues.issues or manifest is None:
         raise RulesError(f"rules folder {root} is invalid", issues.issues)
     return ProtocolSpec(
@@ -259,6 +270,7 @@ def validate_folder(root: Path) -> ProtocolSpec:
         periods=frozenset(builder.periods),
         history_selectors=frozenset(builder.history_selectors),
         strata=strata,
+        deriving=deriving,
     )
 
 
@@ -725,14 +737,29 @@ def _facts_of(condition: Condition) -> set[str]:
     return set()
 
 
-def _derived_checks(
-    rules: list[Rule], facts: Mapping[str, FactSpec], issues: _Collector, docs: Mapping[str, LoadedDocument]
-) -> dict[str, int]:
-    """Reject cycles among derived facts and give each rule its stratum (0 = base facts only)."""
+def derivation_order(rules: Iterable[Rule]) -> dict[str, tuple[Rule, ...]]:
+    """The rules deriving each fact, in the order they are tried: priority, then file, then position.
+
+    The first true rule sets the value; an unknown one before it leaves the value unknown. This is
+    the one place that order is defined; the evaluator, planner and lint read it from the spec.
+    """
     deriving: dict[str, list[Rule]] = {}
     for rule in rules:
         if isinstance(rule.effect, DerivedEffect):
             deriving.setdefault(rule.effect.fact, []).append(rule)
+    return {
+        name: tuple(sorted(found, key=lambda r: (r.spec.priority, r.file, r.order))) for name, found in deriving.items()
+    }
+
+
+def _derived_checks(
+    deriving: Mapping[str, tuple[Rule, ...]],
+    rules: list[Rule],
+    facts: Mapping[str, FactSpec],
+    issues: _Collector,
+    docs: Mapping[str, LoadedDocument],
+) -> dict[str, int]:
+    """Reject cycles among derived facts and give each rule its stratum (0 = base facts only)."""
     depends = {name: set().union(*(r.facts for r in rs)) & set(deriving) for name, rs in deriving.items()}
     stratum: dict[str, int] = {}
     visiting: list[str] = []
