@@ -42,6 +42,17 @@ FACTS: dict[str, Any] = {
     "previous_treatments": {"type": "treatment_history", "label": "History", "description": "h", "question": "h?"},
 }
 
+RISK: dict[str, Any] = {
+    "type": "enum",
+    "values": ["low", "high"],
+    "derived": True,
+    "default": "low",
+    "label": "Risk",
+    "description": "a derived level, for tests of chaining",
+    "question": "-",
+}
+"""A derived fact to add to :data:`FACTS` where a test needs one."""
+
 TECHNIQUES: dict[str, Any] = {
     "peel.one": {
         "family": "peel",

@@ -81,18 +81,9 @@ def test_a_protocol_with_many_simultaneously_true_rules_never_overflows_the_matc
 
 
 def test_derived_facts_are_compiled_in_an_earlier_stratum(tmp_path: Path) -> None:
-    from tests.protocols import FACTS
+    from tests.protocols import FACTS, RISK
 
-    facts = dict(FACTS)
-    facts["risk"] = {
-        "type": "enum",
-        "values": ["low", "high"],
-        "derived": True,
-        "default": "low",
-        "label": "Risk",
-        "description": "r",
-        "question": "-",
-    }
+    facts = {**FACTS, "risk": RISK}
     rules = [
         rule("DER-RISK", "derived", {"fact": "risk", "value": "high"}, {"n": {"at_least": 4}}),
         rule("CI-RISK", "contraindication", {"level": "absolute"}, {"risk": "high"}),

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import engine
-from tests.protocols import FACTS, rule, write_protocol
+from tests.protocols import FACTS, RISK, rule, write_protocol
 
 T, F, U = "true", "false", "unknown"
 VALUES = {T: True, F: False}
@@ -33,16 +33,7 @@ def kleene_not(x: str) -> str:
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory: pytest.TempPathFactory) -> Iterator[engine.Protocol]:
-    facts = dict(FACTS)
-    facts["risk"] = {
-        "type": "enum",
-        "values": ["low", "high"],
-        "derived": True,
-        "default": "low",
-        "label": "Risk",
-        "description": "r",
-        "question": "-",
-    }
+    facts = {**FACTS, "risk": RISK}
     ci = {"level": "absolute"}
     rules = [
         rule("L-AND", "contraindication", ci, {"all": [{"a": True}, {"b": True}]}),
