@@ -34,9 +34,9 @@ from typing import Any
 import zen
 
 from engine import Protocol
-from engine._compile import cut_field
 from engine._evaluate import NEVER_DATE, matcher_fact
-from engine._model import AllOf, Always, AnyOf, Atom, Condition, DerivedEffect, NotOf
+from engine._names import cut_field
+from engine._spec import AllOf, Always, AnyOf, Atom, Condition, DerivedEffect, NotOf
 
 __all__ = ["ZenProtocol"]
 
@@ -97,7 +97,7 @@ class ZenProtocol:
     def _atom(self, atom: Atom, positive: bool) -> str:
         field = self._id(atom.field)
         if atom.op == "within":
-            cut = self._id(cut_field(atom))
+            cut = self._id(cut_field(atom.value.key))
             return f"({field} != null and {field} {'>=' if positive else '<'} {cut})"
         op = (_OPS if positive else _NEG)[atom.op]
         return f"({field} != null and {field} {op} {_literal(atom.value)})"

@@ -18,10 +18,12 @@ never the ``Host`` class, and keeps these promises:
   ran an action, the whole ruleset rebuilt) before the lock is released, so no client can
   see another's fact.
 * **A catch-all rule in every ruleset.** ``delete_state`` segfaults on a session in which no
-  action ran; the compiler adds ``__catch_all``, which matches every client fact, so the
-  first client runs an action in every session. Its firing is also checked every time.
+  action ran; the compiler adds the catch-all rule (:data:`engine._names.CATCH_ALL`), which
+  matches every client fact, so the first client runs an action in every session. Its
+  firing is also checked every time.
 * **A guard on every pattern.** The matcher re-asserts its own state document as a fact;
-  every pattern requires the ``_c`` field, which only client facts carry, so nothing loops.
+  every pattern requires the guard field (:data:`engine._names.GUARD_FIELD`), which only
+  client facts carry, so nothing loops.
 * **Unique ruleset names**, and handles freed when a compiled protocol is dropped
   (rebuild-and-swap is how rules are reloaded; the library cannot modify a ruleset).
 * **No exponent-form numbers.** Facts are encoded here; floats are refused because the
@@ -52,6 +54,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from engine._errors import EngineError
+from engine._names import CATCH_ALL, GUARD_FIELD
 
 try:
     import durable_rules_engine as _dre
@@ -60,11 +63,8 @@ except ImportError as exc:  # pragma: no cover - exercised only on unsupported i
         "durable_rules could not be imported; it builds from source and supports Python 3.10-3.12 only"
     ) from exc
 
-__all__ = ["CATCH_ALL", "GUARD_FIELD", "STACK_LIMIT", "Encoded", "Matcher", "StackGauge", "live_rulesets"]
+__all__ = ["STACK_LIMIT", "Encoded", "Matcher", "StackGauge", "live_rulesets"]
 
-CATCH_ALL = "__catch_all"
-GUARD_FIELD = "_c"
-"""Present only on client facts: the matcher's own state document never carries it."""
 _SID = "1"
 _MID = "c"
 """The message id of every client fact: constant, so that a fact left behind is detected."""

@@ -40,13 +40,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine._adapter import GUARD_FIELD, STACK_LIMIT, StackGauge
+from engine._adapter import STACK_LIMIT, StackGauge
 from engine._errors import Issue, RulesError
-from engine._model import AllOf, Always, Atom, Condition, NotOf
-from engine._validate import ProtocolSpec, Rule
+from engine._names import CATCH_ALL, GUARD_FIELD, Polarity, cut_field, rule_name
+from engine._spec import AllOf, Always, Atom, Condition, Effect, NotOf, ProtocolSpec, Rule
 
 __all__ = [
-    "GUARD_FIELD",
     "MAX_CONJUNCTIONS",
     "MAX_PATTERNS",
     "MAX_RULE_TESTS",
@@ -54,7 +53,6 @@ __all__ = [
     "Chunk",
     "CompiledProtocol",
     "compile_protocol",
-    "cut_field",
     "dnf",
 ]
 
@@ -77,9 +75,9 @@ Literal_ = tuple[Atom, bool]  # (atom, positive?)
 Conjunction = tuple[Literal_, ...]
 
 
-def cut_field(atom: Atom) -> str:
-    """Name of the per-client field holding ``assessment_date - period`` for a ``within`` atom."""
-    return f"__cut__{atom.value.key}"
+def _cut(atom: Atom) -> str:
+    """The per-client field holding ``assessment_date - period`` for a ``within`` atom."""
+    return cut_field(atom.value.key)
 
 
 def dnf(condition: Condition, positive: bool = True) -> list[Conjunction]:
@@ -109,9 +107,9 @@ def _test(literal: Literal_) -> dict[str, Any]:
     atom, positive = literal
     op = atom.op if positive else _NEGATE[atom.op]
     if op == "within":
-        return {"$gte": {atom.field: {"$m": cut_field(atom)}}}
+        return {"$gte": {atom.field: {"$m": _cut(atom)}}}
     if op == "before":
-        return {"$lt": {atom.field: {"$m": cut_field(atom)}}}
+        return {"$lt": {atom.field: {"$m": _cut(atom)}}}
     if op == "eq":
         return {atom.field: atom.value}
     return {_DURABLE_OP[op]: {atom.field: atom.value}}
@@ -119,7 +117,7 @@ def _test(literal: Literal_) -> dict[str, Any]:
 
 def _fields(literal: Literal_) -> set[str]:
     atom = literal[0]
-    return {atom.field, cut_field(atom)} if atom.op == "within" else {atom.field}
+    return {atom.field, _cut(atom)} if atom.op == "within" else {atom.field}
 
 
 @dataclass(frozen=True)
@@ -128,7 +126,8 @@ class Chunk:
 
     ``polarity`` is ``T`` (the ruleset holds the definitely-true rails of its rules) or
     ``F`` (the definitely-false rails); ``nodes`` is the most matcher stack entries a fact
-    can need in it (at most :data:`NODE_BUDGET`).
+    can need in it (at most :data:`NODE_BUDGET`); ``fired`` maps the name of each matcher
+    rule in it to the protocol rule it decides (the catch-all is not in it).
     """
 
     stratum: int
@@ -136,7 +135,8 @@ class Chunk:
     rule_ids: tuple[str, ...]
     fields: tuple[str, ...]
     nodes: int
-    polarity: str = "T"
+    polarity: Polarity = "T"
+    fired: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -161,15 +161,19 @@ class CompiledProtocol:
 
 @dataclass
 class _RuleCode:
-    rule: Rule
-    patterns: dict[str, list[Literal_] | tuple[Literal_, ...]]
+    rule: Rule[Effect]
+    patterns: dict[Polarity, dict[str, Conjunction]]
+    """Per rail, each matcher rule name with the conjunction it tests."""
     nodes: int
     fields: set[str]
 
 
-def _rule_code(rule: Rule, issues: list[Issue]) -> _RuleCode | None:
-    patterns: dict[str, Any] = {}
-    for polarity, positive in (("T", True), ("F", False)):
+_RAILS: tuple[tuple[Polarity, bool], ...] = (("T", True), ("F", False))
+
+
+def _rule_code(rule: Rule[Effect], issues: list[Issue]) -> _RuleCode | None:
+    patterns: dict[Polarity, dict[str, Conjunction]] = {}
+    for polarity, positive in _RAILS:
         conjunctions = dnf(rule.condition, positive)
         if len(conjunctions) > MAX_CONJUNCTIONS:
             issues.append(
@@ -183,9 +187,8 @@ def _rule_code(rule: Rule, issues: list[Issue]) -> _RuleCode | None:
                 )
             )
             return None
-        for k, conj in enumerate(conjunctions):
-            patterns[f"{rule.id}|{polarity}|{k}"] = conj
-    nodes = sum(len(conj) for conj in patterns.values())
+        patterns[polarity] = {rule_name(rule.id, polarity, k): conj for k, conj in enumerate(conjunctions)}
+    nodes = sum(len(conj) for rail in patterns.values() for conj in rail.values())
     if nodes > MAX_RULE_TESTS:
         issues.append(
             Issue(
@@ -198,7 +201,7 @@ def _rule_code(rule: Rule, issues: list[Issue]) -> _RuleCode | None:
             )
         )
         return None
-    fields = {f for conj in patterns.values() for lit in conj for f in _fields(lit)}
+    fields = {f for rail in patterns.values() for conj in rail.values() for lit in conj for f in _fields(lit)}
     return _RuleCode(rule, patterns, nodes, fields)
 
 
@@ -206,14 +209,13 @@ Tests = list[tuple[dict[str, Any], str]]
 """A pattern's tests, each with its canonical JSON (the key the stack gauge shares nodes by)."""
 
 
-def _rails(codes: Sequence[_RuleCode], polarity: str) -> dict[str, dict[str, Tests]]:
+def _rails(codes: Sequence[_RuleCode], polarity: Polarity) -> dict[str, dict[str, Tests]]:
     """Per rule, its patterns of one polarity as test lists, in a shared order.
 
     Within a pattern the order of tests does not matter to the result; putting the tests
     most patterns have in common first (tests against another field last, since they are
     never shared) lets the matcher share the leading nodes of chains.
     """
-    marker = f"|{polarity}|"
     made: dict[Literal_, tuple[dict[str, Any], str]] = {}
 
     def test_of(literal: Literal_) -> tuple[dict[str, Any], str]:
@@ -224,7 +226,7 @@ def _rails(codes: Sequence[_RuleCode], polarity: str) -> dict[str, dict[str, Tes
         return found
 
     raw = {
-        code.rule.id: {name: [test_of(lit) for lit in conj] for name, conj in code.patterns.items() if marker in name}
+        code.rule.id: {name: [test_of(lit) for lit in conj] for name, conj in code.patterns[polarity].items()}
         for code in codes
     }
     counts: dict[str, int] = {}
@@ -244,7 +246,7 @@ def _rails(codes: Sequence[_RuleCode], polarity: str) -> dict[str, dict[str, Tes
 
 
 def _definition(codes: Sequence[_RuleCode], rails: Mapping[str, Mapping[str, Tests]]) -> dict[str, Any]:
-    definition: dict[str, Any] = {"__catch_all": {"all": [{"m": {GUARD_FIELD: 1}}]}}
+    definition: dict[str, Any] = {CATCH_ALL: {"all": [{"m": {GUARD_FIELD: 1}}]}}
     for code in codes:
         priority = code.rule.spec.priority
         for name, tests in rails[code.rule.id].items():
@@ -253,7 +255,7 @@ def _definition(codes: Sequence[_RuleCode], rails: Mapping[str, Mapping[str, Tes
     return definition
 
 
-def _pack(stratum: int, codes: Sequence[_RuleCode], polarity: str, chunks: list[Chunk]) -> None:
+def _pack(stratum: int, codes: Sequence[_RuleCode], polarity: Polarity, chunks: list[Chunk]) -> None:
     """Pack whole rules into rulesets, next-fit, keeping each ruleset's stack need within budget."""
     rails = _rails(codes, polarity)
     keys = {rule_id: [[key for _, key in tests] for tests in patterns.values()] for rule_id, patterns in rails.items()}
@@ -284,7 +286,7 @@ def compile_protocol(spec: ProtocolSpec) -> CompiledProtocol:
     if issues:
         raise RulesError("some rules cannot be compiled for the matcher", issues)
     strata = max((spec.strata[rule.id] for rule in spec.rules), default=0) + 1
-    packed: dict[str, list[Chunk]] = {"T": [], "F": []}
+    packed: dict[Polarity, list[Chunk]] = {"T": [], "F": []}
     for polarity, chunks in packed.items():
         for stratum in range(strata):
             members = [
@@ -301,7 +303,7 @@ def compile_protocol(spec: ProtocolSpec) -> CompiledProtocol:
 
 
 def _chunk(
-    stratum: int, codes: Sequence[_RuleCode], nodes: int, polarity: str, rails: Mapping[str, Mapping[str, Tests]]
+    stratum: int, codes: Sequence[_RuleCode], nodes: int, polarity: Polarity, rails: Mapping[str, Mapping[str, Tests]]
 ) -> Chunk:
     fields = sorted(set().union(*(c.fields for c in codes)))
     return Chunk(
@@ -311,4 +313,5 @@ def _chunk(
         fields=tuple(fields),
         nodes=nodes,
         polarity=polarity,
+        fired={name: c.rule.id for c in codes for name in rails[c.rule.id]},
     )

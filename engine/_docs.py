@@ -21,6 +21,7 @@ from typing import Any, TextIO
 
 from engine._english import condition_lines, effect_text, techniques_text
 from engine._errors import RulesError
+from engine._spec import Effect, ProtocolSpec, Rule
 from engine._trace import (
     FeatureError,
     FeatureIndex,
@@ -33,7 +34,6 @@ from engine._trace import (
     load_results,
     summary_lines,
 )
-from engine._validate import ProtocolSpec, Rule
 from engine._version import __version__
 
 __all__ = ["Rulebook", "build_rulebook", "register", "render_html", "render_markdown"]
@@ -104,7 +104,7 @@ class Rulebook:
     def status(self, rule_id: str) -> str | None:
         return self.matrix.row(rule_id).status if self.matrix is not None else None
 
-    def rules(self, kind: str) -> list[Rule]:
+    def rules(self, kind: str) -> list[Rule[Effect]]:
         return [r for r in self.spec.rules if r.kind == kind]
 
 
@@ -132,11 +132,11 @@ def _meta(book: Rulebook) -> list[tuple[str, str]]:
     ]
 
 
-def _evidence(rule: Rule) -> list[tuple[str, str, str | None]]:
+def _evidence(rule: Rule[Effect]) -> list[tuple[str, str, str | None]]:
     return [(e.citation, e.url, e.reference) for e in rule.spec.evidence]
 
 
-def _kind_rules(book: Rulebook) -> Iterable[tuple[str, str, str, list[Rule]]]:
+def _kind_rules(book: Rulebook) -> Iterable[tuple[str, str, str, list[Rule[Effect]]]]:
     for kind, heading, intro in KINDS:
         rules = book.rules(kind)
         if rules:
@@ -356,7 +356,7 @@ def render_html(book: Rulebook) -> str:
     return "\n".join(out) + "\n"
 
 
-def _rule_html(book: Rulebook, rule: Rule) -> str:
+def _rule_html(book: Rulebook, rule: Rule[Effect]) -> str:
     spec = book.spec
     status = book.status(rule.id)
     badge = f' <span class="badge s-{_slug(status)}">{_e(status)}</span>' if status else ""

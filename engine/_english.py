@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from engine._model import (
+from engine._model import FactSpec, WaitSpec
+from engine._spec import (
+    PREVIOUS_TREATMENTS,
     AftercareEffect,
     AllOf,
     Always,
@@ -21,14 +23,14 @@ from engine._model import (
     Condition,
     ContraindicationEffect,
     DerivedEffect,
-    FactSpec,
+    Effect,
     NotOf,
+    ProtocolSpec,
     RequirementEffect,
+    Rule,
     SequencingEffect,
     SuitabilityEffect,
-    WaitSpec,
 )
-from engine._validate import PREVIOUS_TREATMENTS, ProtocolSpec, Rule, history_field
 
 __all__ = [
     "Line",
@@ -82,7 +84,7 @@ def selector_text(selector: str, spec: ProtocolSpec) -> str:
     return technique.title if technique else selector
 
 
-def techniques_text(rule: Rule, spec: ProtocolSpec) -> str:
+def techniques_text(rule: Rule[Effect], spec: ProtocolSpec) -> str:
     """The techniques a rule applies to, as written (families and ``all`` kept) and resolved."""
     selectors = rule.spec.applies_to
     if not selectors:
@@ -105,7 +107,6 @@ def techniques_text(rule: Rule, spec: ProtocolSpec) -> str:
 class _Phrases:
     def __init__(self, spec: ProtocolSpec) -> None:
         self.spec = spec
-        self.history = {history_field(s): s for s in spec.history_selectors}
 
     def fact(self, name: str) -> FactSpec | None:
         return self.spec.facts.get(name)
@@ -246,7 +247,7 @@ def _wait(wait: WaitSpec, spec: ProtocolSpec) -> str:
     return f"{wait.period} after the most recent {treatment_text(wait.after_previous, spec, '')}"
 
 
-def effect_text(rule: Rule, spec: ProtocolSpec) -> str:
+def effect_text(rule: Rule[Effect], spec: ProtocolSpec) -> str:
     """What happens when the rule holds, in one or two sentences."""
     effect = rule.effect
     targets = techniques_text(rule, spec)
@@ -268,9 +269,7 @@ def effect_text(rule: Rule, spec: ProtocolSpec) -> str:
             text += f" Advice: {_sentence(effect.advice)}"
         return text
     if isinstance(effect, SuitabilityEffect):
-        points = {"weak": 1, "moderate": 2, "strong": 3}[effect.strength]
-        sign = "+" if effect.argument == "for" else "-"
-        return f"A {effect.strength} argument {effect.argument} {targets} ({sign}{points} to its score)."
+        return f"A {effect.strength} argument {effect.argument} {targets} ({effect.points:+d} to its score)."
     if isinstance(effect, RequirementEffect):
         text = f"Adds the {_PHASE[effect.phase]} step \u201c{effect.step}\u201d"
         text += f" for {targets}: {_sentence(effect.instructions)}"

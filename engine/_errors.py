@@ -14,9 +14,11 @@ they need to correct.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-__all__ = ["EngineError", "FactsError", "Issue", "PoreProtocolError", "RulesError"]
+__all__ = ["EngineError", "FactsError", "Issue", "PoreProtocolError", "RulesError", "suggest"]
 
 
 @dataclass(frozen=True, order=True)
@@ -53,6 +55,12 @@ class Issue:
         if self.hint:
             text += f" ({self.hint})"
         return text
+
+
+def suggest(word: str, options: Iterable[str]) -> str | None:
+    """A did-you-mean hint for ``word`` among ``options``, or ``None`` when nothing is close."""
+    matches = difflib.get_close_matches(word, sorted(set(options)), n=1, cutoff=0.6)
+    return f"did you mean '{matches[0]}'?" if matches else None
 
 
 class PoreProtocolError(Exception):

@@ -19,19 +19,18 @@ is an engine failure.
 from __future__ import annotations
 
 import enum
-import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine._adapter import CATCH_ALL, Encoded, Matcher
+from engine._adapter import Encoded, Matcher
 from engine._compile import CompiledProtocol
 from engine._errors import EngineError
 from engine._facts import NEVER, ClientFacts
-from engine._model import DerivedEffect
-from engine._validate import ProtocolSpec, Rule, history_field, set_member_field
+from engine._names import cut_field, history_field, set_member_field
+from engine._spec import Effect, ProtocolSpec, Rule
 
-__all__ = ["NEVER_DATE", "Evaluator", "Outcome", "Truth", "matcher_fact"]
+__all__ = ["NEVER_DATE", "Evaluator", "Flattener", "Outcome", "Truth", "matcher_fact"]
 
 NEVER_DATE = "0000-00-00"
 """Sorts before every real ISO date, so ``never`` is outside every 'within' window."""
@@ -57,8 +56,12 @@ class Outcome:
     """The rules decided true (what ``truth`` says, for callers that only need those)."""
 
 
-class _Flattener:
-    """How one protocol's facts become the matcher's fields, worked out once per protocol."""
+class Flattener:
+    """How one protocol's facts become the matcher's fields, worked out once per protocol.
+
+    Holds state: a bounded cache of the cut-off dates of each assessment date seen (every
+    client assessed on the same day shares them), so it belongs to one evaluator.
+    """
 
     def __init__(self, spec: ProtocolSpec) -> None:
         self.kinds: dict[str, tuple[str, Any]] = {}
@@ -77,7 +80,7 @@ class _Flattener:
                 self.kinds[name] = ("history", selectors)
             else:
                 self.kinds[name] = ("plain", None)
-        self.periods = tuple((f"__cut__{period.key}", period) for period in spec.periods)
+        self.periods = tuple((cut_field(period.key), period) for period in spec.periods)
         self.cuts: dict[Any, dict[str, str]] = {}
 
     def __call__(self, facts: ClientFacts) -> dict[str, Any]:
@@ -106,26 +109,9 @@ class _Flattener:
         return out
 
 
-_FLATTENERS: dict[int, tuple[weakref.ref[ProtocolSpec], _Flattener]] = {}
-
-
-def _flattener(spec: ProtocolSpec) -> _Flattener:
-    key = id(spec)
-    entry = _FLATTENERS.get(key)
-    if entry is not None and entry[0]() is spec:
-        return entry[1]
-    flattener = _Flattener(spec)
-
-    def forget(_: object, key: int = key) -> None:
-        _FLATTENERS.pop(key, None)
-
-    _FLATTENERS[key] = (weakref.ref(spec, forget), flattener)
-    return flattener
-
-
 def matcher_fact(spec: ProtocolSpec, facts: ClientFacts) -> dict[str, Any]:
-    """Flatten validated facts into the fields the compiled rules test."""
-    return _flattener(spec)(facts)
+    """Flatten validated facts into the fields the compiled rules test (for tests and tools; slow)."""
+    return Flattener(spec)(facts)
 
 
 @dataclass
@@ -143,23 +129,28 @@ class _Stratum:
 
 
 class Evaluator:
-    """Holds the matcher for one compiled protocol and evaluates clients against it."""
+    """Holds the matcher for one compiled protocol and evaluates clients against it.
+
+    Its state is per protocol and read-only after construction (the matcher's rulesets,
+    the walk through strata, which ruleset decides each rule's false rail), apart from the
+    flattener's cut-off cache and the matcher's sessions, which the adapter serialises.
+    """
 
     def __init__(self, spec: ProtocolSpec, compiled: CompiledProtocol) -> None:
         self._spec = spec
         self._compiled = compiled
-        self._flatten = _flattener(spec)
+        self._flatten = Flattener(spec)
         chunks = (*compiled.chunks, *compiled.false_chunks)
         self._matcher = Matcher([c.definition for c in chunks], label=f"pp-{spec.sha256[:10]}")
         self._strata = [_Stratum() for _ in range(compiled.strata)]
         for rule_id in compiled.always:
             self._strata[spec.strata[rule_id]].always[rule_id] = Truth.TRUE
         self._position = {rule.id: n for n, rule in enumerate(spec.rules)}
-        self._rules = {rule.id: rule for rule in spec.rules}
+        self._rules = spec.by_id
         self._false_of: dict[str, int] = {}
         self._false: dict[int, tuple[dict[str, str], tuple[str, ...]]] = {}
         for index, chunk in enumerate(chunks):
-            names = {name: name.split("|", 1)[0] for name in chunk.definition if name != CATCH_ALL}
+            names = dict(chunk.fired)
             if chunk.polarity == "T":
                 stratum = self._strata[chunk.stratum]
                 stratum.true_chunks.append((index, names))
@@ -248,7 +239,6 @@ class Evaluator:
         for rule in self._deriving[name]:
             outcome = truth[rule.id]
             if outcome is Truth.TRUE:
-                assert isinstance(rule.effect, DerivedEffect)
                 return rule.effect.value
             if outcome is Truth.UNKNOWN:
                 return _UNKNOWN
@@ -256,7 +246,7 @@ class Evaluator:
         return _UNKNOWN if default is None else default
 
     def _absent(
-        self, rule: Rule, facts: ClientFacts, truth: Mapping[str, Truth], derived: Mapping[str, Any]
+        self, rule: Rule[Effect], facts: ClientFacts, truth: Mapping[str, Truth], derived: Mapping[str, Any]
     ) -> frozenset[str]:
         absent: set[str] = set()
         for name in rule.facts:

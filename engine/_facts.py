@@ -16,10 +16,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from engine._errors import FactsError, Issue
+from engine._errors import FactsError, Issue, suggest
 from engine._load import MAX_DOCUMENT_BYTES, LoadedDocument, YamlProblem, load_yaml_text
 from engine._model import FactSpec
-from engine._validate import ASSESSMENT_DATE, PREVIOUS_TREATMENTS, ProtocolSpec, suggest
+from engine._spec import ASSESSMENT_DATE, PREVIOUS_TREATMENTS, ProtocolSpec
 
 __all__ = ["NEVER", "ClientFacts", "Treatment", "check_facts", "parse_facts_text", "strict_json_loads"]
 

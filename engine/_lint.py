@@ -36,7 +36,11 @@ from engine._english import condition_text, treatment_text
 from engine._errors import Issue, RulesError
 from engine._load import LoadedDocument, YamlProblem, load_yaml_file
 from engine._logic import Logic, TooComplex, atoms, period_days
-from engine._model import (
+from engine._model import Period, WaitSpec
+from engine._names import history_field
+from engine._spec import (
+    ASSESSMENT_DATE,
+    PREVIOUS_TREATMENTS,
     AftercareEffect,
     AllOf,
     Always,
@@ -45,25 +49,15 @@ from engine._model import (
     Condition,
     ContraindicationEffect,
     DerivedEffect,
+    Effect,
     NotOf,
-    Period,
+    ProtocolSpec,
     RequirementEffect,
+    Rule,
     SequencingEffect,
     SuitabilityEffect,
-    WaitSpec,
 )
-from engine._validate import (
-    ASSESSMENT_DATE,
-    MANIFEST_FILE,
-    PREVIOUS_TREATMENTS,
-    TECHNIQUES_FILE,
-    VOCABULARY_FILE,
-    ProtocolSpec,
-    Rule,
-    derivation_order,
-    history_field,
-    validate_folder,
-)
+from engine._validate import MANIFEST_FILE, TECHNIQUES_FILE, VOCABULARY_FILE, validate_folder
 
 __all__ = ["CODES", "EXIT_ERRORS", "EXIT_WARNINGS", "Finding", "LintReport", "lint_folder", "register"]
 
@@ -288,7 +282,7 @@ def _without_bad_rules(root: Path, issues: Sequence[Issue], docs: Mapping[str, L
         except RulesError:
             return None
     rules = tuple(dataclasses.replace(r, line=lines.get((r.file, r.id), r.line)) for r in spec.rules)
-    return dataclasses.replace(spec, root=root, rules=rules, deriving=derivation_order(rules))
+    return dataclasses.replace(spec, root=root, rules=rules)
 
 
 # ----------------------------------------------------------------------------- analysis
@@ -325,7 +319,7 @@ class _Linter:
         severity: Severity,
         code: str,
         message: str,
-        where: Rule | tuple[str | None, int | None],
+        where: Rule[Effect] | tuple[str | None, int | None],
         rule_ids: Iterable[str] = (),
         hint: str | None = None,
     ) -> None:
@@ -348,7 +342,7 @@ class _Linter:
         spec = self.spec.techniques.get(technique)
         return f"{spec.title} ({technique})" if spec else technique
 
-    def targets(self, rule: Rule) -> tuple[str, ...]:
+    def targets(self, rule: Rule[Effect]) -> tuple[str, ...]:
         """The techniques a rule applies to; a safety rule without applies_to applies to all."""
         if rule.spec.applies_to:
             return rule.techniques
@@ -359,13 +353,15 @@ class _Linter:
     def said(self, condition: Condition) -> str:
         return f"\u201c{condition_text(condition, self.spec)}\u201d"
 
-    def guarded(self, what: str, where: Rule | tuple[str | None, int | None], check: Callable[[], None]) -> None:
+    def guarded(
+        self, what: str, where: Rule[Effect] | tuple[str | None, int | None], check: Callable[[], None]
+    ) -> None:
         try:
             check()
         except TooComplex:
             self.add("info", "not-analysed", f"{what} was not checked: too many combinations", where)
 
-    def exclusions(self, technique: str) -> list[Rule]:
+    def exclusions(self, technique: str) -> list[Rule[Effect]]:
         return [
             r
             for r in self.spec.rules
@@ -400,7 +396,7 @@ class _Linter:
         self.review()
         return self.findings
 
-    def condition(self, rule: Rule) -> None:
+    def condition(self, rule: Rule[Effect]) -> None:
         logic = self.logic
         if logic.never(rule.condition):
             self.never.add(rule.id)
@@ -436,7 +432,7 @@ class _Linter:
                 )
 
     def redundancy(self) -> None:
-        groups: dict[tuple[str, str], list[Rule]] = {}
+        groups: dict[tuple[str, str], list[Rule[Effect]]] = {}
         for rule in self.spec.rules:
             if rule.kind == "derived" or rule.id in self.never:
                 continue
@@ -446,7 +442,7 @@ class _Linter:
                 for earlier in rules[:index]:
                     self.pair(earlier, later)
 
-    def pair(self, first: Rule, second: Rule) -> None:
+    def pair(self, first: Rule[Effect], second: Rule[Effect]) -> None:
         logic = self.logic
         t1, t2 = set(self.targets(first)), set(self.targets(second))
         if not (t1 & t2) or {first.id, second.id} & self.always:
@@ -659,7 +655,7 @@ class _Linter:
                 if fact.type == "integer" and signature in memo:
                     covered = memo[signature]
                 else:
-                    is_value = Atom(name, "eq", value, name, f"{fact.label} is {value}")
+                    is_value = Atom(name, "eq", value, f"{fact.label} is {value}")
                     covered = (excluded is not None and self.logic.implies(is_value, excluded)) or any(
                         not self.logic.never(AllOf((rule.condition, is_value))) for rule in suits
                     )
@@ -732,7 +728,7 @@ class _Linter:
                     "make maintenance_every at least interval_min",
                 )
 
-    def during_course(self, rule: Rule, technique: str, elapsed: float) -> bool:
+    def during_course(self, rule: Rule[Effect], technique: str, elapsed: float) -> bool:
         """Can ``rule`` hold when the last treatment, ``elapsed`` days ago, was a session of ``technique``?"""
         fixed = {
             field: (elapsed if technique in self.spec.select(selector) else math.inf)
@@ -759,7 +755,7 @@ class _Linter:
                 elif wait.after_previous is not None:
                     self.history_wait(rule, key, wait, wait.after_previous)
 
-    def date_wait(self, rule: Rule, key: str, wait: WaitSpec, fact: str) -> None:
+    def date_wait(self, rule: Rule[Effect], key: str, wait: WaitSpec, fact: str) -> None:
         tests = [a for a in atoms(rule.condition) if a.fact == fact and a.op == "within"]
         label = self.spec.facts[fact].label
         if not tests:
@@ -790,7 +786,7 @@ class _Linter:
                     f"use the same period in the condition and in {key}",
                 )
 
-    def history_wait(self, rule: Rule, key: str, wait: WaitSpec, anchor: str) -> None:
+    def history_wait(self, rule: Rule[Effect], key: str, wait: WaitSpec, anchor: str) -> None:
         covered = set(self.spec.select(anchor))
         for atom in atoms(rule.condition):
             if atom.fact != PREVIOUS_TREATMENTS:
@@ -922,7 +918,7 @@ def _any_items(condition: Condition) -> list[Condition]:
     return out
 
 
-def _effect_key(rule: Rule) -> str:
+def _effect_key(rule: Rule[Effect]) -> str:
     effect = rule.effect
     if isinstance(effect, ContraindicationEffect):
         data: Any = {"level": effect.level, "wait": str(effect.wait)}

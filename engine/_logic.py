@@ -23,8 +23,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from engine._model import AllOf, Always, AnyOf, Atom, Condition, DerivedEffect, NotOf, Period
-from engine._validate import ProtocolSpec
+from engine._model import Period
+from engine._spec import AllOf, Always, AnyOf, Atom, Condition, NotOf, ProtocolSpec
 
 __all__ = ["Logic", "TooComplex", "period_days"]
 
@@ -95,7 +95,6 @@ class Logic:
         earlier: list[Condition] = []
         for rule in rules:
             own = self._expand(rule.condition)
-            assert isinstance(rule.effect, DerivedEffect)
             if rule.effect.value == value:
                 branches.append(AllOf((own, *(NotOf(e) for e in earlier))))
             earlier.append(own)

@@ -1,9 +1,10 @@
-"""The protocol as typed data: manifest, intake vocabulary, technique catalogue, rules.
+"""The shapes of the YAML documents: manifest, intake vocabulary, technique catalogue, rule envelope.
 
-These pydantic models check the *shape* of each YAML document (required keys, types,
-allowed values, unknown keys). Cross-references that need the whole protocol, such as a
-condition naming a fact that the vocabulary does not declare, are checked afterwards by
-``_validate``; conditions are kept raw here and parsed there into the :data:`Condition` tree.
+These pydantic models check the *shape* of each document (required keys, types, allowed
+values, unknown keys), plus the two value types every document uses: :class:`Period` and
+:class:`WaitSpec`. What a rule *means* (its typed effect, its parsed condition, the
+techniques it governs) is the loaded protocol, in :mod:`engine._spec`; cross-references
+that need the whole protocol are checked by :mod:`engine._validate`.
 """
 
 from __future__ import annotations
@@ -11,56 +12,48 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+import typing
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
+    "FACT_NAME_PATTERN",
     "PHASES",
     "RULE_ID_PATTERN",
-    "AftercareEffect",
-    "AllOf",
-    "Always",
-    "AnyOf",
-    "Atom",
-    "Condition",
-    "ContraindicationEffect",
-    "DerivedEffect",
+    "TECHNIQUE_ID_PATTERN",
     "Evidence",
     "FactSpec",
     "Manifest",
-    "NotOf",
     "Period",
-    "RequirementEffect",
+    "PeriodModel",
+    "Phase",
+    "RuleKind",
     "RuleSpec",
-    "SequencingEffect",
     "SessionSpec",
-    "SuitabilityEffect",
+    "StrictModel",
     "TechniqueSpec",
     "WaitSpec",
+    "parse_period",
 ]
 
 RULE_ID_PATTERN = r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$"
 FACT_NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
 TECHNIQUE_ID_PATTERN = r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$"
-PHASES: tuple[str, ...] = (
-    "consultation",
-    "preparation",
-    "pre_treatment",
-    "exfoliation",
-    "treatment",
-    "aftercare",
-    "follow_up",
-)
-PhaseName = Literal[
-    "consultation", "preparation", "pre_treatment", "exfoliation", "treatment", "aftercare", "follow_up"
-]
+
+Phase = Literal["consultation", "preparation", "pre_treatment", "exfoliation", "treatment", "aftercare", "follow_up"]
+"""The phases of a course of treatment; a plan's steps follow them in this order."""
+PHASES: tuple[Phase, ...] = typing.get_args(Phase)
+
+RuleKind = Literal["derived", "contraindication", "suitability", "requirement", "sequencing", "aftercare"]
 
 _PERIOD_RE = re.compile(r"^\s*(\d{1,4})\s*(day|days|week|weeks|month|months|year|years)\s*$")
 
 
-class _Strict(BaseModel):
+class StrictModel(BaseModel):
+    """Frozen, strict, no unknown keys: the base of every document shape."""
+
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, str_strip_whitespace=True)
 
 
@@ -121,13 +114,16 @@ def _shift(day: dt.date, period: Period, sign: int) -> dt.date:
     return dt.date(year, month, min(day.day, last))
 
 
-def _period(value: Any) -> Period:
+def parse_period(value: Any) -> Period:
+    """A :class:`Period` from YAML text (or one already parsed)."""
     if isinstance(value, Period):
         return value
     return Period.parse(value)
 
 
-class _PeriodModel(_Strict):
+class PeriodModel(StrictModel):
+    """A document shape with :class:`Period` fields (written as text, parsed on validation)."""
+
     model_config = ConfigDict(
         extra="forbid", frozen=True, strict=False, arbitrary_types_allowed=True, str_strip_whitespace=True
     )
@@ -136,7 +132,7 @@ class _PeriodModel(_Strict):
 # ----------------------------------------------------------------------------- manifest
 
 
-class Manifest(_Strict):
+class Manifest(StrictModel):
     """``protocol.yaml``: who owns the protocol, which version it is, and its phases."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=False, str_strip_whitespace=True)
@@ -148,12 +144,12 @@ class Manifest(_Strict):
     owner: str = Field(min_length=1)
     last_review: dt.date
     description: str = ""
-    phases: tuple[PhaseName, ...] = PHASES  # type: ignore[assignment]
+    phases: tuple[Phase, ...] = PHASES
     disclaimer: str = ""
 
     @field_validator("phases")
     @classmethod
-    def _all_phases_once(cls, value: tuple[PhaseName, ...]) -> tuple[PhaseName, ...]:
+    def _all_phases_once(cls, value: tuple[Phase, ...]) -> tuple[Phase, ...]:
         if sorted(value) != sorted(PHASES):
             missing = sorted(set(PHASES) - set(value))
             raise ValueError(f"phases must list each of {', '.join(PHASES)} exactly once; missing {missing}")
@@ -167,7 +163,7 @@ class Manifest(_Strict):
 FactType = Literal["boolean", "integer", "enum", "set", "date", "treatment_history"]
 
 
-class FactSpec(_Strict):
+class FactSpec(StrictModel):
     """One intake question: its type, allowed values, and how to ask it."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=False, str_strip_whitespace=True)
@@ -231,7 +227,7 @@ class FactSpec(_Strict):
 # ----------------------------------------------------------------------------- techniques
 
 
-class SessionSpec(_PeriodModel):
+class SessionSpec(PeriodModel):
     """How many sessions a course has and how far apart they are."""
 
     typical: int = Field(ge=1, le=52)
@@ -243,7 +239,7 @@ class SessionSpec(_PeriodModel):
     @field_validator("interval_min", "interval_max", mode="before")
     @classmethod
     def _parse_period(cls, value: Any) -> Period:
-        return _period(value)
+        return parse_period(value)
 
     @model_validator(mode="after")
     def _ordered(self) -> SessionSpec:
@@ -254,7 +250,7 @@ class SessionSpec(_PeriodModel):
         return self
 
 
-class TechniqueSpec(_PeriodModel):
+class TechniqueSpec(PeriodModel):
     """An entry of the technique catalogue."""
 
     family: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
@@ -271,13 +267,13 @@ class TechniqueSpec(_PeriodModel):
     @field_validator("maintenance_every", mode="before")
     @classmethod
     def _parse_period(cls, value: Any) -> Period | None:
-        return None if value is None else _period(value)
+        return None if value is None else parse_period(value)
 
 
 # ----------------------------------------------------------------------------- rules
 
 
-class Evidence(_Strict):
+class Evidence(StrictModel):
     """A citation that backs a rule."""
 
     citation: str = Field(min_length=3)
@@ -285,7 +281,7 @@ class Evidence(_Strict):
     reference: str | None = None
 
 
-class WaitSpec(_PeriodModel):
+class WaitSpec(PeriodModel):
     """A date before which something may not happen: ``period`` after a date fact or a previous treatment.
 
     ``after`` names a date fact (e.g. ``isotretinoin_last_dose``); ``after_previous`` names a
@@ -299,7 +295,7 @@ class WaitSpec(_PeriodModel):
     @field_validator("period", mode="before")
     @classmethod
     def _parse_period(cls, value: Any) -> Period:
-        return _period(value)
+        return parse_period(value)
 
     @model_validator(mode="after")
     def _one_anchor(self) -> WaitSpec:
@@ -308,92 +304,7 @@ class WaitSpec(_PeriodModel):
         return self
 
 
-class DerivedEffect(_Strict):
-    """Sets a derived fact to a value (first matching rule wins, in priority order)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=False, str_strip_whitespace=True)
-
-    fact: str
-    value: str | bool
-
-
-class ContraindicationEffect(_Strict):
-    """Absolute: the technique is excluded. Relative: allowed only after practitioner review."""
-
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, strict=False, arbitrary_types_allowed=True, str_strip_whitespace=True
-    )
-
-    level: Literal["absolute", "relative"]
-    advice: str = ""
-    wait: WaitSpec | None = None
-
-
-class SuitabilityEffect(_Strict):
-    """An argument for or against a technique, with its strength."""
-
-    argument: Literal["for", "against"]
-    strength: Literal["weak", "moderate", "strong"]
-
-
-class RequirementEffect(_PeriodModel):
-    """A step the plan must contain, in a given phase."""
-
-    phase: Literal["consultation", "preparation", "pre_treatment", "exfoliation", "follow_up"]
-    step: str = Field(min_length=1)
-    instructions: str = Field(min_length=1)
-    lead_time: Period | None = None
-    ready_after: WaitSpec | None = None
-    after_last_session: Period | None = None
-
-    @field_validator("lead_time", "after_last_session", mode="before")
-    @classmethod
-    def _parse_period(cls, value: Any) -> Period | None:
-        return None if value is None else _period(value)
-
-
-class SequencingEffect(_PeriodModel):
-    """Timing constraints: a minimum gap, a skipped phase, or techniques not to combine on one day."""
-
-    not_before: WaitSpec | None = None
-    skip_phase: Literal["exfoliation"] | None = None
-    reason: str = ""
-    not_same_day: tuple[str, ...] = ()
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> SequencingEffect:
-        chosen = [self.not_before is not None, self.skip_phase is not None, bool(self.not_same_day)]
-        if sum(chosen) != 1:
-            raise ValueError("a sequencing rule sets exactly one of not_before, skip_phase, not_same_day")
-        if self.skip_phase and not self.reason:
-            raise ValueError("skip_phase needs a 'reason' the practitioner can read")
-        return self
-
-
-class AftercareEffect(_PeriodModel):
-    """An instruction to follow after each session, and for how long."""
-
-    instruction: str = Field(min_length=1)
-    duration: Period
-
-    @field_validator("duration", mode="before")
-    @classmethod
-    def _parse_period(cls, value: Any) -> Period:
-        return _period(value)
-
-
-RuleKind = Literal["derived", "contraindication", "suitability", "requirement", "sequencing", "aftercare"]
-EFFECT_MODELS: dict[str, type[BaseModel]] = {
-    "derived": DerivedEffect,
-    "contraindication": ContraindicationEffect,
-    "suitability": SuitabilityEffect,
-    "requirement": RequirementEffect,
-    "sequencing": SequencingEffect,
-    "aftercare": AftercareEffect,
-}
-
-
-class RuleSpec(_Strict):
+class RuleSpec(StrictModel):
     """The envelope of a rule; ``when`` stays raw here and ``then`` is checked per kind."""
 
     model_config = ConfigDict(
@@ -410,49 +321,3 @@ class RuleSpec(_Strict):
     severity: Literal["info", "low", "moderate", "high"]
     evidence: tuple[Evidence, ...] = Field(min_length=1)
     priority: int = Field(default=100, ge=0, le=65535)
-
-
-# ----------------------------------------------------------------------------- conditions
-
-
-@dataclass(frozen=True)
-class Atom:
-    """One test of one fact, already type-checked.
-
-    ``op`` is one of ``eq ne lt le gt ge within prev_within``; ``value`` is the
-    comparison value (a ``Period`` for ``within``), ``field`` the name of the field in
-    the fact sent to the matcher (for sets, one boolean field per member).
-    """
-
-    fact: str
-    op: str
-    value: Any
-    field: str
-    text: str
-    member: str | None = None
-    """For a set test: the member tested (``value`` is then true for includes, false for excludes)."""
-    selector: str | None = None
-    """For a previous-treatment test: the technique selector (``peel.*``, an id, or ``all``)."""
-
-
-@dataclass(frozen=True)
-class AllOf:
-    items: tuple[Condition, ...]
-
-
-@dataclass(frozen=True)
-class AnyOf:
-    items: tuple[Condition, ...]
-
-
-@dataclass(frozen=True)
-class NotOf:
-    item: Condition
-
-
-@dataclass(frozen=True)
-class Always:
-    """The condition of a rule without ``when``."""
-
-
-Condition = Atom | AllOf | AnyOf | NotOf | Always

@@ -6,22 +6,19 @@ the ones a reviewer would check by hand: nothing excluded or pending is schedule
 step says which rules put it there, a ``ready`` plan has no missing facts and no caution
 on its technique, and sessions keep to their interval.
 
-The planner builds its plans with :func:`make` and :func:`assemble_plan`, which skip
-re-validating parts it made from validated data (a plan has some fifty nested models,
-and validating each one was a third of the time spent on a client) but run the same
-invariant checks and fail the same way.
+The planner builds its plans through :mod:`engine._fastmodel`, which skips re-validating
+parts it made from validated data but runs the same invariant checks and fails the same way.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Callable
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from engine._model import PHASES, Period
+from engine._model import PHASES, Period, Phase
 
 __all__ = [
     "Caution",
@@ -33,17 +30,15 @@ __all__ = [
     "Pending",
     "PlanStatus",
     "ProtocolStamp",
+    "RankStatus",
     "Ranking",
     "Step",
     "TreatmentPlan",
-    "assemble_plan",
     "check_invariants",
-    "constructor",
-    "make",
 ]
 
 PlanStatus = Literal["ready", "needs_review", "needs_information", "not_suitable"]
-Phase = Literal["consultation", "preparation", "pre_treatment", "exfoliation", "treatment", "aftercare", "follow_up"]
+RankStatus = Literal["chosen", "candidate", "not_indicated", "excluded", "pending"]
 
 
 class _Frozen(BaseModel):
@@ -118,7 +113,7 @@ class Caution(_Frozen):
 class Ranking(_Frozen):
     technique: str
     title: str
-    status: Literal["chosen", "candidate", "not_indicated", "excluded", "pending"]
+    status: RankStatus
     score: int
     arguments_for: tuple[str, ...]
     arguments_against: tuple[str, ...]
@@ -210,84 +205,6 @@ def check_invariants(plan: TreatmentPlan) -> None:
 _PHASE_ORDER = {phase: i for i, phase in enumerate(PHASES)}
 
 
-M = TypeVar("M", bound=BaseModel)
-_setattr = object.__setattr__
-_PYDANTIC_SLOTS = ("__dict__", "__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__")
-
-
-def _constructor(cls: type[M]) -> Callable[..., M]:
-    """A fast ``model_construct`` for one plan model: same instance, a tenth of the time.
-
-    pydantic's ``model_construct`` (pure Python, generic) costs more than validating. This
-    fills the same four slots directly, with the fields in declaration order (the order
-    ``model_dump_json`` writes them in) and plain defaults for omitted ones; unknown or
-    missing fields raise ``TypeError``. If pydantic's instance layout is not the one this
-    relies on, ``model_construct`` itself is used.
-    """
-    names = tuple(cls.model_fields)
-    defaults = {n: f.default for n, f in cls.model_fields.items() if not f.is_required()}
-    required = frozenset(n for n in names if n not in defaults)
-    template = {n: defaults.get(n) for n in names}  # declaration order; required ones overwritten below
-    size = len(names)
-    if (
-        getattr(BaseModel, "__slots__", None) != _PYDANTIC_SLOTS
-        or any(f.default_factory is not None for f in cls.model_fields.values())
-        or cls.__pydantic_post_init__
-        or cls.__private_attributes__
-        or cls.model_config.get("extra") != "forbid"
-    ):
-        return cls.model_construct
-
-    def construct(**values: Any) -> M:
-        data = template.copy()
-        data.update(values)  # known keys keep their place; an unknown one is appended
-        if len(data) != size or not values.keys() >= required:
-            unknown = sorted(values.keys() - template.keys())
-            missing = sorted(required - values.keys())
-            raise TypeError(f"{cls.__name__}: missing {missing}, unknown {unknown}")
-        instance = cls.__new__(cls)
-        _setattr(instance, "__dict__", data)
-        _setattr(instance, "__pydantic_fields_set__", set(values))
-        _setattr(instance, "__pydantic_extra__", None)
-        _setattr(instance, "__pydantic_private__", None)
-        return instance
-
-    return construct
-
-
-_CONSTRUCTORS: dict[type[BaseModel], Callable[..., Any]] = {}
-
-
-def constructor(cls: type[M]) -> Callable[..., M]:
-    """The fast constructor of ``cls`` (see :func:`make`), to bind once where it is called often."""
-    found = _CONSTRUCTORS.get(cls)
-    if found is None:
-        found = _CONSTRUCTORS[cls] = _constructor(cls)
-    return found
-
-
-def make(cls: type[M], **values: Any) -> M:
-    """``cls.model_construct(**values)``, faster: for values already of the right types only."""
-    return constructor(cls)(**values)
-
-
-def assemble_plan(**fields: Any) -> TreatmentPlan:
-    """A plan from parts the planner built out of validated data, checked but not re-validated.
-
-    The nested models must have been made with :func:`make` from values of the
-    right types (the planner's job; a test re-validates generated plans to prove it).
-    Every invariant is still checked here; a plan that breaks one is rebuilt through full
-    validation, which raises the same :class:`pydantic.ValidationError` as ever.
-    """
-    plan = _plan(**fields)
-    try:
-        check_invariants(plan)
-    except ValueError:
-        TreatmentPlan(**fields)  # raises the ValidationError naming the broken invariant
-        raise  # pragma: no cover - the validator runs the same checks, so it cannot pass
-    return plan
-
-
 def _check_sessions(treatment: list[Step]) -> None:
     sessions = [s.session for s in treatment]
     if sessions != list(range(1, len(treatment) + 1)):
@@ -306,9 +223,6 @@ def _check_sessions(treatment: list[Step]) -> None:
                 f"session {current.session} on {day} breaks its interval "
                 f"({current.interval['min']} to {current.interval['max']} after {previous.date})"
             )
-
-
-_plan = constructor(TreatmentPlan)
 
 
 _PERIODS: dict[str, Period] = {}

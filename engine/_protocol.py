@@ -10,9 +10,10 @@ from engine._compile import CompiledProtocol, compile_protocol
 from engine._evaluate import Evaluator, Outcome
 from engine._facts import ClientFacts, check_facts, parse_facts_text
 from engine._model import FactSpec, TechniqueSpec
-from engine._plan import build_plan
+from engine._plan import PlanTables, build_plan
 from engine._plan_model import TreatmentPlan
-from engine._validate import ProtocolSpec, validate_folder
+from engine._spec import ProtocolSpec
+from engine._validate import validate_folder
 
 __all__ = ["Protocol", "load_protocol", "shipped_rules_path"]
 
@@ -37,6 +38,7 @@ class Protocol:
         self._spec = spec
         self._compiled = compiled
         self._evaluator = Evaluator(spec, compiled)
+        self._tables = PlanTables(spec)
 
     def __repr__(self) -> str:
         return f"<Protocol {self.id} {self.version} sha256={self.sha256[:12]} rules={len(self._spec.rules)}>"
@@ -100,7 +102,7 @@ class Protocol:
         :raises FactsError: the facts do not fit the intake vocabulary.
         """
         checked = check_facts(self._spec, facts)
-        return build_plan(self._spec, checked, self._evaluator.evaluate(checked))
+        return build_plan(self._spec, checked, self._evaluator.evaluate(checked), self._tables)
 
     def evaluate_document(self, text: bytes | str, source: str = "<facts>") -> TreatmentPlan:
         """Parse YAML or JSON facts and evaluate them; errors name the line of each bad answer.
@@ -109,7 +111,7 @@ class Protocol:
         """
         data, doc = parse_facts_text(text, source)
         checked = check_facts(self._spec, data, source, doc)
-        return build_plan(self._spec, checked, self._evaluator.evaluate(checked))
+        return build_plan(self._spec, checked, self._evaluator.evaluate(checked), self._tables)
 
     def close(self) -> None:
         """Free the matcher's rulesets now rather than at garbage collection."""

@@ -33,7 +33,6 @@ from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 from engine._model import (
-    EFFECT_MODELS,
     FACT_NAME_PATTERN,
     TECHNIQUE_ID_PATTERN,
     Evidence,
@@ -45,7 +44,7 @@ from engine._model import (
     TechniqueSpec,
     WaitSpec,
 )
-from engine._validate import ASSESSMENT_DATE, PREVIOUS_TREATMENTS, ProtocolSpec
+from engine._spec import ASSESSMENT_DATE, EFFECT_MODELS, PREVIOUS_TREATMENTS, ProtocolSpec
 
 __all__ = ["SCHEMAS", "build_schemas", "register", "schema_text"]
 

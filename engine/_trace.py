@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any, TextIO, cast
 
 from engine._errors import RulesError
-from engine._validate import ProtocolSpec
+from engine._spec import ProtocolSpec
 
 __all__ = [
     "RESULTS_FORMAT",
@@ -398,7 +398,7 @@ def build_matrix(spec: ProtocolSpec, index: FeatureIndex, results: Results | Non
     for tag in index.tags:
         if tag.name.startswith(RULE_TAG) and tag.name.removeprefix(RULE_TAG) not in known:
             rule_id = tag.name.removeprefix(RULE_TAG)
-            from engine._validate import suggest
+            from engine._errors import suggest
 
             hint = suggest(rule_id, known)
             problems.append(

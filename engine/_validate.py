@@ -8,140 +8,52 @@ with an enum or naming a fact the vocabulary lacks never reaches the matcher.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
-from engine._errors import Issue, RulesError
+from engine._errors import Issue, RulesError, suggest
 from engine._load import DocPath, LoadedDocument, YamlProblem, content_sha256, load_yaml_file
 from engine._model import (
-    EFFECT_MODELS,
     FACT_NAME_PATTERN,
     TECHNIQUE_ID_PATTERN,
+    FactSpec,
+    Manifest,
+    Period,
+    RuleSpec,
+    TechniqueSpec,
+)
+from engine._spec import (
+    ASSESSMENT_DATE,
+    EFFECT_MODELS,
+    PREVIOUS_TREATMENTS,
     AllOf,
     Always,
     AnyOf,
     Atom,
     Condition,
-    ContraindicationEffect,
     DerivedEffect,
-    FactSpec,
-    Manifest,
+    Effect,
     NotOf,
-    Period,
-    RequirementEffect,
-    RuleSpec,
+    Op,
+    ProtocolSpec,
+    Rule,
     SequencingEffect,
-    TechniqueSpec,
-    WaitSpec,
+    condition_facts,
+    derivation_order,
+    rule_scope,
+    select_techniques,
 )
 
-__all__ = [
-    "ProtocolSpec",
-    "Rule",
-    "derivation_order",
-    "history_field",
-    "set_member_field",
-    "suggest",
-    "validate_folder",
-]
+__all__ = ["MANIFEST_FILE", "MAX_RULES", "TECHNIQUES_FILE", "VOCABULARY_FILE", "validate_folder"]
 
 MANIFEST_FILE = "protocol.yaml"
 VOCABULARY_FILE = "vocabulary.yaml"
 TECHNIQUES_FILE = "techniques.yaml"
-PREVIOUS_TREATMENTS = "previous_treatments"
-ASSESSMENT_DATE = "assessment_date"
 MAX_RULES = 4000
-
-
-def suggest(word: str, options: Iterable[str]) -> str | None:
-    """A did-you-mean hint for ``word`` among ``options``, or ``None``."""
-    matches = difflib.get_close_matches(word, sorted(set(options)), n=1, cutoff=0.6)
-    return f"did you mean '{matches[0]}'?" if matches else None
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A validated rule: its envelope, parsed condition, typed effect and where it was written."""
-
-    spec: RuleSpec
-    condition: Condition
-    effect: BaseModel
-    techniques: tuple[str, ...]
-    facts: frozenset[str]
-    file: str
-    line: int
-    order: int
-
-    @property
-    def id(self) -> str:
-        return self.spec.id
-
-    @property
-    def kind(self) -> str:
-        return self.spec.kind
-
-
-@dataclass(frozen=True)
-class ProtocolSpec:
-    """Everything the compiler and the planner need, checked and cross-referenced."""
-
-    root: Path
-    manifest: Manifest
-    facts: Mapping[str, FactSpec]
-    techniques: Mapping[str, TechniqueSpec]
-    rules: tuple[Rule, ...]
-    sha256: str
-    periods: frozenset[Period]
-    history_selectors: frozenset[str]
-    strata: Mapping[str, int] = field(default_factory=dict)
-    deriving: Mapping[str, tuple[Rule, ...]] = field(default_factory=dict)
-    """For each derived fact, the rules that set it in the order they are tried (see :func:`derivation_order`)."""
-
-    def rule(self, rule_id: str) -> Rule:
-        for rule in self.rules:
-            if rule.id == rule_id:
-                return rule
-        raise KeyError(rule_id)
-
-    def select(self, selector: str) -> tuple[str, ...]:
-        """Technique ids named by ``selector``: an id, ``family.*`` or ``all``."""
-        return _select(selector, self.techniques)
-
-
-def _select(selector: str, techniques: Mapping[str, TechniqueSpec]) -> tuple[str, ...]:
-    if selector == "all":
-        return tuple(sorted(techniques))
-    if selector.endswith(".*"):
-        family = selector[:-2]
-        return tuple(sorted(t for t, spec in techniques.items() if spec.family == family))
-    return (selector,) if selector in techniques else ()
-
-
-def history_field(selector: str) -> str:
-    """Matcher field holding the latest previous treatment matching ``selector``.
-
-    The encoding is injective: ids and families are lower case and contain no dash, so
-    ``peel.*`` (``__last__peel-ANY``) can never meet a technique called ``peel.any``
-    (``__last__peel-any``), and no fact name (which starts with a letter) starts with ``_``.
-    """
-    if selector == "all":
-        return "__last__ALL"
-    return "__last__" + selector.replace(".*", "-ANY").replace(".", "-")
-
-
-def set_member_field(fact: str, member: str) -> str:
-    """Matcher field saying whether set fact ``fact`` includes ``member``.
-
-    A dash cannot occur in a fact name, so ``pore_causes-congestion`` can never be the
-    field of a fact that happens to be called ``pore_causes__congestion``.
-    """
-    return f"{fact}-{member}"
 
 
 class _Collector:
@@ -238,7 +150,7 @@ def validate_folder(root: Path) -> ProtocolSpec:
         doc for name, doc in sorted(docs.items()) if name not in (MANIFEST_FILE, VOCABULARY_FILE, TECHNIQUES_FILE)
     ]
     builder = _RuleBuilder(facts, techniques, issues)
-    rules: list[Rule] = []
+    rules: list[Rule[Effect]] = []
     seen: dict[str, tuple[str, int]] = {}
     for doc in rule_docs:
         for rule in builder.rules_of(doc):
@@ -270,7 +182,6 @@ def validate_folder(root: Path) -> ProtocolSpec:
         periods=frozenset(builder.periods),
         history_selectors=frozenset(builder.history_selectors),
         strata=strata,
-        deriving=deriving,
     )
 
 
@@ -359,7 +270,7 @@ _OPS_BY_TYPE = {
     "treatment_history": set(),
 }
 _ALL_OPS = sorted(set().union(*_OPS_BY_TYPE.values()))
-_SIMPLE = {"is": "eq", "is_not": "ne", "at_least": "ge", "at_most": "le", "above": "gt", "below": "lt"}
+_SIMPLE: dict[str, Op] = {"is": "eq", "is_not": "ne", "at_least": "ge", "at_most": "le", "above": "gt", "below": "lt"}
 
 
 class _RuleBuilder:
@@ -372,7 +283,7 @@ class _RuleBuilder:
 
     # -- documents
 
-    def rules_of(self, doc: LoadedDocument) -> list[Rule]:
+    def rules_of(self, doc: LoadedDocument) -> list[Rule[Effect]]:
         data = doc.data
         if not isinstance(data, dict) or set(data) != {"rules"} or not isinstance(data["rules"], list):
             self.issues.add(doc, (), "a rule file must have a single top-level key 'rules' holding a list")
@@ -384,7 +295,7 @@ class _RuleBuilder:
                 out.append(rule)
         return out
 
-    def _rule(self, doc: LoadedDocument, index: int, body: Any) -> Rule | None:
+    def _rule(self, doc: LoadedDocument, index: int, body: Any) -> Rule[Effect] | None:
         base: DocPath = ("rules", index)
         if not isinstance(body, dict):
             self.issues.add(doc, base, "each rule must be a mapping with id, title, kind, then, rationale ...")
@@ -408,13 +319,14 @@ class _RuleBuilder:
             condition=condition,
             effect=effect,
             techniques=techniques,
-            facts=frozenset(_facts_of(condition)),
+            scope=rule_scope(spec.kind, techniques, not spec.applies_to, self.techniques),
+            facts=condition_facts(condition),
             file=doc.file,
             line=doc.line_of(base) or 0,
             order=index,
         )
 
-    def _effect(self, doc: LoadedDocument, base: DocPath, spec: RuleSpec) -> BaseModel | None:
+    def _effect(self, doc: LoadedDocument, base: DocPath, spec: RuleSpec) -> Effect | None:
         model = EFFECT_MODELS[spec.kind]
         if not isinstance(spec.then, dict):
             self.issues.add(doc, (*base, "then"), f"'then' of a {spec.kind} rule must be a mapping", rule_id=spec.id)
@@ -444,14 +356,14 @@ class _RuleBuilder:
         return tuple(sorted(chosen))
 
     def _selector(self, doc: LoadedDocument, path: DocPath, selector: str, rule_id: str) -> tuple[str, ...]:
-        found = _select(selector, self.techniques)
+        found = select_techniques(selector, self.techniques)
         if not found:
             families = {f"{t.family}.*" for t in self.techniques.values()}
             options = [*self.techniques, *families, "all"]
             self.issues.add(doc, path, f"unknown technique '{selector}'", suggest(selector, options), rule_id)
         return found
 
-    def _check_effect(self, doc: LoadedDocument, base: DocPath, spec: RuleSpec, effect: BaseModel) -> None:
+    def _check_effect(self, doc: LoadedDocument, base: DocPath, spec: RuleSpec, effect: Effect) -> None:
         then = (*base, "then")
         if isinstance(effect, DerivedEffect):
             fact = self.facts.get(effect.fact)
@@ -476,13 +388,6 @@ class _RuleBuilder:
                 )
             elif fact.type == "boolean" and not isinstance(effect.value, bool):
                 self.issues.add(doc, (*then, "value"), f"{effect.fact} is true or false", rule_id=spec.id)
-        waits: list[tuple[DocPath, WaitSpec]] = []
-        if isinstance(effect, ContraindicationEffect) and effect.wait:
-            waits.append(((*then, "wait"), effect.wait))
-        if isinstance(effect, RequirementEffect) and effect.ready_after:
-            waits.append(((*then, "ready_after"), effect.ready_after))
-        if isinstance(effect, SequencingEffect) and effect.not_before:
-            waits.append(((*then, "not_before"), effect.not_before))
         if isinstance(effect, SequencingEffect):
             for i, sel in enumerate(effect.not_same_day):
                 self._selector(doc, (*then, "not_same_day", i), sel, spec.id)
@@ -493,7 +398,8 @@ class _RuleBuilder:
                     "an unconditional skip_phase must say which techniques it applies_to",
                     rule_id=spec.id,
                 )
-        for path, wait in waits:
+        for key, wait in ((w.key, w.spec) for w in effect.waits()):
+            path = (*then, key)
             if wait.after is not None:
                 fact = self.facts.get(wait.after)
                 if fact is None or fact.type != "date":
@@ -567,12 +473,10 @@ class _RuleBuilder:
         if period is None:
             return None
         self.history_selectors.add(selector)
-        field = history_field(selector)
         return Atom(
             PREVIOUS_TREATMENTS,
             "within",
             period,
-            field,
             f"a previous {selector} treatment within {period}",
             selector=selector,
         )
@@ -635,7 +539,7 @@ class _RuleBuilder:
             period = self._period(doc, opath, operand, rule_id)
             if period is None:
                 return None
-            return Atom(name, "within", period, name, f"{fact.label} within {period} before the assessment")
+            return Atom(name, "within", period, f"{fact.label} within {period} before the assessment")
         if op in ("one_of", "none_of", "includes_any", "includes_all", "between"):
             if not isinstance(operand, list) or not operand:
                 self.issues.add(doc, opath, f"'{op}' needs a list of values", rule_id=rule_id)
@@ -664,7 +568,7 @@ class _RuleBuilder:
             return self._atom(fact, name, "has" if op == "includes" else "lacks", checked)
         return self._atom(fact, name, _SIMPLE[str(op)], checked)
 
-    def _atom(self, fact: FactSpec, name: str, op: str, value: Any) -> Atom:
+    def _atom(self, fact: FactSpec, name: str, op: Op | Literal["has", "lacks"], value: Any) -> Atom:
         words = {
             "eq": "is",
             "ne": "is not",
@@ -674,13 +578,11 @@ class _RuleBuilder:
             "lt": "is below",
         }
         if op == "has":
-            return Atom(name, "eq", True, set_member_field(name, value), f"{fact.label} includes {value}", member=value)
+            return Atom(name, "eq", True, f"{fact.label} includes {value}", member=value)
         if op == "lacks":
-            return Atom(
-                name, "eq", False, set_member_field(name, value), f"{fact.label} does not include {value}", member=value
-            )
+            return Atom(name, "eq", False, f"{fact.label} does not include {value}", member=value)
         shown = {True: "yes", False: "no"}.get(value, value) if isinstance(value, bool) else value
-        return Atom(name, op, value, name, f"{fact.label} {words[op]} {shown}")
+        return Atom(name, op, value, f"{fact.label} {words[op]} {shown}")
 
     def _value(self, doc: LoadedDocument, path: DocPath, fact: FactSpec, name: str, value: Any, rule_id: str) -> Any:
         if fact.type == "boolean":
@@ -727,34 +629,9 @@ class _RuleBuilder:
 _BAD = object()
 
 
-def _facts_of(condition: Condition) -> set[str]:
-    if isinstance(condition, Atom):
-        return {condition.fact}
-    if isinstance(condition, AllOf | AnyOf):
-        return set().union(*(_facts_of(c) for c in condition.items))
-    if isinstance(condition, NotOf):
-        return _facts_of(condition.item)
-    return set()
-
-
-def derivation_order(rules: Iterable[Rule]) -> dict[str, tuple[Rule, ...]]:
-    """The rules deriving each fact, in the order they are tried: priority, then file, then position.
-
-    The first true rule sets the value; an unknown one before it leaves the value unknown. This is
-    the one place that order is defined; the evaluator, planner and lint read it from the spec.
-    """
-    deriving: dict[str, list[Rule]] = {}
-    for rule in rules:
-        if isinstance(rule.effect, DerivedEffect):
-            deriving.setdefault(rule.effect.fact, []).append(rule)
-    return {
-        name: tuple(sorted(found, key=lambda r: (r.spec.priority, r.file, r.order))) for name, found in deriving.items()
-    }
-
-
 def _derived_checks(
-    deriving: Mapping[str, tuple[Rule, ...]],
-    rules: list[Rule],
+    deriving: Mapping[str, tuple[Rule[DerivedEffect], ...]],
+    rules: list[Rule[Effect]],
     facts: Mapping[str, FactSpec],
     issues: _Collector,
     docs: Mapping[str, LoadedDocument],

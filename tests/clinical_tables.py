@@ -18,14 +18,13 @@ import sys
 from pathlib import Path
 
 import engine
-from engine._model import ContraindicationEffect, DerivedEffect, SuitabilityEffect
+from engine._spec import ContraindicationEffect, DerivedEffect, SuitabilityEffect
 from tests.conftest import BASELINE
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 REGENERATE = "python -m tests.clinical_tables"
 ROMAN = ("I", "II", "III", "IV", "V", "VI")
-_STRENGTH = {"weak": 1, "moderate": 2, "strong": 3}
 
 __all__ = ["README", "REGENERATE", "course_table", "fitzpatrick_cells", "fitzpatrick_table", "readme_with_tables"]
 
@@ -57,8 +56,7 @@ def fitzpatrick_cells(protocol: engine.Protocol) -> dict[str, list[tuple[str, se
                 if technique not in rule.techniques or not rule.facts & reads or truth[rule.id] != "true":
                     continue
                 if isinstance(rule.effect, SuitabilityEffect):
-                    weight = _STRENGTH[rule.effect.strength]
-                    score += weight if rule.effect.argument == "for" else -weight
+                    score += rule.effect.points
                     rules.add(rule.id)
                 elif isinstance(rule.effect, ContraindicationEffect):
                     excluded |= rule.effect.level == "absolute"

@@ -3,7 +3,7 @@
 It decides every rule of a protocol for one client with Kleene three-valued logic, straight
 from the condition tree, without the compiler (``engine/_compile.py``), the matcher or the
 evaluator (``engine/_evaluate.py``). The only engine code it relies on is the *validated
-data*: the :class:`~engine._validate.ProtocolSpec` (rules, vocabulary, catalogue), the
+data*: the :class:`~engine._spec.ProtocolSpec` (rules, vocabulary, catalogue), the
 facts as checked by :func:`engine.Protocol.check_facts`, and :class:`~engine._model.Period`
 calendar arithmetic. Everything else is written out here, deliberately naively, so that a
 bug in the engine's translation to durable_rules shows up as a disagreement.
@@ -31,8 +31,8 @@ from typing import Any
 
 import engine
 from engine._facts import ClientFacts, Treatment
-from engine._model import AllOf, Always, AnyOf, Atom, Condition, DerivedEffect, NotOf, Period
-from engine._validate import ProtocolSpec, Rule
+from engine._model import Period
+from engine._spec import AllOf, Always, AnyOf, Atom, Condition, DerivedEffect, Effect, NotOf, ProtocolSpec, Rule
 
 __all__ = ["FALSE", "TRUE", "UNKNOWN", "Reference", "kleene_and", "kleene_not", "kleene_or", "reference_outcomes"]
 
@@ -91,7 +91,7 @@ class Reference:
 
     # -- rules and derived facts
 
-    def rule_truth(self, rule: Rule) -> str:
+    def rule_truth(self, rule: Rule[Effect]) -> str:
         rule_id = rule.spec.id
         found = self.truth.get(rule_id)
         if found is None:
@@ -178,7 +178,7 @@ class Reference:
         return _truth(any(t.technique in chosen and t.date >= cut for t in treatments))
 
 
-def _precedence(rule: Rule) -> tuple[int, str, int]:
+def _precedence(rule: Rule[Effect]) -> tuple[int, str, int]:
     """Deriving rules are tried by priority (lowest first), then file name, then position in the file."""
     return (rule.spec.priority, rule.file, rule.order)
 

@@ -34,7 +34,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 import engine
-from engine._model import AllOf, AnyOf, Atom, Condition, FactSpec, NotOf, Period
+from engine._model import FactSpec, Period
+from engine._spec import AllOf, AnyOf, Atom, Condition, NotOf
 
 __all__ = [
     "ClientSpace",

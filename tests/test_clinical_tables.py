@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import engine
-from engine._model import AllOf, AnyOf, Atom, Condition, NotOf
+from engine._spec import AllOf, AnyOf, Atom, Condition, NotOf
 from tests.clinical_tables import README, REGENERATE, ROMAN, fitzpatrick_cells, readme_with_tables
 
 

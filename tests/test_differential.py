@@ -36,7 +36,8 @@ from hypothesis import given, reject
 from hypothesis import strategies as st
 
 import engine
-from engine._model import Atom, Period
+from engine._model import Period
+from engine._spec import Atom
 from tests.conftest import RULES
 from tests.reference_evaluator import (
     FALSE,

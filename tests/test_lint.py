@@ -14,8 +14,9 @@ import pytest
 import engine
 from engine._lint import CODES, lint_folder
 from engine._logic import Logic, period_days
-from engine._model import AllOf, AnyOf, Atom, NotOf, Period
-from engine._validate import PREVIOUS_TREATMENTS, history_field, set_member_field
+from engine._model import Period
+from engine._names import history_field, set_member_field
+from engine._spec import PREVIOUS_TREATMENTS, AllOf, AnyOf, Atom, NotOf, Op
 from engine.cli import main
 from tests.conftest import BASELINE, ROOT, RULES
 
@@ -168,8 +169,8 @@ def test_logic_decides_bounds_enums_and_periods(protocol: engine.Protocol) -> No
     logic = Logic(protocol.spec)
     fitz = protocol.facts["fitzpatrick"].label
 
-    def atom(fact: str, op: str, value: Any, field: str | None = None) -> Atom:
-        return Atom(fact, op, value, field or fact, f"{fitz} {op} {value}")
+    def atom(fact: str, op: Op, value: Any) -> Atom:
+        return Atom(fact, op, value, f"{fitz} {op} {value}")
 
     assert logic.never(AllOf((atom("fitzpatrick", "ge", 5), atom("fitzpatrick", "lt", 3))))
     assert not logic.never(AllOf((atom("fitzpatrick", "ge", 3), atom("fitzpatrick", "lt", 5))))

@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 
 import engine
-from engine._adapter import CATCH_ALL, Matcher, live_rulesets
+from engine._adapter import Matcher, live_rulesets
 from engine._evaluate import Truth
+from engine._names import CATCH_ALL
 from tests.conftest import BASELINE
 
 GUARD = {"_c": 1}

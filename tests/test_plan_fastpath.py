@@ -1,6 +1,6 @@
 """The planner builds plans without re-validating each part; prove that changes nothing a caller can see.
 
-Plans are assembled with ``engine._plan_model.make`` (``model_construct`` without its
+Plans are assembled with ``engine._fastmodel.make`` (``model_construct`` without its
 overhead) and ``assemble_plan`` (invariants checked, no field re-validation). These
 tests re-validate generated plans in full and check that nothing differs, and that an
 unsafe plan is still refused with the same ``ValidationError``.
@@ -16,6 +16,7 @@ import pydantic
 import pytest
 
 import engine
+from engine._fastmodel import assemble_plan, make
 from engine._plan_model import (
     Evidence,
     Exclusion,
@@ -24,9 +25,7 @@ from engine._plan_model import (
     Ranking,
     Step,
     TreatmentPlan,
-    assemble_plan,
     check_invariants,
-    make,
 )
 from tests.conftest import BASELINE
 

@@ -27,8 +27,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import engine
-from engine._model import ContraindicationEffect
-from engine._validate import Rule
+from engine._spec import ContraindicationEffect, Effect, Rule
 from tests.reference_evaluator import FALSE, TRUE, UNKNOWN, reference_outcomes
 from tests.strategies import clients, profile, random_client, to_yaml
 
@@ -39,7 +38,7 @@ SAFETY_KINDS = ("contraindication", "requirement", "sequencing")
 """The rules whose outcome decides whether a technique is safe to plan (the brief's list)."""
 
 
-def _applies(rule: Rule, technique: str) -> bool:
+def _applies(rule: Rule[Effect], technique: str) -> bool:
     """Does ``rule`` constrain ``technique``? A rule without ``applies_to`` constrains every technique."""
     return technique in rule.techniques or not rule.spec.applies_to
 

@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 
 import engine
-from engine._adapter import CATCH_ALL, STACK_LIMIT, Matcher, StackGauge, _fnv1a32
+from engine._adapter import STACK_LIMIT, Matcher, StackGauge, _fnv1a32
 from engine._compile import NODE_BUDGET, compile_protocol
+from engine._names import CATCH_ALL
 from engine._validate import validate_folder
 from tests.protocols import rule, write_protocol
 

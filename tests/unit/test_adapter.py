@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 import engine
-from engine._adapter import CATCH_ALL, Matcher, live_rulesets
+from engine._adapter import Matcher, live_rulesets
+from engine._names import CATCH_ALL
 
 GUARD = {"_c": 1}
 

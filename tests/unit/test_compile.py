@@ -9,13 +9,13 @@ import pytest
 
 import engine
 from engine._compile import MAX_CONJUNCTIONS, NODE_BUDGET, compile_protocol, dnf
-from engine._model import AllOf, AnyOf, Atom, NotOf
+from engine._spec import AllOf, AnyOf, Atom, NotOf
 from engine._validate import validate_folder
 from tests.protocols import rule, write_protocol
 
-A = Atom("a", "eq", True, "a", "a")
-B = Atom("b", "eq", True, "b", "b")
-C = Atom("c", "eq", True, "c", "c")
+A = Atom("a", "eq", True, "a")
+B = Atom("b", "eq", True, "b")
+C = Atom("c", "eq", True, "c")
 
 
 def evaluate_dnf(conjunctions: list[tuple[tuple[Atom, bool], ...]], world: dict[str, bool]) -> bool:
@@ -40,7 +40,7 @@ def test_true_and_false_rails_match_two_valued_logic(condition, truth) -> None: 
 
 
 def test_dnf_of_a_product_stops_early_when_too_large() -> None:
-    atoms = [Atom(f"f{i}", "eq", True, f"f{i}", "") for i in range(12)]
+    atoms = [Atom(f"f{i}", "eq", True, "") for i in range(12)]
     wide = AllOf(tuple(AnyOf((x, NotOf(x))) for x in atoms))
     assert len(dnf(wide, True)) == MAX_CONJUNCTIONS + 1
 

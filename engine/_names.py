@@ -1,0 +1,75 @@
+"""Every name the engine gives things inside the matcher, in one place.
+
+The compiler writes these names into durable_rules definitions, the evaluator writes the
+same names into each client's fact and reads firings back by them, and the adapter
+recognises its own. Keeping them here makes the contract between those modules one
+definition rather than string literals that must agree:
+
+* **rule names**: each conjunction of a rule's "definitely true" or "definitely false"
+  rail is a matcher rule named ``RULE-ID|T|k`` or ``RULE-ID|F|k``;
+* **the catch-all rule** every ruleset carries (the adapter's crash workaround);
+* **the guard field** that only client facts carry;
+* **field names**: a set fact's members, the latest previous treatment per technique
+  selector, and the per-client cut-off date of each period a rule uses.
+
+Field names are injective: fact names and technique ids are lower case without dashes,
+so a dash-separated or ``__``-prefixed name can never meet a fact's own name.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+__all__ = [
+    "CATCH_ALL",
+    "CUT_PREFIX",
+    "GUARD_FIELD",
+    "HISTORY_PREFIX",
+    "Polarity",
+    "cut_field",
+    "history_field",
+    "rule_name",
+    "set_member_field",
+]
+
+Polarity = Literal["T", "F"]
+"""Which rail a matcher rule decides: ``T`` definitely true, ``F`` definitely false."""
+
+CATCH_ALL = "__catch_all"
+"""The rule in every ruleset that matches every client fact (see the adapter)."""
+
+GUARD_FIELD = "_c"
+"""Present only on client facts: the matcher's own state document never carries it."""
+
+CUT_PREFIX = "__cut__"
+HISTORY_PREFIX = "__last__"
+
+
+def rule_name(rule_id: str, polarity: Polarity, conjunction: int) -> str:
+    """The matcher rule deciding conjunction ``conjunction`` of ``rule_id``'s ``polarity`` rail."""
+    return f"{rule_id}|{polarity}|{conjunction}"
+
+
+def cut_field(period_key: str) -> str:
+    """Field holding ``assessment_date - period`` for one client (``period_key`` is ``Period.key``)."""
+    return CUT_PREFIX + period_key
+
+
+def history_field(selector: str) -> str:
+    """Field holding the date of the latest previous treatment matching ``selector``.
+
+    ``peel.*`` becomes ``__last__peel-ANY`` and can never meet a technique called
+    ``peel.any`` (``__last__peel-any``); no fact name starts with ``_``.
+    """
+    if selector == "all":
+        return HISTORY_PREFIX + "ALL"
+    return HISTORY_PREFIX + selector.replace(".*", "-ANY").replace(".", "-")
+
+
+def set_member_field(fact: str, member: str) -> str:
+    """Field saying whether set fact ``fact`` includes ``member``.
+
+    A dash cannot occur in a fact name, so ``pore_causes-congestion`` can never be the
+    field of a fact that happens to be called ``pore_causes__congestion``.
+    """
+    return f"{fact}-{member}"

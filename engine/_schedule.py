@@ -1,0 +1,237 @@
+"""Schedule the chosen technique: the steps of each phase, their dates and the waits behind them.
+
+Dates come only from the facts (the assessment date, the requested start date and the
+dates of past events), never from the clock, so the same facts always give the same plan.
+The earliest first session is the latest of: the assessment date, every pre-treatment
+step's lead time or readiness wait, and every sequencing wait that governs the technique.
+Sessions then follow at the shortest interval of the course; aftercare runs from the last
+session, and follow-up is dated after it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+from engine._decide import Holding
+from engine._facts import ClientFacts
+from engine._fastmodel import constructor
+from engine._model import WaitSpec
+from engine._plan_model import Step
+from engine._plan_tables import Justifier, PlanTables
+from engine._spec import PREVIOUS_TREATMENTS, Effect, Rule
+from engine._wording import (
+    SKIPPED_EXFOLIATION,
+    UNDECIDED_SKIP_NOTE,
+    describe,
+    maintenance_note,
+    moved_note,
+    same_day_note,
+    session_text,
+    session_title,
+    skip_instructions,
+)
+
+__all__ = ["Schedule", "wait_until"]
+
+_new_step = constructor(Step)
+
+
+def wait_until(wait: WaitSpec, facts: ClientFacts, tables: PlanTables) -> dt.date | None:
+    """The first day ``wait`` allows for this client, or ``None`` if its clock never started."""
+    if wait.after is not None:
+        start = facts.values.get(wait.after)
+        if not isinstance(start, dt.date):
+            return None
+    else:
+        assert wait.after_previous is not None  # WaitSpec requires exactly one anchor
+        chosen = set(tables.spec.select(wait.after_previous))
+        history = facts.values.get(PREVIOUS_TREATMENTS, ())
+        dates = [t.date for t in history if t.technique in chosen]
+        if not dates:
+            return None
+        start = max(dates)
+    return wait.period.after(start)
+
+
+class Schedule:
+    """The steps of one client's plan, phase by phase, with their dates.
+
+    Holds the client's facts, the rules that hold for them and the plan's justifier for the
+    few methods that together lay out the phases; it is used once, by :func:`engine._plan.build_plan`.
+    """
+
+    def __init__(self, tables: PlanTables, facts: ClientFacts, rules: Holding, justify: Justifier) -> None:
+        self.tables = tables
+        self.spec = tables.spec
+        self.facts = facts
+        self.rules = rules
+        self.justify = justify
+        self.anchor = facts.assessment_date
+
+    def steps(self, chosen: str | None) -> tuple[list[Step], dt.date | None]:
+        """Every step in phase order, and the earliest safe first session (``None`` without a technique)."""
+        by_phase: dict[str, list[Step]] = {}
+        constraints: list[dt.date] = [self.anchor]
+        for rule in self.rules.requirements:
+            if not rule.general and (chosen is None or chosen not in rule.techniques):
+                continue
+            effect = rule.effect
+            if chosen is None and effect.phase != "consultation":
+                continue
+            not_before = None
+            if effect.lead_time is not None:
+                not_before = effect.lead_time.after(self.anchor)
+            if effect.ready_after is not None:
+                until = wait_until(effect.ready_after, self.facts, self.tables)
+                if until is not None:
+                    not_before = max(not_before, until) if not_before else until
+            if not_before is not None and effect.phase == "pre_treatment":
+                constraints.append(not_before)
+            if effect.phase == "follow_up":
+                continue  # scheduled after the sessions, below
+            by_phase.setdefault(effect.phase, []).append(
+                _new_step(
+                    phase=effect.phase,
+                    title=effect.step,
+                    instructions=effect.instructions,
+                    not_before=not_before.isoformat() if not_before else None,
+                    justifications=(self.justify(rule),),
+                )
+            )
+        if chosen is None:
+            return by_phase.get("consultation", []), None
+        for seq in self.rules.sequencing:
+            if seq.governs(chosen) and seq.effect.not_before is not None:
+                until = wait_until(seq.effect.not_before, self.facts, self.tables)
+                if until is not None:
+                    constraints.append(until)
+        earliest = max(constraints)
+        steps: list[Step] = []
+        for phase in self.spec.phases:
+            if phase == "exfoliation":
+                steps.extend(self.exfoliation(chosen, by_phase.get("exfoliation", [])))
+            elif phase == "treatment":
+                steps.extend(self.sessions(chosen, earliest))
+            elif phase == "aftercare":
+                steps.extend(self.aftercare(chosen, steps))
+            elif phase == "follow_up":
+                steps.extend(self.follow_up(chosen, steps))
+            else:
+                steps.extend(by_phase.get(phase, []))
+        return steps, earliest
+
+    def exfoliation(self, chosen: str, indicated: list[Step]) -> list[Step]:
+        """The exfoliation steps, or one skipped step when a true or unknown rule skips the phase."""
+        sequencing_of = self.tables.sequencing_of
+        undecided = [sequencing_of[r.id] for r in self.rules.unknown if r.id in sequencing_of]
+        skips = [
+            r
+            for r in sorted([*self.rules.sequencing, *undecided], key=lambda r: self.tables.position[r.id])
+            if r.effect.skip_phase and r.governs(chosen)
+        ]
+        if not skips:
+            return indicated
+        unknown = {r.id for r in undecided}
+        reasons = [(r.effect.reason, self.justify(r, UNDECIDED_SKIP_NOTE if r.id in unknown else None)) for r in skips]
+        return [
+            _new_step(
+                phase="exfoliation",
+                title=SKIPPED_EXFOLIATION,
+                instructions=skip_instructions([text for text, _ in reasons]),
+                skipped=True,
+                justifications=tuple(j for _, j in reasons),
+            )
+        ]
+
+    def sessions(self, chosen: str, earliest: dt.date) -> list[Step]:
+        """The course's sessions, dated from the requested start (never before ``earliest``) when given."""
+        technique = self.spec.techniques[chosen]
+        course = technique.sessions
+        supporting: list[Rule[Effect]] = [
+            r for r in self.rules.suitability if chosen in r.techniques and r.effect.argument == "for"
+        ]
+        timing = [r for r in self.rules.sequencing if r.governs(chosen) and not r.effect.skip_phase]
+        justifications = tuple(self.justify(r) for r in [*supporting, *timing])
+        start = self.facts.values.get("start_date")
+        first: dt.date | None = None
+        note = ""
+        if isinstance(start, dt.date):
+            first = max(start, earliest)
+            if first > start:
+                note = moved_note(start)
+        others = [describe(sel, self.spec.techniques) for r in timing for sel in r.effect.not_same_day]
+        same_day = same_day_note(others)
+        text = session_text(technique, course)
+        interval = {"min": str(course.interval_min), "max": str(course.interval_max)}
+        parameters = dict(sorted(technique.parameters.items()))
+        out = []
+        day = first
+        for number in range(1, course.typical + 1):
+            if number > 1 and day is not None:
+                day = course.interval_min.after(day)
+            out.append(
+                _new_step(
+                    phase="treatment",
+                    title=session_title(number, course.typical, technique),
+                    instructions=text + (note if number == 1 else "") + same_day,
+                    technique=chosen,
+                    session=number,
+                    of_sessions=course.typical,
+                    date=day.isoformat() if day else None,
+                    not_before=earliest.isoformat() if number == 1 else None,
+                    interval=dict(interval),
+                    parameters=dict(parameters) or None,
+                    justifications=justifications,
+                )
+            )
+        return out
+
+    def aftercare(self, chosen: str, so_far: Iterable[Step]) -> list[Step]:
+        """Aftercare instructions for the chosen technique, each until its duration after the last session."""
+        last = _last_session_date(so_far)
+        out = []
+        for rule in self.rules.aftercare:
+            if chosen not in rule.techniques:
+                continue
+            until = rule.effect.duration.after(last).isoformat() if last else None
+            out.append(
+                _new_step(
+                    phase="aftercare",
+                    title=rule.title,
+                    instructions=rule.effect.instruction,
+                    technique=None,
+                    duration=str(rule.effect.duration),
+                    until=until,
+                    justifications=(self.justify(rule),),
+                )
+            )
+        return out
+
+    def follow_up(self, chosen: str, so_far: Iterable[Step]) -> list[Step]:
+        """Follow-up steps, dated after the last session, with the maintenance interval."""
+        last = _last_session_date(so_far)
+        every = self.spec.techniques[chosen].maintenance_every
+        out = []
+        for rule in self.rules.requirements:
+            effect = rule.effect
+            if effect.phase != "follow_up" or (not rule.general and chosen not in rule.techniques):
+                continue
+            after = effect.after_last_session
+            out.append(
+                _new_step(
+                    phase="follow_up",
+                    title=effect.step,
+                    instructions=effect.instructions + (maintenance_note(every) if every else ""),
+                    date=after.after(last).isoformat() if last and after else None,
+                    duration=str(after) if after else None,
+                    maintenance_every=str(every) if every else None,
+                    justifications=(self.justify(rule),),
+                )
+            )
+        return out
+
+
+def _last_session_date(steps: Sequence[Step] | Iterable[Step]) -> dt.date | None:
+    dates = [s.date for s in steps if s.phase == "treatment" and s.date]
+    return dt.date.fromisoformat(max(dates)) if dates else None

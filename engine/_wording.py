@@ -1,0 +1,120 @@
+"""Every sentence the planner writes into a plan, in one module.
+
+The decision (:mod:`engine._decide`) and the schedule (:mod:`engine._schedule`) are data;
+this module turns them into the words a practitioner reads: the summary, why a technique
+was chosen, what each session is, and the notes the planner adds to a step. Keeping the
+wording here means a change of phrasing touches one file, and the rules' own words
+(titles, instructions, rationales) stay in ``rules/``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from engine._model import SessionSpec, TechniqueSpec
+from engine._plan_model import Ranking
+
+__all__ = [
+    "SKIPPED_EXFOLIATION",
+    "UNDECIDED_SKIP_NOTE",
+    "choice",
+    "describe",
+    "maintenance_note",
+    "moved_note",
+    "same_day_note",
+    "session_text",
+    "session_title",
+    "skip_instructions",
+    "summary",
+]
+
+SKIPPED_EXFOLIATION = "No separate exfoliation"
+"""Title of the exfoliation step when a rule skips the phase."""
+UNDECIDED_SKIP_NOTE = "skipped until the missing facts are known"
+"""Note on a skip rule that is unknown: the phase is skipped, failing closed."""
+
+
+def summary(status: str, title: str | None, missing_labels: Sequence[str], excluded: int) -> str:
+    """The plan's first sentence: what is planned, or why nothing is."""
+    if status == "needs_information":
+        asked = ", ".join(missing_labels[:5]) + (" and more" if len(missing_labels) > 5 else "")
+        lead = f"Provisionally {title}; " if title else ""
+        return f"{lead}the plan cannot be confirmed until these are known: {asked}."
+    if status == "not_suitable":
+        return f"No technique in the protocol is both safe and indicated for this client ({excluded} excluded)."
+    if status == "needs_review":
+        return f"{title}, after a practitioner reviews the cautions listed."
+    return f"{title} is planned; every safety rule has been checked."
+
+
+def choice(ranking: Sequence[Ranking]) -> str | None:
+    """Why the chosen technique beat the other candidates, or ``None`` when nothing was chosen."""
+    if not ranking or ranking[0].status != "chosen":
+        return None
+    best = ranking[0]
+    text = f"{best.title} scored {best.score:+d} ({_arguments(best)})"
+    others = [r for r in ranking[1:] if r.status == "candidate"]
+    if others:
+        beaten = "; ".join(f"{r.title} {r.score:+d} ({_arguments(r)})" for r in others[:4])
+        text += f", ahead of {beaten}"
+        if any(r.score == best.score for r in others):
+            text += ". Ties go to the technique with fewer cautions, then to catalogue order"
+    else:
+        text += "; no other technique was both safe and indicated"
+    return text + "."
+
+
+def _arguments(row: Ranking) -> str:
+    parts = []
+    if row.arguments_for:
+        parts.append("for: " + ", ".join(row.arguments_for))
+    if row.arguments_against:
+        parts.append("against: " + ", ".join(row.arguments_against))
+    return "; ".join(parts) or "no arguments"
+
+
+def describe(selector: str, techniques: Mapping[str, TechniqueSpec]) -> str:
+    """A technique selector in words: ``peel.*`` -> "any peel"."""
+    if selector == "all":
+        return "any other treatment"
+    if selector.endswith(".*"):
+        return "any " + selector[:-2].replace("_", " ")
+    return techniques[selector].title
+
+
+def session_title(number: int, of: int, technique: TechniqueSpec) -> str:
+    return f"Session {number} of {of}: {technique.title}"
+
+
+def session_text(technique: TechniqueSpec, course: SessionSpec) -> str:
+    """What every session of the course is: the technique, the course and its downtime."""
+    return (
+        f"{technique.description or technique.title}. Course of {course.typical} sessions "
+        f"(range {course.minimum}-{course.maximum}), {course.interval_min} to {course.interval_max} apart. "
+        f"Expected downtime: {technique.downtime}."
+    )
+
+
+def moved_note(requested: object) -> str:
+    """Added to the first session when a wait moved it past the requested start."""
+    return f" Moved from the requested start {requested} to the earliest safe date."
+
+
+def same_day_note(others: Sequence[str]) -> str:
+    """Added to every session: what must not share its day."""
+    return f" Not on the same day as {_words(others)}." if others else ""
+
+
+def skip_instructions(reasons: Sequence[str]) -> str:
+    """The reasons the exfoliation phase is skipped, once each."""
+    return " ".join(sorted(set(reasons)))
+
+
+def maintenance_note(every: object) -> str:
+    """Added to the follow-up step of a technique with maintenance sessions."""
+    return f" Maintenance sessions every {every} after the course."
+
+
+def _words(items: Sequence[str]) -> str:
+    unique = list(dict.fromkeys(items))
+    return unique[0] if len(unique) == 1 else ", ".join(unique[:-1]) + " or " + unique[-1]
