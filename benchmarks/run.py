@@ -262,7 +262,7 @@ def _breakdown(protocol: engine.Protocol, clients: Sequence[Any], rounds: int) -
                 spent["matcher"] = 0.0
                 outcome = protocol._evaluator.evaluate(checked)
                 t2 = clock()
-                plan = build_plan(protocol.spec, checked, outcome)
+                plan = build_plan(protocol._spec, checked, outcome, protocol._tables)
                 t3 = clock()
                 plan.model_dump_json()
                 t4 = clock()
@@ -347,7 +347,7 @@ def _scale_worker(count: int, clients_n: int, rounds: int, tmp: str) -> dict[str
     _, peak = _rss_mb()
     plan_bytes = statistics.median(len(protocol.evaluate(c).model_dump_json()) for c in clients)
     spec_start = time.perf_counter()
-    compile_protocol(protocol.spec)
+    compile_protocol(protocol._spec)
     compile_time = time.perf_counter() - spec_start
     agree = _agreement(protocol, zen.outcomes, clients).split(",")[0] if zen is not None else "n/a"
     out = {

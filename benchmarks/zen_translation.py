@@ -54,7 +54,7 @@ class ZenProtocol:
 
     def __init__(self, protocol: Protocol) -> None:
         self._protocol = protocol
-        spec = protocol.spec
+        spec = protocol._spec
         self._ids: dict[str, str] = {}
         strata = max(spec.strata.values(), default=0) + 1
         deriving: dict[str, list[Any]] = {}
@@ -130,7 +130,7 @@ class ZenProtocol:
 
     def context(self, facts: Mapping[str, Any]) -> dict[str, Any]:
         """The zen input for one client: the matcher's flattened fact, dates as day numbers."""
-        flat = matcher_fact(self._protocol.spec, self._protocol.check_facts(facts))
+        flat = matcher_fact(self._protocol._spec, self._protocol.check_facts(facts))
         out: dict[str, Any] = {}
         ids = self._ids
         for field, value in flat.items():

@@ -13,9 +13,12 @@ Everything not listed in ``__all__`` is private and may change without notice.
 
 from __future__ import annotations
 
-from engine._batch import BatchError, BatchResult, evaluate_batch
+from engine._batch import BatchError, BatchResult, RecordError, evaluate_batch
 from engine._errors import EngineError, FactsError, Issue, PoreProtocolError, RulesError
+from engine._evaluate import Outcome, Truth
 from engine._explain import render_text
+from engine._facts import ClientFacts, Treatment
+from engine._model import FactSpec, Period, SessionSpec, TechniqueSpec
 from engine._plan_model import (
     Caution,
     Exclusion,
@@ -34,20 +37,29 @@ __all__ = [
     "BatchError",
     "BatchResult",
     "Caution",
+    "ClientFacts",
     "EngineError",
     "Exclusion",
+    "FactSpec",
     "FactsError",
     "Issue",
     "Justification",
     "MissingFact",
+    "Outcome",
     "Pending",
+    "Period",
     "PoreProtocolError",
     "Protocol",
     "Ranking",
+    "RecordError",
     "ReloadingProtocol",
     "RulesError",
+    "SessionSpec",
     "Step",
+    "TechniqueSpec",
+    "Treatment",
     "TreatmentPlan",
+    "Truth",
     "__version__",
     "evaluate_batch",
     "load_protocol",

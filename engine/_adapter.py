@@ -81,6 +81,8 @@ STACK_LIMIT = 64
 
 
 class _Node:
+    """A test node of :class:`StackGauge`'s trie: its children and the stack entries below it."""
+
     __slots__ = ("children", "need")
 
     def __init__(self) -> None:

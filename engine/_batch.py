@@ -30,14 +30,14 @@ from engine._errors import EngineError, FactsError, Issue, PoreProtocolError
 from engine._plan_model import TreatmentPlan
 from engine._protocol import Protocol, load_protocol, shipped_rules_path
 
-__all__ = ["BatchError", "BatchResult", "evaluate_batch", "run_batch"]
+__all__ = ["BatchError", "BatchResult", "RecordError", "evaluate_batch", "run_batch"]
 
 ErrorKind = Literal["input", "facts", "engine"]
 
 
 @dataclass(frozen=True)
-class BatchError:
-    """Why one record produced no plan.
+class RecordError:
+    """Why one record produced no plan (a result, not an exception: the batch carries on).
 
     ``kind`` is ``input`` (the record could not be read, e.g. a malformed JSON line),
     ``facts`` (the facts do not fit the vocabulary; ``issues`` lists each problem) or
@@ -47,6 +47,10 @@ class BatchError:
     kind: ErrorKind
     message: str
     issues: tuple[Issue, ...] = ()
+
+
+BatchError = RecordError
+"""The former name of :class:`RecordError` (it was never an exception); kept for one version."""
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,7 @@ class BatchResult:
 
     number: int
     plan_json: str | None = None
-    error: BatchError | None = None
+    error: RecordError | None = None
     line: int | None = None
 
     @property
@@ -91,20 +95,20 @@ class BatchResult:
 
 
 Record = tuple[int, int | None, Any]
-"""(number, line, facts or a pre-read :class:`BatchError`) as it travels to a worker."""
+"""(number, line, facts or a pre-read :class:`RecordError`) as it travels to a worker."""
 
 
 def _evaluate_one(protocol: Protocol, number: int, line: int | None, facts: Any) -> BatchResult:
-    if isinstance(facts, BatchError):
+    if isinstance(facts, RecordError):
         return BatchResult(number, None, facts, line)
     try:
         return BatchResult(number, protocol.evaluate(facts).model_dump_json(), None, line)
     except FactsError as exc:
-        return BatchResult(number, None, BatchError("facts", exc.summary, exc.issues), line)
+        return BatchResult(number, None, RecordError("facts", exc.summary, exc.issues), line)
     except PoreProtocolError as exc:
-        return BatchResult(number, None, BatchError("engine", str(exc)), line)
+        return BatchResult(number, None, RecordError("engine", str(exc)), line)
     except Exception as exc:  # fail closed: no plan for this client, and say why
-        return BatchResult(number, None, BatchError("engine", f"{type(exc).__name__}: {exc}"), line)
+        return BatchResult(number, None, RecordError("engine", f"{type(exc).__name__}: {exc}"), line)
 
 
 # -- worker side (module-level so that spawn can import it)

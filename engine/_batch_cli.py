@@ -34,7 +34,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any, TextIO
 
-from engine._batch import BatchError, Record, run_batch
+from engine._batch import RecordError, Record, run_batch
 from engine._errors import FactsError
 from engine._facts import strict_json_loads
 from engine._model import FactSpec
@@ -89,18 +89,18 @@ def jsonl_records(lines: Iterator[str]) -> Iterator[Record]:
             continue
         number += 1
         if len(line) > MAX_LINE_BYTES:
-            yield number, line_no, BatchError("input", f"line is longer than {MAX_LINE_BYTES} characters")
+            yield number, line_no, RecordError("input", f"line is longer than {MAX_LINE_BYTES} characters")
             continue
         try:
             data = strict_json_loads(line)
         except json.JSONDecodeError as exc:
-            yield number, line_no, BatchError("input", f"not valid JSON: {exc.msg} (column {exc.colno})")
+            yield number, line_no, RecordError("input", f"not valid JSON: {exc.msg} (column {exc.colno})")
             continue
         except ValueError as exc:
-            yield number, line_no, BatchError("input", f"not valid JSON: {exc}")
+            yield number, line_no, RecordError("input", f"not valid JSON: {exc}")
             continue
         except RecursionError:
-            yield number, line_no, BatchError("input", "nested too deeply to be client facts")
+            yield number, line_no, RecordError("input", "nested too deeply to be client facts")
             continue
         yield number, line_no, data
 
@@ -146,13 +146,13 @@ def csv_records(lines: Iterable[str], facts: Mapping[str, FactSpec]) -> Iterator
             return
         except csv.Error as exc:
             number += 1
-            yield number, start, BatchError("input", f"not valid CSV: {exc}")
+            yield number, start, RecordError("input", f"not valid CSV: {exc}")
             continue
         if not any(cell.strip() for cell in row):
             continue
         number += 1
         if len(row) != len(names):
-            yield number, start, BatchError("input", f"has {len(row)} cells; the header names {len(names)} facts")
+            yield number, start, RecordError("input", f"has {len(row)} cells; the header names {len(names)} facts")
             continue
         record = {name: _cell(facts.get(name), cell) for name, cell in zip(names, row, strict=True) if cell.strip()}
         yield number, start, record

@@ -161,6 +161,8 @@ class CompiledProtocol:
 
 @dataclass
 class _RuleCode:
+    """One rule's matcher patterns (both rails), how many tests they hold, and the fields they read."""
+
     rule: Rule[Effect]
     patterns: dict[Polarity, dict[str, Conjunction]]
     """Per rail, each matcher rule name with the conjunction it tests."""

@@ -145,8 +145,8 @@ def read_clients(path: str | Path) -> list[Client]:
 
 
 def _rule_changes(old: Protocol, new: Protocol) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    before = {r.id: r.spec.model_dump(mode="json") for r in old.spec.rules}
-    after = {r.id: r.spec.model_dump(mode="json") for r in new.spec.rules}
+    before = {r.id: r.spec.model_dump(mode="json") for r in old._spec.rules}
+    after = {r.id: r.spec.model_dump(mode="json") for r in new._spec.rules}
     added = tuple(sorted(set(after) - set(before)))
     removed = tuple(sorted(set(before) - set(after)))
     changed = tuple(sorted(rid for rid in set(before) & set(after) if before[rid] != after[rid]))

@@ -105,17 +105,22 @@ def techniques_text(rule: Rule[Effect], spec: ProtocolSpec) -> str:
 
 
 class _Phrases:
+    """Phrases for the conditions of one protocol; holds only the spec, to name facts by their labels."""
+
     def __init__(self, spec: ProtocolSpec) -> None:
         self.spec = spec
 
     def fact(self, name: str) -> FactSpec | None:
+        """The vocabulary entry of ``name`` (None for a name the vocabulary lacks, e.g. in lint)."""
         return self.spec.facts.get(name)
 
     def label(self, name: str) -> str:
+        """The intake form's label of ``name``, or the name itself."""
         fact = self.fact(name)
         return fact.label if fact else name
 
     def atom(self, atom: Atom) -> str:
+        """One test in words: "Fitzpatrick skin type is at least 4"."""
         fact = self.fact(atom.fact)
         if atom.fact == PREVIOUS_TREATMENTS and atom.op == "within":
             selector = atom.selector
@@ -165,6 +170,7 @@ class _Phrases:
         return None
 
     def inline(self, condition: Condition, nested: bool = False) -> str:
+        """The condition on one line; nested groups in parentheses."""
         if isinstance(condition, Atom):
             return self.atom(condition)
         if isinstance(condition, Always):
@@ -180,6 +186,7 @@ class _Phrases:
         return f"({text})" if nested else text
 
     def lines(self, condition: Condition, depth: int) -> list[Line]:
+        """The condition as an indented list, one sentence per test or group."""
         if isinstance(condition, Always):
             return [Line(depth, "Always (the rule has no condition).")]
         grouped = self.grouped(condition) if not isinstance(condition, Atom) else None

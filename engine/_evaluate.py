@@ -37,7 +37,7 @@ NEVER_DATE = "0000-00-00"
 
 
 class Truth(str, enum.Enum):
-    """Kleene truth value of a rule's condition for one client."""
+    """Kleene truth value of a rule's condition for one client (public: ``engine.Truth``)."""
 
     TRUE = "true"
     FALSE = "false"
@@ -46,7 +46,11 @@ class Truth(str, enum.Enum):
 
 @dataclass(frozen=True)
 class Outcome:
-    """What the matcher decided for one client."""
+    """What the matcher decided for one client (public: ``engine.Outcome``, from ``Protocol.outcomes``).
+
+    ``truth`` has every rule's :class:`Truth`; ``derived`` the derived facts that were
+    decided (e.g. ``pih_risk``), with their values.
+    """
 
     truth: Mapping[str, Truth]
     derived: Mapping[str, Any]
@@ -169,10 +173,12 @@ class Evaluator:
         ]
 
     def close(self) -> None:
+        """Free the matcher's rulesets now rather than at garbage collection."""
         self._matcher.close()
 
     @property
     def chunk_count(self) -> int:
+        """How many matcher rulesets the protocol was compiled into."""
         return len(self._matcher)
 
     def evaluate(self, facts: ClientFacts) -> Outcome:
@@ -236,6 +242,7 @@ class Evaluator:
         return unknown
 
     def _derive(self, name: str, truth: Mapping[str, Truth]) -> Any:
+        """A derived fact's value: the first true rule's, unknown after an unknown one, else the default."""
         for rule in self._deriving[name]:
             outcome = truth[rule.id]
             if outcome is Truth.TRUE:
@@ -248,6 +255,7 @@ class Evaluator:
     def _absent(
         self, rule: Rule[Effect], facts: ClientFacts, truth: Mapping[str, Truth], derived: Mapping[str, Any]
     ) -> frozenset[str]:
+        """The intake facts whose absence leaves ``rule`` unknown, traced through derived facts."""
         absent: set[str] = set()
         for name in rule.facts:
             if name in self._deriving:

@@ -33,7 +33,7 @@ Hint = str | Callable[[], str | None] | None
 
 @dataclass(frozen=True, order=True)
 class Treatment:
-    """One previous treatment: which technique and on which day."""
+    """One previous treatment, as :attr:`ClientFacts.values` holds it: which technique and on which day."""
 
     date: dt.date
     technique: str
@@ -41,17 +41,25 @@ class Treatment:
 
 @dataclass(frozen=True)
 class ClientFacts:
-    """Validated facts; ``values`` holds only the facts the client supplied."""
+    """One client's facts, checked against the vocabulary and normalised (public: ``engine.ClientFacts``).
+
+    ``values`` holds only the facts the client supplied (an absent fact is unknown), as
+    Python values: ``bool`` and ``int``; ``str`` for a choice; a ``frozenset`` of ``str`` for a
+    set; a ``datetime.date`` or the string ``"never"`` for a date; a tuple of
+    :class:`Treatment` for the previous treatments.
+    """
 
     values: Mapping[str, Any]
 
     @property
     def assessment_date(self) -> dt.date:
+        """The day the plan is for: every "within" is measured back from it."""
         value = self.values[ASSESSMENT_DATE]
-        assert isinstance(value, dt.date)
+        assert isinstance(value, dt.date)  # check_facts requires it and parses it as a date
         return value
 
     def known(self, name: str) -> bool:
+        """Whether the client answered ``name`` (an unanswered fact is unknown, never "no")."""
         return name in self.values
 
     def as_json(self) -> dict[str, Any]:

@@ -42,10 +42,14 @@ RankStatus = Literal["chosen", "candidate", "not_indicated", "excluded", "pendin
 
 
 class _Frozen(BaseModel):
+    """Plan parts are immutable and refuse unknown keys."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Evidence(_Frozen):
+    """A source behind a rule: citation, address, and the digest facts it rests on."""
+
     citation: str
     url: str
     reference: str | None = None
@@ -85,6 +89,8 @@ class Step(_Frozen):
 
 
 class Exclusion(_Frozen):
+    """A technique ruled out by an absolute contraindication, and when it may be reconsidered."""
+
     technique: str
     title: str
     reasons: tuple[Justification, ...]
@@ -111,6 +117,8 @@ class Caution(_Frozen):
 
 
 class Ranking(_Frozen):
+    """One technique's place in the ranking: status, score, the arguments for and against, cautions."""
+
     technique: str
     title: str
     status: RankStatus
@@ -121,6 +129,8 @@ class Ranking(_Frozen):
 
 
 class MissingFact(_Frozen):
+    """An unanswered question that could change the plan, and the rules that need the answer."""
+
     fact: str
     label: str
     question: str
@@ -128,12 +138,16 @@ class MissingFact(_Frozen):
 
 
 class DerivedFact(_Frozen):
+    """A fact the protocol worked out (e.g. the risk of pigmentation), and the rule that set it."""
+
     fact: str
     value: str | bool
     justification: Justification | None = Field(description="The rule that set it; none when the default applied.")
 
 
 class ProtocolStamp(_Frozen):
+    """Which rules wrote the plan: the protocol's id, title, version, status and sha256."""
+
     id: str
     title: str
     version: str

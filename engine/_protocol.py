@@ -32,6 +32,13 @@ class Protocol:
 
     Build one with :func:`load_protocol`; it is safe to share between threads (calls into
     the matcher are serialised) and cheap to keep for the life of a process.
+
+    It holds the per-protocol state every evaluation reuses: the validated rules, the
+    matcher's rulesets (through the evaluator, which also keeps the flattener's cut-off
+    cache) and the planner's tables. Every public method returns a public type:
+    :class:`~engine.TreatmentPlan`, :class:`~engine.ClientFacts`, :class:`~engine.Outcome`,
+    :class:`~engine.FactSpec`, :class:`~engine.TechniqueSpec`. ``_spec``, the full validated
+    protocol, is for the package's own tools (lint, rulebook, diff) and may change.
     """
 
     def __init__(self, spec: ProtocolSpec, compiled: CompiledProtocol) -> None:
@@ -45,15 +52,23 @@ class Protocol:
 
     @property
     def id(self) -> str:
+        """The protocol's id (``protocol.yaml``)."""
         return self._spec.manifest.id
 
     @property
     def title(self) -> str:
+        """The protocol's title."""
         return self._spec.manifest.title
 
     @property
     def version(self) -> str:
+        """The protocol's version (x.y.z)."""
         return self._spec.manifest.version
+
+    @property
+    def status(self) -> str:
+        """``draft``, ``active`` or ``retired``."""
+        return self._spec.manifest.status
 
     @property
     def sha256(self) -> str:
@@ -62,10 +77,12 @@ class Protocol:
 
     @property
     def path(self) -> Path:
+        """The rules folder the protocol was loaded from."""
         return self._spec.root
 
     @property
     def rule_ids(self) -> tuple[str, ...]:
+        """Every rule's id, in the order of the rule files."""
         return tuple(rule.id for rule in self._spec.rules)
 
     @property
@@ -79,21 +96,22 @@ class Protocol:
         return self._spec.techniques
 
     @property
-    def spec(self) -> ProtocolSpec:
-        """The validated protocol, for tools (lint, docs) that need every detail."""
-        return self._spec
-
-    @property
     def matcher_rulesets(self) -> int:
         """How many matcher rulesets the rules were split into (see the compiler)."""
         return self._evaluator.chunk_count
 
     def check_facts(self, facts: Mapping[str, Any], source: str | None = None) -> ClientFacts:
-        """Validate facts without evaluating them; raises :class:`FactsError`."""
+        """Check and normalise facts without evaluating them.
+
+        :raises FactsError: the facts do not fit the intake vocabulary.
+        """
         return check_facts(self._spec, facts, source)
 
     def outcomes(self, facts: Mapping[str, Any]) -> Outcome:
-        """Every rule's three-valued outcome for ``facts`` (for tests and audits)."""
+        """Every rule's three-valued outcome for ``facts`` (for tests and audits).
+
+        :raises FactsError: the facts do not fit the intake vocabulary.
+        """
         return self._evaluator.evaluate(check_facts(self._spec, facts))
 
     def evaluate(self, facts: Mapping[str, Any]) -> TreatmentPlan:

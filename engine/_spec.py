@@ -279,16 +279,22 @@ class Atom:
 
 @dataclass(frozen=True)
 class AllOf:
+    """Every item holds (``all:``)."""
+
     items: tuple[Condition, ...]
 
 
 @dataclass(frozen=True)
 class AnyOf:
+    """At least one item holds (``any:``)."""
+
     items: tuple[Condition, ...]
 
 
 @dataclass(frozen=True)
 class NotOf:
+    """The item does not hold (``not:``)."""
+
     item: Condition
 
 

@@ -112,6 +112,8 @@ class Pickle:
 
 @dataclass(frozen=True)
 class _Tag:
+    """A ``@rule:`` tag, where it was written."""
+
     feature: str
     line: int
     name: str
@@ -119,6 +121,8 @@ class _Tag:
 
 @dataclass(frozen=True)
 class _Scenario:
+    """A scenario's name, where it was written."""
+
     feature: str
     line: int
     name: str

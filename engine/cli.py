@@ -30,6 +30,8 @@ EXIT_USAGE = 64
 
 
 class _Parser(argparse.ArgumentParser):
+    """argparse, with usage errors exiting 64 (EX_USAGE) instead of 2, which means invalid facts here."""
+
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
@@ -60,10 +62,9 @@ def _cmd_evaluate(args: argparse.Namespace, out: TextIO) -> int:
 
 def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
     protocol = load_protocol(args.dir)
-    spec = protocol.spec
     out.write(
-        f"OK: {protocol.id} {protocol.version} ({spec.manifest.status}) at {protocol.path}\n"
-        f"  {len(spec.rules)} rules, {len(spec.techniques)} techniques, {len(spec.facts)} facts; "
+        f"OK: {protocol.id} {protocol.version} ({protocol.status}) at {protocol.path}\n"
+        f"  {len(protocol.rule_ids)} rules, {len(protocol.techniques)} techniques, {len(protocol.facts)} facts; "
         f"compiled into {protocol.matcher_rulesets} matcher rulesets\n"
         f"  sha256 {protocol.sha256}\n"
     )

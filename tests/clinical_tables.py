@@ -35,7 +35,7 @@ def _fitzpatrick_facts(protocol: engine.Protocol) -> set[str]:
     changed = True
     while changed:
         changed = False
-        for rule in protocol.spec.rules:
+        for rule in protocol._spec.rules:
             if isinstance(rule.effect, DerivedEffect) and rule.facts & names and rule.effect.fact not in names:
                 names.add(rule.effect.fact)
                 changed = True
@@ -52,7 +52,7 @@ def fitzpatrick_cells(protocol: engine.Protocol) -> dict[str, list[tuple[str, se
         truth = protocol.outcomes(facts).truth
         for technique in protocol.techniques:
             score, excluded, caution, rules = 0, False, False, set()
-            for rule in protocol.spec.rules:
+            for rule in protocol._spec.rules:
                 if technique not in rule.techniques or not rule.facts & reads or truth[rule.id] != "true":
                     continue
                 if isinstance(rule.effect, SuitabilityEffect):

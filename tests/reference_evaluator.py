@@ -84,7 +84,7 @@ class Reference:
     @classmethod
     def run(cls, protocol: engine.Protocol, facts: Mapping[str, Any]) -> Reference:
         """Validate ``facts`` (raises :class:`engine.FactsError`) and decide every rule."""
-        ref = cls(protocol.spec, protocol.check_facts(facts))
+        ref = cls(protocol._spec, protocol.check_facts(facts))
         for rule in ref.spec.rules:
             ref.rule_truth(rule)
         return ref

@@ -149,7 +149,7 @@ def _atoms(condition: Condition) -> list[Atom]:
 
 
 def _build_space(protocol: engine.Protocol) -> ClientSpace:
-    spec = protocol.spec
+    spec = protocol._spec
     anchor = next((n for n, f in spec.facts.items() if f.type == "date" and f.required), "assessment_date")
     thresholds: dict[str, set[int]] = {}
     for rule in spec.rules:

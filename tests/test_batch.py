@@ -17,7 +17,7 @@ import pytest
 
 import engine
 from engine import _batch, cli
-from engine._batch import BatchError, BatchResult, run_batch
+from engine._batch import RecordError, BatchResult, run_batch
 from engine._batch_cli import Progress, csv_records, jsonl_records
 from tests.conftest import BASELINE, ROOT, RULES
 
@@ -122,7 +122,7 @@ def test_an_engine_failure_on_one_record_is_reported_for_that_record(monkeypatch
     monkeypatch.setattr(engine.Protocol, "evaluate", flaky)
     results = list(engine.evaluate_batch([BASELINE, {**BASELINE, "age": 99}, BASELINE], rules=RULES))
     assert [r.ok for r in results] == [True, False, True]
-    assert results[1].error == BatchError("engine", "the matcher failed while evaluating: simulated")
+    assert results[1].error == RecordError("engine", "the matcher failed while evaluating: simulated")
 
 
 def test_a_worker_that_loaded_other_rules_refuses_to_evaluate() -> None:
@@ -135,7 +135,7 @@ def test_a_worker_that_loaded_other_rules_refuses_to_evaluate() -> None:
 
 
 def test_input_errors_pass_through_in_order() -> None:
-    records = [(1, 1, BASELINE), (2, 3, BatchError("input", "not valid JSON")), (3, 4, BASELINE)]
+    records = [(1, 1, BASELINE), (2, 3, RecordError("input", "not valid JSON")), (3, 4, BASELINE)]
     for workers in (1, 2):
         results = list(run_batch(records, rules=RULES, workers=workers))
         assert [(r.number, r.line, r.ok) for r in results] == [(1, 1, True), (2, 3, False), (3, 4, True)]
@@ -156,9 +156,9 @@ def test_jsonl_numbers_records_and_reports_bad_lines_with_their_line_number() ->
     got = list(jsonl_records(iter(io.StringIO(text))))
     assert [(n, line) for n, line, _ in got] == [(1, 1), (2, 4), (3, 5), (4, 6), (5, 7)]
     assert got[0][2] == {"a": 1}
-    assert isinstance(got[1][2], BatchError) and "not valid JSON" in got[1][2].message
-    assert isinstance(got[2][2], BatchError) and "appears twice" in got[2][2].message
-    assert isinstance(got[3][2], BatchError) and "NaN is not a number" in got[3][2].message
+    assert isinstance(got[1][2], RecordError) and "not valid JSON" in got[1][2].message
+    assert isinstance(got[2][2], RecordError) and "appears twice" in got[2][2].message
+    assert isinstance(got[3][2], RecordError) and "NaN is not a number" in got[3][2].message
     assert got[4][2] == [1, 2]  # valid JSON; the engine reports that it is not a mapping
 
 
@@ -186,7 +186,7 @@ def test_csv_cells_are_typed_by_the_vocabulary(protocol: engine.Protocol) -> Non
     assert got[1][2]["pore_causes"] == [] and got[1][2]["age"] == 40 and got[1][2]["pregnant"] is True
     # cells that do not convert stay text, so the engine reports them with its usual message
     assert got[2][2] == {"assessment_date": "2026-11-25", "fitzpatrick": "x", "pregnant": "yes", "skin_type": "oily"}
-    assert isinstance(got[3][2], BatchError) and "2 cells" in got[3][2].message
+    assert isinstance(got[3][2], RecordError) and "2 cells" in got[3][2].message
 
 
 def test_progress_bar_draws_counts_and_rate() -> None:

@@ -39,7 +39,7 @@ def _values(condition: Condition, fact: str) -> set[str]:
 
 
 def test_every_skin_type_pore_cause_and_downtime_tolerance_is_argued(protocol: engine.Protocol) -> None:
-    suitability = [r for r in protocol.spec.rules if r.kind == "suitability"]
+    suitability = [r for r in protocol._spec.rules if r.kind == "suitability"]
     for fact in ("skin_type", "pore_causes", "downtime_tolerance"):
         argued = set().union(*(_values(r.condition, fact) for r in suitability))
         missing = set(protocol.facts[fact].values) - argued
@@ -50,7 +50,7 @@ def test_every_citation_names_the_digest_facts_it_rests_on(protocol: engine.Prot
     """Each evidence entry points a reviewer to fact ids of the clinical digest, e.g. 'clinical-facts ISO-03'."""
     missing = [
         rule.id
-        for rule in protocol.spec.rules
+        for rule in protocol._spec.rules
         for evidence in rule.spec.evidence
         if not re.fullmatch(r"clinical-facts [A-Z]+(-[A-Z]+)*-\d+(, [A-Z]+(-[A-Z]+)*-\d+)*", evidence.reference or "")
     ]

@@ -201,7 +201,7 @@ def test_within_is_inclusive_at_the_cut_off(protocol: engine.Protocol) -> None:
     """A date exactly at the cut-off is within the period, one day earlier is not, and never is never within."""
     rule = next(
         r
-        for r in protocol.spec.rules
+        for r in protocol._spec.rules
         if isinstance(r.condition, Atom) and r.condition.op == "within" and r.condition.fact != "previous_treatments"
     )
     atom = rule.condition

@@ -50,29 +50,29 @@ def results_file(index: FeatureIndex, tmp_path_factory: pytest.TempPathFactory) 
 
 @pytest.fixture(scope="module")
 def markdown(protocol: engine.Protocol, index: FeatureIndex, results_file: Path) -> str:
-    return render_markdown(build_rulebook(protocol.spec, index, load_results(results_file)))
+    return render_markdown(build_rulebook(protocol._spec, index, load_results(results_file)))
 
 
 @pytest.fixture(scope="module")
 def page(protocol: engine.Protocol, index: FeatureIndex, results_file: Path) -> str:
-    return render_html(build_rulebook(protocol.spec, index, load_results(results_file)))
+    return render_html(build_rulebook(protocol._spec, index, load_results(results_file)))
 
 
 def test_every_rule_is_in_the_rulebook_in_plain_english(protocol: engine.Protocol, markdown: str) -> None:
-    for rule in protocol.spec.rules:
+    for rule in protocol._spec.rules:
         assert f"### {rule.id}: " in markdown
     # Conditions are written in words, never in the YAML operators.
     for operator in ("at_least:", "one_of:", "includes_any:", "within:", "applies_to:", "{level:"):
         assert operator not in markdown
-    rule = protocol.spec.rule("CI-DARK-SKIN-ABLATIVE")
-    assert f"- {condition_text(rule.condition, protocol.spec)}." in markdown
+    rule = protocol._spec.rule("CI-DARK-SKIN-ABLATIVE")
+    assert f"- {condition_text(rule.condition, protocol._spec)}." in markdown
     assert "Fitzpatrick skin type is at least 4" in markdown
 
 
 def test_rationale_evidence_and_scenarios_are_shown(
     protocol: engine.Protocol, index: FeatureIndex, markdown: str
 ) -> None:
-    rule = next(r for r in protocol.spec.rules if any(r.id in p.rule_ids for p in index.pickles))
+    rule = next(r for r in protocol._spec.rules if any(r.id in p.rule_ids for p in index.pickles))
     section = markdown.split(f"### {rule.id}: ")[1].split("\n### ")[0]
     assert rule.spec.rationale.split()[0] in section
     for evidence in rule.spec.evidence:
@@ -86,8 +86,8 @@ def test_rationale_evidence_and_scenarios_are_shown(
 
 def test_markdown_is_deterministic(protocol: engine.Protocol, index: FeatureIndex, results_file: Path) -> None:
     results = load_results(results_file)
-    first = render_markdown(build_rulebook(protocol.spec, index, results))
-    assert first == render_markdown(build_rulebook(protocol.spec, index, results))
+    first = render_markdown(build_rulebook(protocol._spec, index, results))
+    assert first == render_markdown(build_rulebook(protocol._spec, index, results))
 
 
 def test_html_is_self_contained(page: str) -> None:
@@ -98,7 +98,7 @@ def test_html_is_self_contained(page: str) -> None:
 
 
 def test_html_escapes_rule_text(protocol: engine.Protocol) -> None:
-    book = build_rulebook(protocol.spec)
+    book = build_rulebook(protocol._spec)
     text = render_html(book)
     assert "<script>alert" not in text
     assert "The feature files were not read" in text
@@ -149,8 +149,8 @@ def test_html_rulebook_renders_in_chromium_without_console_errors(
     dom, console = _open_in_chromium(path, tmp_path)
     assert not console, "console messages:\n" + "\n".join(console)
     assert 'data-ready="yes"' in dom, "the page's script did not finish"
-    assert dom.count('<article class="rule"') == len(protocol.spec.rules)
-    assert f"{len(protocol.spec.rules)} of {len(protocol.spec.rules)} rules shown" in dom
+    assert dom.count('<article class="rule"') == len(protocol._spec.rules)
+    assert f"{len(protocol._spec.rules)} of {len(protocol._spec.rules)} rules shown" in dom
     assert 'data-status="failed"' in dom and 'class="o-failed"' in dom
 
 

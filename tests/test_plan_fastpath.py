@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import subprocess
+import sys
 from typing import Any
 
 import pydantic
 import pytest
 
 import engine
+from engine import _fastmodel
 from engine._fastmodel import assemble_plan, make
 from engine._plan_model import (
     Evidence,
@@ -93,9 +97,10 @@ def test_make_equals_validation_field_for_field() -> None:
 
 
 def test_make_refuses_unknown_and_missing_fields() -> None:
-    with pytest.raises(TypeError, match="unknown"):
+    refused = (TypeError, pydantic.ValidationError)  # the latter when every part is validated
+    with pytest.raises(refused, match=r"unknown|[Ee]xtra"):
         make(MissingFact, fact="a", label="A", question="?", needed_by=(), extra=1)
-    with pytest.raises(TypeError, match="missing"):
+    with pytest.raises(refused, match=r"[Mm]issing"):
         make(Ranking, technique="peel.glycolic")
 
 
@@ -125,3 +130,25 @@ def test_plan_facts_and_justification_facts_are_separate_lists(protocol: engine.
                 assert justification.facts["pore_causes"] == causes
                 assert justification.facts["pore_causes"] is not causes
     assert json.loads(plan.model_dump_json())["facts"]["pore_causes"] == sorted(BASELINE["pore_causes"])
+
+
+def test_fast_and_validated_construction_agree_at_import() -> None:
+    assert _fastmodel._self_check()
+    assert not _fastmodel.FULL_VALIDATION or os.environ.get(_fastmodel.VALIDATE_ENV)
+
+
+def test_full_validation_writes_the_same_plans(protocol: engine.Protocol) -> None:
+    """Under PORE_PROTOCOL_VALIDATE_PLANS=1 every part is validated, and the plans are byte-identical."""
+    clients = _variants()[:12]
+    program = (
+        "import json, sys\n"
+        "import engine, engine._fastmodel as f\n"
+        "assert f.FULL_VALIDATION\n"
+        "p = engine.load_protocol()\n"
+        "for c in json.load(sys.stdin): print(p.evaluate(c).model_dump_json())\n"
+    )
+    env = {**os.environ, _fastmodel.VALIDATE_ENV: "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", program], input=json.dumps(clients), capture_output=True, text=True, env=env, check=True
+    )
+    assert done.stdout.splitlines() == [protocol.evaluate(c).model_dump_json() for c in clients]

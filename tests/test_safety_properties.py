@@ -53,7 +53,7 @@ def _safety_table(protocol: engine.Protocol) -> list[tuple[str, tuple[str, ...],
                 tuple(t for t in protocol.techniques if _applies(rule, t)),
                 isinstance(rule.effect, ContraindicationEffect) and rule.effect.level == "absolute",
             )
-            for rule in protocol.spec.rules
+            for rule in protocol._spec.rules
             if rule.kind in SAFETY_KINDS
         ]
         _TABLES[protocol] = table
@@ -106,7 +106,7 @@ def check_plan(protocol: engine.Protocol, client: Mapping[str, Any], plan: engin
     #    that could still change the plan (it concerns a technique not excluded) means asking
     open_undecided = [
         rule.id
-        for rule in protocol.spec.rules
+        for rule in protocol._spec.rules
         if rule.kind != "derived"
         and truth[rule.id] == UNKNOWN
         and (not rule.spec.applies_to or any(t not in excluded for t in rule.techniques))
@@ -117,14 +117,14 @@ def check_plan(protocol: engine.Protocol, client: Mapping[str, Any], plan: engin
     if plan.status == "ready":
         assert plan.technique is not None
         assert plan.missing_facts == ()
-        for rule in protocol.spec.rules:
+        for rule in protocol._spec.rules:
             if rule.kind in SAFETY_KINDS and _applies(rule, plan.technique):
                 assert truth[rule.id] != UNKNOWN, f"ready although {rule.id} is undecided"
     for missing in plan.missing_facts:
         assert supplied.get(missing.fact) is None, f"{missing.fact} is asked for but was answered"
 
     # 3. every step is justified by rules that hold, quoting this client's facts
-    by_id = {rule.id: rule for rule in protocol.spec.rules}
+    by_id = {rule.id: rule for rule in protocol._spec.rules}
     for step in plan.steps:
         assert step.justifications, f"step {step.title!r} has no justification"
         for justification in step.justifications:

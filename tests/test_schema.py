@@ -35,7 +35,7 @@ def _plain(value: Any) -> Any:
 
 @pytest.fixture(scope="module")
 def schemas(protocol: engine.Protocol) -> dict[str, dict[str, Any]]:
-    return build_schemas(protocol.spec)
+    return build_schemas(protocol._spec)
 
 
 def _validator(schema: dict[str, Any]) -> jsonschema.Draft7Validator:

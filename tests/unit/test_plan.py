@@ -1,0 +1,122 @@
+"""The planner's three parts, and what happens when a plan breaks a safety invariant.
+
+A plan that breaks an invariant is a bug in the engine, never the caller's fault: it is not
+returned, and the failure is an ``EngineError`` (exit 4 on the command line, error kind
+``engine`` in a batch), never a ``pydantic.ValidationError`` traceback.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+import textwrap
+import typing
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import engine
+from engine import _decide, _plan
+from engine._batch import run_batch
+from engine._decide import Decision, Holding, RankKey
+from engine._model import RuleKind
+from tests.conftest import ROOT
+
+# Makes the decision choose the first technique the rules exclude, as a planner bug would.
+_FORCE_EXCLUDED = textwrap.dedent(
+    """
+    import dataclasses
+    from engine import _plan
+
+    _real = _plan.decide
+
+    def _broken(tables, outcome, rules):
+        decision = _real(tables, outcome, rules)
+        excluded = next(iter(decision.excluded))
+        return dataclasses.replace(decision, chosen=excluded, status="ready")
+
+    _plan.decide = _broken
+    """
+)
+
+
+@pytest.fixture
+def dark_skin(baseline: dict[str, Any]) -> dict[str, Any]:
+    baseline["fitzpatrick"] = 6  # excludes ablative resurfacing
+    return baseline
+
+
+def _force_excluded(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = _plan.decide
+
+    def broken(tables: Any, outcome: Any, rules: Any) -> Decision:
+        decision = real(tables, outcome, rules)
+        return dataclasses.replace(decision, chosen=next(iter(decision.excluded)), status="ready")
+
+    monkeypatch.setattr(_plan, "decide", broken)
+
+
+def test_a_broken_invariant_is_an_engine_error(
+    protocol: engine.Protocol, dark_skin: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _force_excluded(monkeypatch)
+    with pytest.raises(engine.EngineError, match=r"safety invariant.*excluded"):
+        protocol.evaluate(dark_skin)
+
+
+def test_a_broken_invariant_is_an_engine_error_in_a_batch(
+    protocol: engine.Protocol, dark_skin: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _force_excluded(monkeypatch)
+    [result] = list(run_batch([(1, 1, dark_skin)], rules=protocol.path, workers=1, protocol=protocol))
+    assert result.error is not None
+    assert result.error.kind == "engine"
+    assert "safety invariant" in result.error.message
+
+
+def test_the_command_line_exits_4_without_a_traceback(dark_skin: dict[str, Any], tmp_path: Path) -> None:
+    facts = tmp_path / "client.json"
+    facts.write_text(json.dumps(dark_skin), encoding="utf-8")
+    program = _FORCE_EXCLUDED + "from engine.cli import main\nraise SystemExit(main(['evaluate', sys.argv[1]]))\n"
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys\n" + program, str(facts)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert done.returncode == 4, done.stderr
+    assert "engine failure" in done.stderr and "safety invariant" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stdout == ""
+
+
+def test_holding_lists_kinds_in_the_order_of_its_fields() -> None:
+    fields = [f.name for f in dataclasses.fields(Holding)]
+    kinds = list(typing.get_args(RuleKind))
+    assert len(fields) == len(kinds) + 1 and fields[-1] == "unknown"
+    assert {kind: n for n, kind in enumerate(kinds)} == _decide._SLOT
+    names = {"contraindication": "contraindications", "requirement": "requirements"}
+    assert [names.get(kind, kind) for kind in kinds] == fields[:-1]
+
+
+def test_the_rank_key_puts_fewer_cautions_before_catalogue_order() -> None:
+    cautious = RankKey(not_candidate=False, minus_score=-3, cautions=1, catalogue=0)
+    plain = RankKey(not_candidate=False, minus_score=-3, cautions=0, catalogue=9)
+    better = RankKey(not_candidate=False, minus_score=-4, cautions=2, catalogue=11)
+    outsider = RankKey(not_candidate=True, minus_score=-9, cautions=0, catalogue=0)
+    assert sorted([outsider, cautious, plain, better]) == [better, plain, cautious, outsider]
+
+
+def test_the_decision_is_plain_data(protocol: engine.Protocol, baseline: dict[str, Any]) -> None:
+    tables = protocol._tables
+    outcome = protocol.outcomes(baseline)
+    decision = _decide.decide(tables, outcome, _decide.holding(tables, outcome))
+    assert decision.status == "ready" and decision.chosen == protocol.evaluate(baseline).technique
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        decision.chosen = None  # type: ignore[misc]
+    assert decision.ranking[0].technique == decision.chosen
+    assert [row.key for row in decision.ranking] == sorted(row.key for row in decision.ranking)
