@@ -31,6 +31,11 @@ class Issue:
     :param path: where inside the document, e.g. ``when.all[1].fitzpatrick``.
     :param message: what is wrong, in a sentence.
     :param hint: how to fix it, including a did-you-mean suggestion when one exists.
+    :param code: what kind of problem it is, for tools that react to kinds (``pore-protocol lint``
+        maps validator issues to its findings by code, never by wording); the validator's codes
+        are listed in :data:`engine._validate.ISSUE_CODES`. ``None`` where no tool needs one. Not
+        part of :meth:`format`, equality or ordering: two issues saying the same thing at the
+        same place are the same issue.
     """
 
     file: str | None
@@ -39,6 +44,7 @@ class Issue:
     path: str
     message: str
     hint: str | None = field(default=None, compare=True)
+    code: str | None = field(default=None, compare=False)
 
     def format(self) -> str:
         """Render as ``file:line: [rule] path: message (hint)`` for terminals and logs."""

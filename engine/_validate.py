@@ -1,78 +1,142 @@
 """Check a loaded rules folder as a whole and turn it into a typed :class:`ProtocolSpec`.
 
 Every problem is collected, located (file, line, rule id, path) and reported together in
-one :class:`RulesError`, with a did-you-mean hint for misspelt names. Conditions are
-parsed here, against the declared type of each fact, so that a rule comparing a number
-with an enum or naming a fact the vocabulary lacks never reaches the matcher.
+one :class:`RulesError`, with a did-you-mean hint for misspelt names. Each problem carries
+a code from :data:`ISSUE_CODES`, so that tools react to what kind of problem it is and
+never to its wording. Conditions are parsed by :mod:`engine._conditions`, against the
+declared type of each fact, so that a rule comparing a number with an enum or naming a
+fact the vocabulary lacks never reaches the matcher.
+
+:func:`validate_folder` is what loading uses: a spec, or every problem. Tools that analyse
+what they can of a broken folder (``pore-protocol lint``) use
+:func:`validate_folder_partial`, which also returns the spec made of the rules that are fine.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
+from engine._conditions import ConditionParser, check_selector
 from engine._errors import Issue, RulesError, suggest
 from engine._load import DocPath, LoadedDocument, YamlProblem, content_sha256, load_yaml_file
-from engine._model import (
-    FACT_NAME_PATTERN,
-    TECHNIQUE_ID_PATTERN,
-    FactSpec,
-    Manifest,
-    Period,
-    RuleSpec,
-    TechniqueSpec,
-)
+from engine._logic import atoms
+from engine._model import FACT_NAME_PATTERN, TECHNIQUE_ID_PATTERN, FactSpec, Manifest, Period, RuleSpec, TechniqueSpec
 from engine._spec import (
     ASSESSMENT_DATE,
     EFFECT_MODELS,
     PREVIOUS_TREATMENTS,
-    AllOf,
     Always,
-    AnyOf,
-    Atom,
-    Condition,
     DerivedEffect,
     Effect,
-    NotOf,
-    Op,
     ProtocolSpec,
     Rule,
     SequencingEffect,
     condition_facts,
     derivation_order,
     rule_scope,
-    select_techniques,
 )
 
-__all__ = ["MANIFEST_FILE", "MAX_RULES", "TECHNIQUES_FILE", "VOCABULARY_FILE", "validate_folder"]
+__all__ = [
+    "ISSUE_CODES",
+    "MANIFEST_FILE",
+    "MAX_RULES",
+    "TECHNIQUES_FILE",
+    "VOCABULARY_FILE",
+    "IssueCode",
+    "tested_name",
+    "validate_folder",
+    "validate_folder_partial",
+]
 
 MANIFEST_FILE = "protocol.yaml"
 VOCABULARY_FILE = "vocabulary.yaml"
 TECHNIQUES_FILE = "techniques.yaml"
+_CORE_FILES = (MANIFEST_FILE, VOCABULARY_FILE, TECHNIQUES_FILE)
 MAX_RULES = 4000
 
+IssueCode = Literal[
+    "yaml",
+    "missing-file",
+    "bad-shape",
+    "bad-name",
+    "unknown-key",
+    "missing-key",
+    "bad-value",
+    "unknown-fact",
+    "wrong-fact",
+    "reserved-fact",
+    "unknown-technique",
+    "bad-condition",
+    "duplicate-id",
+    "derived-cycle",
+    "underived-fact",
+    "too-many-rules",
+]
+"""The code of every issue the validator reports (see :data:`ISSUE_CODES`)."""
 
-class _Collector:
+ISSUE_CODES: Mapping[IssueCode, str] = {
+    "yaml": "a file is not valid YAML, or uses what the loader refuses (aliases, duplicate keys, tags)",
+    "missing-file": "protocol.yaml, vocabulary.yaml or techniques.yaml is missing",
+    "bad-shape": "a document, rule or entry is not the mapping or list expected, or the catalogue is empty",
+    "bad-name": "a fact name or technique id does not have the required form, or is a reserved word",
+    "unknown-key": "a key that is not allowed where it is written",
+    "missing-key": "a required key is absent (applies_to, for the kinds and effects that need it)",
+    "bad-value": "a value of the wrong type, form or range, including periods and a family unlike its id",
+    "unknown-fact": "a condition tests a fact the vocabulary does not declare",
+    "wrong-fact": "a fact used where its type does not allow it (a wait from a non-date fact, a derived rule "
+    "setting a fact that is not derived, a scheduling-only or treatment-history fact tested directly)",
+    "reserved-fact": "assessment_date or previous_treatments is missing, or declared with the wrong type",
+    "unknown-technique": "a technique selector names no technique of the catalogue",
+    "bad-condition": "a malformed condition: not one key per test, an empty all/any, an operator the fact's "
+    "type does not allow, a list of the wrong length, a range that can never hold",
+    "duplicate-id": "two rules have the same id (the second is reported)",
+    "derived-cycle": "derived facts depend on each other in a cycle",
+    "underived-fact": "a derived fact has no rule deriving it",
+    "too-many-rules": "more rules than the engine can hold",
+}
+"""Every issue code the validator emits and what it means; ``pore-protocol lint`` maps its findings from them."""
+
+
+class IssueCollector:
+    """Every problem one validation run finds, so that the run reports them all at once.
+
+    State: the issues in the order found; beside each, the rule it faults (file and position)
+    when it concerns one rule only, which is what :func:`validate_folder_partial` needs to
+    leave exactly those rules out; and the facts whose declaration is broken, so that rules
+    testing them stay quiet instead of repeating the problem.
+    """
+
     def __init__(self) -> None:
         self.issues: list[Issue] = []
+        self.faults: list[tuple[str, int] | None] = []
+        """For each issue, the rule it faults as (file, index in ``rules:``), or ``None``."""
         self.broken_facts: set[str] = set()
         """Facts whose declaration is invalid: already reported, so rules using them stay quiet."""
 
     def add(
         self,
+        code: IssueCode,
         doc: LoadedDocument | None,
         path: DocPath,
         message: str,
         hint: str | None = None,
         rule_id: str | None = None,
     ) -> None:
+        """Record a problem at ``path`` of ``doc`` (its line is looked up there)."""
         file = doc.file if doc else None
         line = doc.line_of(path) if doc else None
-        self.issues.append(Issue(file, line, rule_id, _dotted(path), message, hint))
+        self.issues.append(Issue(file, line, rule_id, _dotted(path), message, hint, code))
+        self.faults.append(_faulted_rule(doc, path))
+
+    def yaml(self, file: str, problem: YamlProblem) -> None:
+        """Record a file the loader refused."""
+        self.issues.append(Issue(file, problem.line, None, "", problem.message, problem.hint, "yaml"))
+        self.faults.append(None)
 
     def pydantic(
         self,
@@ -82,6 +146,7 @@ class _Collector:
         rule_id: str | None = None,
         known: Iterable[str] = (),
     ) -> None:
+        """Record each error of a document shape, in the validator's words and with did-you-mean hints."""
         errors = error.errors()
         deeper = {tuple(e["loc"][:i]) for e in errors for i in range(len(e["loc"]))}
         for err in errors:
@@ -91,11 +156,14 @@ class _Collector:
             path = (*base, *loc)
             msg = err["msg"].removeprefix("Value error, ")
             hint = None
+            code: IssueCode = "bad-value"
             if err["type"] == "extra_forbidden" and loc:
                 msg = f"unknown key '{loc[-1]}'"
                 hint = suggest(str(loc[-1]), known)
+                code = "unknown-key"
             elif err["type"] == "missing" and loc:
                 msg = f"'{loc[-1]}' is required"
+                code = "missing-key"
             elif err["type"] == "literal_error":
                 msg = f"{msg}, got {err.get('input')!r}"
                 bad = err.get("input")
@@ -104,7 +172,21 @@ class _Collector:
                     hint = suggest(bad, re.findall(r"'([^']+)'", expected))
             elif err["type"] == "string_pattern_mismatch":
                 msg = f"{err.get('input')!r} does not have the required form ({err['ctx']['pattern']})"
-            self.add(doc, path, msg, hint, rule_id)
+            self.add(code, doc, path, msg, hint, rule_id)
+
+    def faulty_rules(self) -> set[tuple[str, int]] | None:
+        """The rules the issues fault, as (file, index); ``None`` when some issue is not about one rule."""
+        if any(fault is None for fault in self.faults):
+            return None
+        return {fault for fault in self.faults if fault is not None}
+
+
+def _faulted_rule(doc: LoadedDocument | None, path: DocPath) -> tuple[str, int] | None:
+    """(file, index) of the rule a problem at ``path`` of ``doc`` is in, if it is inside one rule of a rule file."""
+    if doc is None or doc.file in _CORE_FILES or len(path) < 2 or path[0] != "rules":
+        return None
+    index = path[1]
+    return (doc.file, index) if isinstance(index, int) else None
 
 
 def _dotted(path: DocPath) -> str:
@@ -114,19 +196,94 @@ def _dotted(path: DocPath) -> str:
     return out
 
 
+_TEST_PATH = re.compile(r"^rules\[\d+\]\.when(?:\.(?:all|any)\[\d+\]|\.not)*\.(?P<name>.+)$", re.DOTALL)
+
+
+def tested_name(issue: Issue) -> str:
+    """The fact (as written) that an issue about one test of a condition is about, e.g. an ``unknown-fact``.
+
+    Read from the issue's path, which :class:`IssueCollector` writes as the rule, ``when``,
+    the ``all``/``any``/``not`` it is nested in and the name tested:
+    ``rules[8].when.any[0].smokes`` is about ``smokes``.
+    """
+    match = _TEST_PATH.match(issue.path)
+    return match.group("name") if match else issue.path.rpartition(".")[2]
+
+
 def _model_fields(model: type[BaseModel]) -> list[str]:
     return list(model.model_fields)
 
 
-# ----------------------------------------------------------------------------- entry point
+# ----------------------------------------------------------------------------- entry points
 
 
 def validate_folder(root: Path) -> ProtocolSpec:
     """Load and check a rules folder; raise :class:`RulesError` listing every problem."""
-    issues = _Collector()
+    root = Path(root)
+    spec, issues = validate_folder_partial(root)
+    if issues or spec is None:
+        raise RulesError(f"rules folder {root} is invalid", issues)
+    return spec
+
+
+def validate_folder_partial(root: Path) -> tuple[ProtocolSpec | None, tuple[Issue, ...]]:
+    """Load and check a rules folder: the protocol made of the rules that are fine, and every problem found.
+
+    With no problem, this is :func:`validate_folder`'s spec. When every problem faults one
+    rule (its envelope, condition or effect, a repeated id, a derived cycle through it), the
+    spec holds the other rules, exactly as validating the folder without the faulty ones
+    would (each rule keeps its own line and position). It is ``None`` when a problem
+    concerns anything else (a file, the manifest, vocabulary or catalogue), or when leaving
+    the faulty rules out breaks another check (a derived fact no rule derives any more).
+
+    The problems are in the order found (:class:`RulesError` sorts them).
+    :raises RulesError: only when ``root`` is not a folder.
+    """
     root = Path(root)
     if not root.is_dir():
         raise RulesError(f"rules folder {str(root)!r} does not exist or is not a folder")
+    issues = IssueCollector()
+    raw, docs = _documents(root, issues)
+    if issues.issues:
+        return None, tuple(issues.issues)
+
+    manifest = _manifest(docs[MANIFEST_FILE], issues)
+    facts = _vocabulary(docs[VOCABULARY_FILE], issues)
+    techniques = _techniques(docs[TECHNIQUES_FILE], issues)
+    builder = _RuleBuilder(facts, techniques, issues)
+    rules = _unique_rules(builder, [doc for name, doc in sorted(docs.items()) if name not in _CORE_FILES], issues)
+    if len(rules) > MAX_RULES:
+        issues.add("too-many-rules", None, (), f"{len(rules)} rules exceed the engine's limit of {MAX_RULES}")
+    strata = _derived_checks(derivation_order(rules), rules, facts, issues, docs)
+    found = tuple(issues.issues)
+    if manifest is None:
+        return None, found
+    if found:
+        faulty = issues.faulty_rules()
+        if faulty is None:
+            return None, found
+        rules = [rule for rule in rules if (rule.file, rule.order) not in faulty]
+        recheck = IssueCollector()
+        strata = _derived_checks(derivation_order(rules), rules, facts, recheck, docs)
+        if recheck.issues:
+            return None, found
+    periods, selectors = _history_and_periods(rules)
+    spec = ProtocolSpec(
+        root=root,
+        manifest=manifest,
+        facts=facts,
+        techniques=techniques,
+        rules=tuple(rules),
+        sha256=content_sha256(raw),
+        periods=periods,
+        history_selectors=selectors,
+        strata=strata,
+    )
+    return spec, found
+
+
+def _documents(root: Path, issues: IssueCollector) -> tuple[list[tuple[str, bytes]], dict[str, LoadedDocument]]:
+    """Every YAML file of the folder, raw (for the content hash) and loaded; reports unreadable and missing files."""
     files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml"))
     raw: list[tuple[str, bytes]] = []
     docs: dict[str, LoadedDocument] = {}
@@ -136,20 +293,17 @@ def validate_folder(root: Path) -> ProtocolSpec:
         try:
             docs[name] = load_yaml_file(path, root)
         except YamlProblem as problem:
-            issues.issues.append(Issue(name, problem.line, None, "", problem.message, problem.hint))
-    for required in (MANIFEST_FILE, VOCABULARY_FILE, TECHNIQUES_FILE):
+            issues.yaml(name, problem)
+    for required in _CORE_FILES:
         if required not in {name for name, _ in raw}:
-            issues.add(None, (), f"the rules folder has no {required}", f"create {root / required}")
-    if issues.issues:
-        raise RulesError(f"rules folder {root} is invalid", issues.issues)
+            issues.add("missing-file", None, (), f"the rules folder has no {required}", f"create {root / required}")
+    return raw, docs
 
-    manifest = _manifest(docs[MANIFEST_FILE], issues)
-    facts = _vocabulary(docs[VOCABULARY_FILE], issues)
-    techniques = _techniques(docs[TECHNIQUES_FILE], issues)
-    rule_docs = [
-        doc for name, doc in sorted(docs.items()) if name not in (MANIFEST_FILE, VOCABULARY_FILE, TECHNIQUES_FILE)
-    ]
-    builder = _RuleBuilder(facts, techniques, issues)
+
+def _unique_rules(
+    builder: _RuleBuilder, rule_docs: Sequence[LoadedDocument], issues: IssueCollector
+) -> list[Rule[Effect]]:
+    """The rules that build, in file order; a repeated id is reported and only its first definition kept."""
     rules: list[Rule[Effect]] = []
     seen: dict[str, tuple[str, int]] = {}
     for doc in rule_docs:
@@ -157,6 +311,7 @@ def validate_folder(root: Path) -> ProtocolSpec:
             if rule.id in seen:
                 file, line = seen[rule.id]
                 issues.add(
+                    "duplicate-id",
                     doc,
                     ("rules", rule.order),
                     f"duplicate rule id {rule.id}",
@@ -166,28 +321,33 @@ def validate_folder(root: Path) -> ProtocolSpec:
                 continue
             seen[rule.id] = (rule.file, rule.line)
             rules.append(rule)
-    if len(rules) > MAX_RULES:
-        issues.add(None, (), f"{len(rules)} rules exceed the engine's limit of {MAX_RULES}")
-    deriving = derivation_order(rules)
-    strata = _derived_checks(deriving, rules, facts, issues, docs)
-    if issues.issues or manifest is None:
-        raise RulesError(f"rules folder {root} is invalid", issues.issues)
-    return ProtocolSpec(
-        root=root,
-        manifest=manifest,
-        facts=facts,
-        techniques=techniques,
-        rules=tuple(rules),
-        sha256=content_sha256(raw),
-        periods=frozenset(builder.periods),
-        history_selectors=frozenset(builder.history_selectors),
-        strata=strata,
-    )
+    return rules
 
 
-def _manifest(doc: LoadedDocument, issues: _Collector) -> Manifest | None:
+def _history_and_periods(rules: Iterable[Rule[Effect]]) -> tuple[frozenset[Period], frozenset[str]]:
+    """The periods the rules' ``within`` tests measure, and the selectors whose latest treatment they read.
+
+    The compiler gives each client one cut-off date per period and one latest-treatment date
+    per selector; read off the rules kept, so that a rule left out contributes none.
+    """
+    periods: set[Period] = set()
+    selectors: set[str] = set()
+    for rule in rules:
+        for atom in atoms(rule.condition):
+            if atom.op == "within":
+                periods.add(atom.value)
+            if atom.selector is not None:
+                selectors.add(atom.selector)
+        selectors.update(w.spec.after_previous for w in rule.effect.waits() if w.spec.after_previous is not None)
+    return frozenset(periods), frozenset(selectors)
+
+
+def _manifest(doc: LoadedDocument, issues: IssueCollector) -> Manifest | None:
+    """``protocol.yaml``, or ``None`` when it is wrong (and reported)."""
     if not isinstance(doc.data, dict):
-        issues.add(doc, (), "protocol.yaml must be a mapping of id, title, version, status, owner, last_review")
+        issues.add(
+            "bad-shape", doc, (), "protocol.yaml must be a mapping of id, title, version, status, owner, last_review"
+        )
         return None
     try:
         return Manifest.model_validate(doc.data)
@@ -196,21 +356,26 @@ def _manifest(doc: LoadedDocument, issues: _Collector) -> Manifest | None:
         return None
 
 
-def _vocabulary(doc: LoadedDocument, issues: _Collector) -> dict[str, FactSpec]:
+def _vocabulary(doc: LoadedDocument, issues: IssueCollector) -> dict[str, FactSpec]:
+    """The facts that are declared correctly; a broken one is reported and remembered in ``broken_facts``."""
     data = doc.data
     if not isinstance(data, dict) or not isinstance(data.get("facts"), dict) or set(data) != {"facts"}:
-        issues.add(doc, (), "vocabulary.yaml must have a single top-level key 'facts' mapping names to facts")
+        issues.add(
+            "bad-shape", doc, (), "vocabulary.yaml must have a single top-level key 'facts' mapping names to facts"
+        )
         return {}
     facts: dict[str, FactSpec] = {}
     for name, body in data["facts"].items():
         if not isinstance(name, str) or not re.match(FACT_NAME_PATTERN, name):
-            issues.add(doc, ("facts", str(name)), f"fact name {name!r} must be lower_snake_case")
+            issues.add("bad-name", doc, ("facts", str(name)), f"fact name {name!r} must be lower_snake_case")
             continue
         if name in ("all", "any", "not", "previous_treatment"):
-            issues.add(doc, ("facts", name), f"'{name}' is a reserved word of the condition language")
+            issues.add("bad-name", doc, ("facts", name), f"'{name}' is a reserved word of the condition language")
             continue
         if not isinstance(body, dict):
-            issues.add(doc, ("facts", name), "a fact must be a mapping with type, label, description, question")
+            issues.add(
+                "bad-shape", doc, ("facts", name), "a fact must be a mapping with type, label, description, question"
+            )
             continue
         try:
             facts[name] = FactSpec.model_validate(body)
@@ -220,6 +385,7 @@ def _vocabulary(doc: LoadedDocument, issues: _Collector) -> dict[str, FactSpec]:
     anchor = facts.get(ASSESSMENT_DATE)
     if anchor is None or anchor.type != "date" or not anchor.required:
         issues.add(
+            "reserved-fact",
             doc,
             ("facts",),
             f"the vocabulary must declare '{ASSESSMENT_DATE}' as a required date",
@@ -227,23 +393,29 @@ def _vocabulary(doc: LoadedDocument, issues: _Collector) -> dict[str, FactSpec]:
         )
     history = facts.get(PREVIOUS_TREATMENTS)
     if history is not None and history.type != "treatment_history":
-        issues.add(doc, ("facts", PREVIOUS_TREATMENTS), "previous_treatments must have type treatment_history")
+        issues.add(
+            "reserved-fact",
+            doc,
+            ("facts", PREVIOUS_TREATMENTS),
+            "previous_treatments must have type treatment_history",
+        )
     return facts
 
 
-def _techniques(doc: LoadedDocument, issues: _Collector) -> dict[str, TechniqueSpec]:
+def _techniques(doc: LoadedDocument, issues: IssueCollector) -> dict[str, TechniqueSpec]:
+    """The techniques that are described correctly; each wrong one is reported."""
     data = doc.data
     if not isinstance(data, dict) or not isinstance(data.get("techniques"), dict) or set(data) != {"techniques"}:
-        issues.add(doc, (), "techniques.yaml must have a single top-level key 'techniques'")
+        issues.add("bad-shape", doc, (), "techniques.yaml must have a single top-level key 'techniques'")
         return {}
     out: dict[str, TechniqueSpec] = {}
     for tid, body in data["techniques"].items():
         path: DocPath = ("techniques", str(tid))
         if not isinstance(tid, str) or not re.match(TECHNIQUE_ID_PATTERN, tid):
-            issues.add(doc, path, f"technique id {tid!r} must look like family.variant, e.g. peel.glycolic")
+            issues.add("bad-name", doc, path, f"technique id {tid!r} must look like family.variant, e.g. peel.glycolic")
             continue
         if not isinstance(body, dict):
-            issues.add(doc, path, "a technique must be a mapping")
+            issues.add("bad-shape", doc, path, "a technique must be a mapping")
             continue
         try:
             spec = TechniqueSpec.model_validate(body)
@@ -251,42 +423,43 @@ def _techniques(doc: LoadedDocument, issues: _Collector) -> dict[str, TechniqueS
             issues.pydantic(doc, path, exc, rule_id=tid, known=_model_fields(TechniqueSpec))
             continue
         if tid.split(".")[0] != spec.family:
-            issues.add(doc, (*path, "family"), f"family '{spec.family}' does not match the id prefix of {tid}")
+            issues.add(
+                "bad-value", doc, (*path, "family"), f"family '{spec.family}' does not match the id prefix of {tid}"
+            )
             continue
         out[tid] = spec
     if not out and not issues.issues:
-        issues.add(doc, ("techniques",), "the catalogue lists no technique")
+        issues.add("bad-shape", doc, ("techniques",), "the catalogue lists no technique")
     return out
 
 
 # ----------------------------------------------------------------------------- rules
 
-_OPS_BY_TYPE = {
-    "boolean": {"is", "is_not"},
-    "integer": {"is", "is_not", "at_least", "at_most", "above", "below", "one_of", "none_of", "between"},
-    "enum": {"is", "is_not", "one_of", "none_of"},
-    "set": {"includes", "excludes", "includes_any", "includes_all"},
-    "date": {"within"},
-    "treatment_history": set(),
-}
-_ALL_OPS = sorted(set().union(*_OPS_BY_TYPE.values()))
-_SIMPLE: dict[str, Op] = {"is": "eq", "is_not": "ne", "at_least": "ge", "at_most": "le", "above": "gt", "below": "lt"}
-
 
 class _RuleBuilder:
-    def __init__(self, facts: Mapping[str, FactSpec], techniques: Mapping[str, TechniqueSpec], issues: _Collector):
+    """Turns the rule files of one folder into typed :class:`Rule` objects, checking each against the rest.
+
+    State: the folder's vocabulary and catalogue (effects name facts and techniques), the
+    collector every problem goes to, and the :class:`ConditionParser` for ``when:``, built
+    once for the folder. Each rule is checked on its own: a broken rule is reported and
+    left out, and the others are still built, so one run reports every problem.
+    """
+
+    def __init__(
+        self, facts: Mapping[str, FactSpec], techniques: Mapping[str, TechniqueSpec], issues: IssueCollector
+    ) -> None:
         self.facts = facts
         self.techniques = techniques
         self.issues = issues
-        self.periods: set[Period] = set()
-        self.history_selectors: set[str] = set()
+        self.conditions = ConditionParser(facts, techniques, issues)
 
     # -- documents
 
     def rules_of(self, doc: LoadedDocument) -> list[Rule[Effect]]:
+        """The rules of one file that are correct on their own (repeated ids are the caller's concern)."""
         data = doc.data
         if not isinstance(data, dict) or set(data) != {"rules"} or not isinstance(data["rules"], list):
-            self.issues.add(doc, (), "a rule file must have a single top-level key 'rules' holding a list")
+            self.issues.add("bad-shape", doc, (), "a rule file must have a single top-level key 'rules' holding a list")
             return []
         out = []
         for index, body in enumerate(data["rules"]):
@@ -296,9 +469,12 @@ class _RuleBuilder:
         return out
 
     def _rule(self, doc: LoadedDocument, index: int, body: Any) -> Rule[Effect] | None:
+        """Rule ``index`` of ``doc``, or ``None`` when anything about it is wrong (every problem reported)."""
         base: DocPath = ("rules", index)
         if not isinstance(body, dict):
-            self.issues.add(doc, base, "each rule must be a mapping with id, title, kind, then, rationale ...")
+            self.issues.add(
+                "bad-shape", doc, base, "each rule must be a mapping with id, title, kind, then, rationale ..."
+            )
             return None
         rule_id = body.get("id") if isinstance(body.get("id"), str) else None
         before = len(self.issues.issues)
@@ -309,7 +485,9 @@ class _RuleBuilder:
             return None
         effect = self._effect(doc, base, spec)
         techniques = self._applies_to(doc, base, spec)
-        condition = self._condition(doc, (*base, "when"), spec.when, spec.id) if spec.when is not None else Always()
+        condition = (
+            self.conditions.parse(doc, (*base, "when"), spec.when, spec.id) if spec.when is not None else Always()
+        )
         if effect is not None:
             self._check_effect(doc, base, spec, effect)
         if len(self.issues.issues) > before or effect is None or condition is None:
@@ -327,9 +505,12 @@ class _RuleBuilder:
         )
 
     def _effect(self, doc: LoadedDocument, base: DocPath, spec: RuleSpec) -> Effect | None:
+        """``then:`` as the typed effect of the rule's kind, or ``None`` (reported)."""
         model = EFFECT_MODELS[spec.kind]
         if not isinstance(spec.then, dict):
-            self.issues.add(doc, (*base, "then"), f"'then' of a {spec.kind} rule must be a mapping", rule_id=spec.id)
+            self.issues.add(
+                "bad-shape", doc, (*base, "then"), f"'then' of a {spec.kind} rule must be a mapping", rule_id=spec.id
+            )
             return None
         try:
             return model.model_validate(spec.then)
@@ -338,11 +519,15 @@ class _RuleBuilder:
             return None
 
     def _applies_to(self, doc: LoadedDocument, base: DocPath, spec: RuleSpec) -> tuple[str, ...]:
+        """The techniques ``applies_to`` names (sorted); the kinds that act on techniques must name some."""
         needs = spec.kind in ("contraindication", "suitability", "aftercare")
         if spec.kind == "derived" and spec.applies_to:
-            self.issues.add(doc, (*base, "applies_to"), "derived rules do not apply to techniques", rule_id=spec.id)
+            self.issues.add(
+                "bad-value", doc, (*base, "applies_to"), "derived rules do not apply to techniques", rule_id=spec.id
+            )
         if needs and not spec.applies_to:
             self.issues.add(
+                "missing-key",
                 doc,
                 base,
                 f"a {spec.kind} rule must say which techniques it applies_to",
@@ -356,48 +541,62 @@ class _RuleBuilder:
         return tuple(sorted(chosen))
 
     def _selector(self, doc: LoadedDocument, path: DocPath, selector: str, rule_id: str) -> tuple[str, ...]:
-        found = select_techniques(selector, self.techniques)
-        if not found:
-            families = {f"{t.family}.*" for t in self.techniques.values()}
-            options = [*self.techniques, *families, "all"]
-            self.issues.add(doc, path, f"unknown technique '{selector}'", suggest(selector, options), rule_id)
-        return found
+        """The techniques ``selector`` names (none, reported, when it names none)."""
+        return check_selector(self.issues, self.techniques, doc, path, selector, rule_id)
 
     def _check_effect(self, doc: LoadedDocument, base: DocPath, spec: RuleSpec, effect: Effect) -> None:
-        then = (*base, "then")
+        """What the effect's own model cannot check: the facts and techniques it names exist and fit."""
         if isinstance(effect, DerivedEffect):
-            fact = self.facts.get(effect.fact)
-            if effect.fact in self.issues.broken_facts:
-                pass
-            elif fact is None or not fact.derived:
-                derived = [n for n, f in self.facts.items() if f.derived]
-                self.issues.add(
-                    doc,
-                    (*then, "fact"),
-                    f"'{effect.fact}' is not a derived fact of the vocabulary",
-                    suggest(effect.fact, derived) or "declare it with derived: true",
-                    spec.id,
-                )
-            elif fact.type == "enum" and effect.value not in fact.values:
-                self.issues.add(
-                    doc,
-                    (*then, "value"),
-                    f"{effect.value!r} is not a value of {effect.fact}",
-                    suggest(str(effect.value), fact.values) or f"use one of {list(fact.values)}",
-                    spec.id,
-                )
-            elif fact.type == "boolean" and not isinstance(effect.value, bool):
-                self.issues.add(doc, (*then, "value"), f"{effect.fact} is true or false", rule_id=spec.id)
+            self._check_derived(doc, base, spec, effect)
         if isinstance(effect, SequencingEffect):
-            for i, sel in enumerate(effect.not_same_day):
-                self._selector(doc, (*then, "not_same_day", i), sel, spec.id)
-            if effect.skip_phase and spec.when is None and not spec.applies_to:
-                self.issues.add(
-                    doc,
-                    base,
-                    "an unconditional skip_phase must say which techniques it applies_to",
-                    rule_id=spec.id,
-                )
+            self._check_sequencing(doc, base, spec, effect)
+        self._check_waits(doc, base, spec, effect)
+
+    def _check_derived(self, doc: LoadedDocument, base: DocPath, spec: RuleSpec, effect: DerivedEffect) -> None:
+        """A derived rule sets a fact declared as derived, to a value of that fact."""
+        then = (*base, "then")
+        fact = self.facts.get(effect.fact)
+        if effect.fact in self.issues.broken_facts:
+            return
+        if fact is None or not fact.derived:
+            derived = [n for n, f in self.facts.items() if f.derived]
+            self.issues.add(
+                "wrong-fact",
+                doc,
+                (*then, "fact"),
+                f"'{effect.fact}' is not a derived fact of the vocabulary",
+                suggest(effect.fact, derived) or "declare it with derived: true",
+                spec.id,
+            )
+        elif fact.type == "enum" and effect.value not in fact.values:
+            self.issues.add(
+                "bad-value",
+                doc,
+                (*then, "value"),
+                f"{effect.value!r} is not a value of {effect.fact}",
+                suggest(str(effect.value), fact.values) or f"use one of {list(fact.values)}",
+                spec.id,
+            )
+        elif fact.type == "boolean" and not isinstance(effect.value, bool):
+            self.issues.add("bad-value", doc, (*then, "value"), f"{effect.fact} is true or false", rule_id=spec.id)
+
+    def _check_sequencing(self, doc: LoadedDocument, base: DocPath, spec: RuleSpec, effect: SequencingEffect) -> None:
+        """``not_same_day`` names techniques; a phase skipped for everyone must say for which techniques."""
+        then = (*base, "then")
+        for i, sel in enumerate(effect.not_same_day):
+            self._selector(doc, (*then, "not_same_day", i), sel, spec.id)
+        if effect.skip_phase and spec.when is None and not spec.applies_to:
+            self.issues.add(
+                "missing-key",
+                doc,
+                base,
+                "an unconditional skip_phase must say which techniques it applies_to",
+                rule_id=spec.id,
+            )
+
+    def _check_waits(self, doc: LoadedDocument, base: DocPath, spec: RuleSpec, effect: Effect) -> None:
+        """Each waiting period counts from a date fact, or from a previous treatment of named techniques."""
+        then = (*base, "then")
         for key, wait in ((w.key, w.spec) for w in effect.waits()):
             path = (*then, key)
             if wait.after is not None:
@@ -405,6 +604,7 @@ class _RuleBuilder:
                 if fact is None or fact.type != "date":
                     dates = [n for n, f in self.facts.items() if f.type == "date"]
                     self.issues.add(
+                        "wrong-fact",
                         doc,
                         (*path, "after"),
                         f"'{wait.after}' is not a date fact",
@@ -413,227 +613,18 @@ class _RuleBuilder:
                     )
             elif wait.after_previous is not None:
                 if PREVIOUS_TREATMENTS not in self.facts:
-                    self.issues.add(doc, path, "the vocabulary has no previous_treatments fact", rule_id=spec.id)
-                elif self._selector(doc, (*path, "after_previous"), wait.after_previous, spec.id):
-                    self.history_selectors.add(wait.after_previous)
-
-    # -- conditions
-
-    def _condition(self, doc: LoadedDocument, path: DocPath, node: Any, rule_id: str) -> Condition | None:
-        if not isinstance(node, dict) or len(node) != 1:
-            if isinstance(node, list):
-                hint = "wrap a list of tests in 'all:' (every one must hold) or 'any:' (one is enough)"
-            elif isinstance(node, dict) and len(node) > 1:
-                hint = "write one test per item and combine them with 'all:' or 'any:'"
-            else:
-                hint = "write e.g. 'pregnant: true' or 'fitzpatrick: {at_least: 4}'"
-            self.issues.add(doc, path, "a condition must be a mapping with exactly one key", hint, rule_id)
-            return None
-        key, value = next(iter(node.items()))
-        sub = (*path, str(key))
-        if key in ("all", "any"):
-            if not isinstance(value, list) or not value:
-                self.issues.add(doc, sub, f"'{key}' needs a non-empty list of conditions", rule_id=rule_id)
-                return None
-            items = [self._condition(doc, (*sub, i), item, rule_id) for i, item in enumerate(value)]
-            if any(item is None for item in items):
-                return None
-            parsed = tuple(item for item in items if item is not None)
-            return AllOf(parsed) if key == "all" else AnyOf(parsed)
-        if key == "not":
-            inner = self._condition(doc, sub, value, rule_id)
-            return None if inner is None else NotOf(inner)
-        if key == "previous_treatment":
-            return self._history(doc, sub, value, rule_id)
-        if key in self.issues.broken_facts:
-            return None
-        if not isinstance(key, str) or key not in self.facts:
-            options = [*self.facts, "all", "any", "not", "previous_treatment"]
-            self.issues.add(doc, sub, f"unknown fact '{key}'", suggest(str(key), options), rule_id)
-            return None
-        return self._test(doc, sub, key, value, rule_id)
-
-    def _history(self, doc: LoadedDocument, path: DocPath, value: Any, rule_id: str) -> Condition | None:
-        if PREVIOUS_TREATMENTS not in self.facts:
-            self.issues.add(doc, path, "the vocabulary has no previous_treatments fact", rule_id=rule_id)
-            return None
-        if not isinstance(value, dict) or set(value) != {"technique", "within"}:
-            self.issues.add(
-                doc,
-                path,
-                "previous_treatment needs exactly 'technique' and 'within'",
-                "e.g. previous_treatment: {technique: peel.*, within: 2 weeks}",
-                rule_id,
-            )
-            return None
-        selector = value["technique"]
-        if not isinstance(selector, str) or not self._selector(doc, (*path, "technique"), selector, rule_id):
-            return None
-        period = self._period(doc, (*path, "within"), value["within"], rule_id)
-        if period is None:
-            return None
-        self.history_selectors.add(selector)
-        return Atom(
-            PREVIOUS_TREATMENTS,
-            "within",
-            period,
-            f"a previous {selector} treatment within {period}",
-            selector=selector,
-        )
-
-    def _period(self, doc: LoadedDocument, path: DocPath, value: Any, rule_id: str) -> Period | None:
-        try:
-            period = Period.parse(value)
-        except ValueError as exc:
-            self.issues.add(doc, path, str(exc), rule_id=rule_id)
-            return None
-        if period.amount == 0:
-            self.issues.add(doc, path, "a period of zero can never hold", rule_id=rule_id)
-            return None
-        self.periods.add(period)
-        return period
-
-    def _test(self, doc: LoadedDocument, path: DocPath, name: str, value: Any, rule_id: str) -> Condition | None:
-        fact = self.facts[name]
-        if fact.planning_only:
-            self.issues.add(
-                doc,
-                path,
-                f"'{name}' is used for scheduling only and cannot appear in conditions",
-                rule_id=rule_id,
-            )
-            return None
-        if fact.type == "treatment_history":
-            self.issues.add(
-                doc,
-                path,
-                f"'{name}' is tested with previous_treatment",
-                "e.g. previous_treatment: {technique: laser.*, within: 4 weeks}",
-                rule_id,
-            )
-            return None
-        if not isinstance(value, dict):
-            if fact.type in ("set", "date"):
-                example = "{includes: congestion}" if fact.type == "set" else "{within: 6 months}"
-                self.issues.add(
-                    doc,
-                    path,
-                    f"{name} is a {fact.type}; say how to test it",
-                    f"e.g. {name}: {example}",
-                    rule_id,
-                )
-                return None
-            value = {"is": value}
-        if len(value) != 1:
-            self.issues.add(doc, path, "one operator per test", "combine several tests with 'all:'", rule_id)
-            return None
-        op, operand = next(iter(value.items()))
-        allowed = _OPS_BY_TYPE[fact.type]
-        opath = (*path, str(op))
-        if op not in allowed:
-            hint = suggest(str(op), allowed) or f"a {fact.type} fact allows: {', '.join(sorted(allowed))}"
-            where = "unknown operator" if op not in _ALL_OPS else f"'{op}' does not apply to a {fact.type} fact"
-            self.issues.add(doc, opath, f"{where} '{op}' for {name}", hint, rule_id)
-            return None
-        if fact.type == "date":
-            period = self._period(doc, opath, operand, rule_id)
-            if period is None:
-                return None
-            return Atom(name, "within", period, f"{fact.label} within {period} before the assessment")
-        if op in ("one_of", "none_of", "includes_any", "includes_all", "between"):
-            if not isinstance(operand, list) or not operand:
-                self.issues.add(doc, opath, f"'{op}' needs a list of values", rule_id=rule_id)
-                return None
-            if op == "between" and len(operand) != 2:
-                self.issues.add(doc, opath, "'between' needs exactly [low, high]", rule_id=rule_id)
-                return None
-            values = [self._value(doc, (*opath, i), fact, name, v, rule_id) for i, v in enumerate(operand)]
-            if any(v is _BAD for v in values):
-                return None
-            if op == "between":
-                low, high = values
-                if low > high:
-                    self.issues.add(doc, opath, f"between [{low}, {high}] can never hold", rule_id=rule_id)
-                    return None
-                return AllOf((self._atom(fact, name, "ge", low), self._atom(fact, name, "le", high)))
-            if op in ("one_of", "includes_any"):
-                atoms = tuple(self._atom(fact, name, "eq" if op == "one_of" else "has", v) for v in values)
-                return atoms[0] if len(atoms) == 1 else AnyOf(atoms)
-            atoms = tuple(self._atom(fact, name, "ne" if op == "none_of" else "has", v) for v in values)
-            return atoms[0] if len(atoms) == 1 else AllOf(atoms)
-        checked = self._value(doc, opath, fact, name, operand, rule_id)
-        if checked is _BAD:
-            return None
-        if fact.type == "set":
-            return self._atom(fact, name, "has" if op == "includes" else "lacks", checked)
-        return self._atom(fact, name, _SIMPLE[str(op)], checked)
-
-    def _atom(self, fact: FactSpec, name: str, op: Op | Literal["has", "lacks"], value: Any) -> Atom:
-        words = {
-            "eq": "is",
-            "ne": "is not",
-            "ge": "is at least",
-            "le": "is at most",
-            "gt": "is above",
-            "lt": "is below",
-        }
-        if op == "has":
-            return Atom(name, "eq", True, f"{fact.label} includes {value}", member=value)
-        if op == "lacks":
-            return Atom(name, "eq", False, f"{fact.label} does not include {value}", member=value)
-        shown = {True: "yes", False: "no"}.get(value, value) if isinstance(value, bool) else value
-        return Atom(name, op, value, f"{fact.label} {words[op]} {shown}")
-
-    def _value(self, doc: LoadedDocument, path: DocPath, fact: FactSpec, name: str, value: Any, rule_id: str) -> Any:
-        if fact.type == "boolean":
-            if not isinstance(value, bool):
-                self.issues.add(doc, path, f"{name} is true or false, not {value!r}", rule_id=rule_id)
-                return _BAD
-            return value
-        if fact.type == "integer":
-            if isinstance(value, float):
-                self.issues.add(
-                    doc,
-                    path,
-                    f"{name} takes whole numbers; {value!r} is not one",
-                    "numbers in exponent or decimal form are not accepted",
-                    rule_id,
-                )
-                return _BAD
-            if isinstance(value, bool) or not isinstance(value, int):
-                self.issues.add(doc, path, f"{name} is a number, not {value!r}", rule_id=rule_id)
-                return _BAD
-            assert fact.minimum is not None and fact.maximum is not None
-            if not fact.minimum <= value <= fact.maximum:
-                self.issues.add(
-                    doc,
-                    path,
-                    f"{value} is outside the range of {name} ({fact.minimum}-{fact.maximum})",
-                    "such a test could never be decided as written",
-                    rule_id,
-                )
-                return _BAD
-            return value
-        if not isinstance(value, str) or value not in fact.values:
-            self.issues.add(
-                doc,
-                path,
-                f"{value!r} is not a value of {name}",
-                suggest(str(value), fact.values) or f"use one of {list(fact.values)}",
-                rule_id,
-            )
-            return _BAD
-        return value
-
-
-_BAD = object()
+                    self.issues.add(
+                        "reserved-fact", doc, path, "the vocabulary has no previous_treatments fact", rule_id=spec.id
+                    )
+                else:
+                    self._selector(doc, (*path, "after_previous"), wait.after_previous, spec.id)
 
 
 def _derived_checks(
     deriving: Mapping[str, tuple[Rule[DerivedEffect], ...]],
     rules: list[Rule[Effect]],
     facts: Mapping[str, FactSpec],
-    issues: _Collector,
+    issues: IssueCollector,
     docs: Mapping[str, LoadedDocument],
 ) -> dict[str, int]:
     """Reject cycles among derived facts and give each rule its stratum (0 = base facts only)."""
@@ -648,6 +639,7 @@ def _derived_checks(
             cycle = [*visiting[visiting.index(name) :], name]
             rule = deriving[name][0]
             issues.add(
+                "derived-cycle",
                 docs.get(rule.file),
                 ("rules", rule.order),
                 "derived facts depend on each other in a cycle: " + " -> ".join(cycle),
@@ -667,6 +659,7 @@ def _derived_checks(
     for name, spec in facts.items():
         if spec.derived and name not in deriving:
             issues.add(
+                "underived-fact",
                 docs.get(VOCABULARY_FILE),
                 ("facts", name),
                 f"derived fact '{name}' has no rule deriving it",

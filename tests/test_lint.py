@@ -1,4 +1,5 @@
-"""``pore-protocol lint``: each finding kind is caught on a folder of seeded mistakes; the shipped rules lint clean."""
+"""``pore-protocol lint``: each finding kind is caught on a folder of seeded mistakes; the shipped rules lint clean;
+the registered checks are independent of each other and of the order they run in."""
 
 from __future__ import annotations
 
@@ -12,7 +13,11 @@ from typing import Any
 import pytest
 
 import engine
-from engine._lint import CODES, lint_folder
+import engine._lint_checks
+from engine._errors import Issue
+from engine._lint import CODES, LOADING_CODES, _issue_finding, _load, lint_folder
+from engine._lint_checks import CHECKS, Check, run_checks
+from engine._lint_context import Finding, LintContext
 from engine._logic import Logic, period_days
 from engine._model import Period
 from engine._names import history_field, set_member_field
@@ -130,7 +135,7 @@ def test_a_folder_that_does_not_load_is_reported_not_raised(tmp_path: Path) -> N
 
 
 def test_shipped_rules_lint_without_errors(protocol: engine.Protocol) -> None:
-    report = lint_folder(RULES, today=protocol.spec.manifest.last_review)
+    report = lint_folder(RULES, today=protocol._spec.manifest.last_review)
     errors = [f.format() for f in report.findings if f.severity == "error"]
     assert not errors, "the shipped rules have lint errors:\n" + "\n".join(errors)
 
@@ -141,7 +146,7 @@ def test_cli_exit_status_follows_severity(protocol: engine.Protocol, capsys: pyt
     assert "contraindications.yaml:3: error [never-true] CI-NEVER:" in out
     assert out.rstrip().endswith("(22 rules analysed)")
     # The shipped rules have no errors: 0, or 1 with --strict when there are warnings (here: an overdue review).
-    reviewed = protocol.spec.manifest.last_review.isoformat()
+    reviewed = protocol._spec.manifest.last_review.isoformat()
     assert main(["lint", str(RULES), "--today", reviewed, "--min-severity", "error"]) == 0
     assert main(["lint", str(RULES), "--today", "2031-01-01", "--strict"]) == 1
 
@@ -162,11 +167,107 @@ def test_cli_usage_errors_exit_64(capsys: pytest.CaptureFixture[str]) -> None:
     assert "is not a date written YYYY-MM-DD" in capsys.readouterr().err
 
 
+# ----------------------------------------------------------------------------- the checks and their registry
+
+
+def _seeded_context() -> LintContext:
+    """A fresh context for the seeded folder (its own analysis caches), as ``lint_folder`` builds it."""
+    loaded = _load(SEEDED)
+    assert loaded.spec is not None
+    return LintContext.build(loaded.spec, loaded.docs, TODAY, SEEDED.parent / "features", Period(12, "months"))
+
+
+def _same(findings: list[Finding]) -> list[str]:
+    return sorted(f.format() for f in set(findings))
+
+
+def test_every_registered_check_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    ran: list[str] = []
+
+    def recording(registered: Check) -> Check:
+        def recorded(ctx: LintContext) -> list[Finding]:
+            ran.append(registered.name)
+            return list(registered.function(ctx))
+
+        return Check(registered.name, registered.codes, recorded)
+
+    monkeypatch.setattr(engine._lint_checks, "CHECKS", [recording(c) for c in CHECKS])
+    lint_folder(SEEDED, today=TODAY)
+    assert ran == [c.name for c in CHECKS]
+    assert len(set(ran)) == len(ran), "a check is registered twice"
+
+
+def test_every_code_has_a_registered_check_or_comes_from_loading() -> None:
+    declared = {code for registered in CHECKS for code in registered.codes}
+    assert declared <= set(CODES)
+    assert set(CODES) == declared | set(LOADING_CODES)
+
+
+def test_each_check_emits_only_the_codes_it_declares() -> None:
+    context = _seeded_context()
+    for registered in CHECKS:
+        codes = {f.code for f in registered.function(context)}
+        assert codes <= set(registered.codes), (registered.name, codes)
+
+
+def test_checks_do_not_depend_on_the_order_they_run_in(seeded: Any) -> None:
+    forward = run_checks(_seeded_context())
+    backward = run_checks(_seeded_context(), list(reversed(CHECKS)))
+    shuffled = list(CHECKS)
+    random.Random(3).shuffle(shuffled)
+    assert _same(forward) == _same(backward) == _same(run_checks(_seeded_context(), shuffled))
+    # Each check alone, on a context no other check has touched, finds what it finds in the full run.
+    alone = [f for registered in CHECKS for f in registered.function(_seeded_context())]
+    assert _same(alone) == _same(forward)
+    # And the checks are all lint_folder runs after loading.
+    assert _same(forward + _load(SEEDED).findings) == sorted(f.format() for f in seeded.findings)
+
+
+def test_a_check_cannot_name_a_code_that_does_not_exist() -> None:
+    from engine._lint_checks import check
+
+    with pytest.raises(ValueError, match="unknown finding codes"):
+        check("never-ture")
+
+
+def test_validator_issues_map_to_findings_by_code_not_wording() -> None:
+    unusual = Issue(
+        file="rules.yaml",
+        line=7,
+        rule_id="CI-X",
+        path="rules[2].when.any[0].not.smokes",
+        message="no such thing here",
+        hint="did you mean 'smoker'?",
+        code="unknown-fact",
+    )
+    finding = _issue_finding(unusual)
+    assert (finding.code, finding.severity, finding.file, finding.line, finding.rule_ids) == (
+        "undeclared-fact",
+        "error",
+        "rules.yaml",
+        7,
+        ("CI-X",),
+    )
+    assert finding.message == (
+        "The condition tests the fact 'smokes' (at rules[2].when.any[0].not.smokes), which the vocabulary does not "
+        "declare."
+    )
+    assert finding.hint == "did you mean 'smoker'? Otherwise declare the fact in vocabulary.yaml"
+    # A fact name with a dot in it is named whole.
+    dotted = Issue("rules.yaml", 7, "CI-X", "rules[2].when.smo.kes", "?", None, "unknown-fact")
+    assert "the fact 'smo.kes' (at" in _issue_finding(dotted).message
+    assert _issue_finding(dotted).hint == "Declare the fact in vocabulary.yaml"
+    # Wording that looks like an unknown fact, under another code, is reported as it is.
+    lookalike = Issue("rules.yaml", 3, "CI-Y", "rules[0].then", "unknown fact 'x'", None, "bad-value")
+    assert _issue_finding(lookalike).code == "invalid"
+    assert _issue_finding(lookalike).message == "Rules[0].then: unknown fact 'x'."
+
+
 # ----------------------------------------------------------------------------- the analysis itself
 
 
 def test_logic_decides_bounds_enums_and_periods(protocol: engine.Protocol) -> None:
-    logic = Logic(protocol.spec)
+    logic = Logic(protocol._spec)
     fitz = protocol.facts["fitzpatrick"].label
 
     def atom(fact: str, op: Op, value: Any) -> Atom:
@@ -190,7 +291,7 @@ def test_logic_decides_bounds_enums_and_periods(protocol: engine.Protocol) -> No
 
 def _assignment(protocol: engine.Protocol, facts: dict[str, Any]) -> dict[str, Any]:
     """The analysis' variables for a complete client, as the matcher would see them."""
-    spec = protocol.spec
+    spec = protocol._spec
     anchor = dt.date.fromisoformat(facts["assessment_date"])
     out: dict[str, Any] = {}
     for name, value in facts.items():
@@ -212,7 +313,7 @@ def _assignment(protocol: engine.Protocol, facts: dict[str, Any]) -> dict[str, A
 
 def test_logic_agrees_with_the_matcher_on_random_clients(protocol: engine.Protocol) -> None:
     """The analysis reads conditions exactly as the engine decides them (no false findings)."""
-    spec = protocol.spec
+    spec = protocol._spec
     logic = Logic(spec)
     rng = random.Random(6)
     anchor = dt.date.fromisoformat(BASELINE["assessment_date"])

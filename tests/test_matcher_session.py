@@ -100,7 +100,7 @@ def test_each_conditional_rule_has_one_true_and_one_false_ruleset(protocol: engi
     compiled = protocol._compiled
     true_side = [r for chunk in compiled.chunks for r in chunk.rule_ids]
     false_side = [r for chunk in compiled.false_chunks for r in chunk.rule_ids]
-    unconditional = {rule.id for rule in protocol.spec.rules if rule.spec.when is None}
+    unconditional = {rule.id for rule in protocol._spec.rules if rule.spec.when is None}
     assert unconditional, "the shipped protocol has rules without a condition"
     assert set(compiled.always) == unconditional
     assert sorted(true_side) == sorted(set(protocol.rule_ids) - unconditional)

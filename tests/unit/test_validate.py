@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +10,11 @@ import pytest
 import yaml
 
 import engine
+from engine._validate import ISSUE_CODES, IssueCode, validate_folder, validate_folder_partial
+from tests.conftest import ROOT
 from tests.protocols import FACTS, TECHNIQUES, copy_shipped, rule, write_protocol
+
+RULES_CORPUS = ROOT / "tests" / "corpus" / "rules"
 
 
 def issues_of(root: Path) -> list[engine.Issue]:
@@ -222,3 +227,169 @@ def test_rules_must_be_a_list(tmp_path: Path) -> None:
     root = write_protocol(tmp_path, [])
     (root / "rules.yaml").write_text(yaml.safe_dump({"rule": []}))
     assert "single top-level key 'rules'" in only(issues_of(root)).message
+
+
+# ----------------------------------------------------------------------------- issue codes
+
+
+def test_the_issue_codes_are_one_documented_table() -> None:
+    assert set(typing.get_args(IssueCode)) == set(ISSUE_CODES)
+    assert all(text.strip() for text in ISSUE_CODES.values())
+
+
+# The code of every issue each corpus folder raises (a rule left out can leave a derived fact underived).
+CORPUS_CODES: dict[str, set[str]] = {
+    "bad-period": {"bad-value"},
+    "bad-rule-id": {"bad-value"},
+    "bad-version": {"bad-value"},
+    "between-reversed": {"bad-condition", "underived-fact"},
+    "decimal-number": {"bad-value", "underived-fact"},
+    "derived-cycle": {"derived-cycle"},
+    "derived-without-default": {"bad-value"},
+    "derived-without-rule": {"underived-fact"},
+    "duplicate-id": {"duplicate-id"},
+    "duplicate-key": {"yaml"},
+    "exponent-number": {"bad-value", "underived-fact"},
+    "integer-outside-range": {"bad-value", "underived-fact"},
+    "invalid-utf8": {"yaml"},
+    "malformed-yaml": {"yaml"},
+    "missing-key": {"missing-key"},
+    "missing-manifest": {"missing-file"},
+    "missing-vocabulary": {"missing-file"},
+    "priority-negative": {"bad-value", "underived-fact"},
+    "priority-out-of-range": {"bad-value", "underived-fact"},
+    "python-tag": {"yaml"},
+    "rules-not-a-list": {"bad-shape", "underived-fact"},
+    "tab-indentation": {"yaml"},
+    "type-mismatch": {"bad-value", "underived-fact"},
+    "unknown-fact": {"unknown-fact"},
+    "unknown-key": {"unknown-key", "missing-key"},
+    "unknown-operator": {"bad-condition", "underived-fact"},
+    "unknown-technique": {"unknown-technique"},
+    "value-outside-enum": {"bad-value"},
+    "wait-after-not-a-date": {"wrong-fact"},
+    "wrong-kind": {"bad-value"},
+    "yaml-alias": {"yaml"},
+    "zero-period": {"bad-value"},
+}
+
+
+@pytest.mark.parametrize(("case", "codes"), sorted(CORPUS_CODES.items()))
+def test_every_issue_carries_a_code(case: str, codes: set[str]) -> None:
+    with pytest.raises(engine.RulesError) as info:
+        validate_folder(RULES_CORPUS / case)
+    assert {issue.code for issue in info.value.issues} == codes, [i.format() for i in info.value.issues]
+
+
+def test_every_corpus_folder_has_its_codes() -> None:
+    """Only the folder the matcher refuses (not the validator) is without a code here."""
+    folders = {p.name for p in RULES_CORPUS.iterdir() if p.is_dir()}
+    assert folders - set(CORPUS_CODES) == {"condition-too-large"}
+
+
+@pytest.mark.parametrize(
+    ("when", "code"),
+    [
+        ({"kidn": "oily"}, "unknown-fact"),
+        ({"kind": "oilly"}, "bad-value"),
+        ({"n": {"atleast": 1}}, "bad-condition"),
+        ({"previous_treatment": {"technique": "peel.too", "within": "2 weeks"}}, "unknown-technique"),
+        ({"start_date": {"within": "1 day"}}, "wrong-fact"),
+        ({"previous_treatments": {"within": "2 weeks"}}, "wrong-fact"),
+    ],
+)
+def test_condition_issue_codes(tmp_path: Path, when: Any, code: str) -> None:
+    root = write_protocol(tmp_path, [rule("CI-A", "contraindication", {"level": "absolute"}, when)])
+    assert only(issues_of(root)).code == code
+
+
+def test_the_code_is_no_part_of_an_issues_identity_or_wording() -> None:
+    first = engine.Issue("a.yaml", 3, "CI-A", "rules[0]", "something is wrong", None, "bad-value")
+    second = engine.Issue("a.yaml", 3, "CI-A", "rules[0]", "something is wrong", None, "unknown-key")
+    assert first == second and hash(first) == hash(second)
+    assert first.format() == engine.Issue("a.yaml", 3, "CI-A", "rules[0]", "something is wrong").format()
+    earlier = engine.Issue("a.yaml", 2, "CI-A", "rules[0]", "z", None, "yaml")
+    assert sorted([second, earlier, first]) == [earlier, second, first]
+
+
+# ----------------------------------------------------------------------------- partial validation
+
+
+def test_partial_validation_of_a_valid_folder_is_the_spec(tmp_path: Path) -> None:
+    root = copy_shipped(tmp_path / "rules")
+    spec, issues = validate_folder_partial(root)
+    full = validate_folder(root)
+    assert issues == () and spec is not None
+    assert (spec.rules, spec.periods, spec.history_selectors, spec.strata, spec.sha256) == (
+        full.rules,
+        full.periods,
+        full.history_selectors,
+        full.strata,
+        full.sha256,
+    )
+
+
+def test_partial_validation_leaves_out_exactly_the_broken_rules(tmp_path: Path) -> None:
+    """As if the folder held only the rules that are fine; each keeps its own line and position."""
+    good = [
+        rule("CI-B", "contraindication", {"level": "absolute"}, {"last": {"within": "2 weeks"}}),
+        rule(
+            "SEQ-C",
+            "sequencing",
+            {"not_before": {"after_previous": "laser.*", "period": "4 weeks"}},
+            {"previous_treatment": {"technique": "laser.*", "within": "4 weeks"}},
+        ),
+    ]
+    broken = rule(
+        "CI-A",
+        "contraindication",
+        {"level": "absolute"},
+        {"all": [{"last": {"within": "3 days"}}, {"previous_treatment": {"technique": "peel.*", "within": "1 week"}}]},
+        applies_to=["peel.onne"],
+    )
+    repeated = rule("CI-B", "aftercare", {"instruction": "x", "duration": "1 week"}, {"a": True})
+    root = write_protocol(tmp_path / "broken", [good[0], broken, good[1], repeated])
+    spec, issues = validate_folder_partial(root)
+    assert {i.code for i in issues} == {"unknown-technique", "duplicate-id"}
+    with pytest.raises(engine.RulesError) as info:
+        validate_folder(root)
+    assert info.value.issues == tuple(sorted(issues, key=lambda i: i.line or 0))
+    assert spec is not None
+    alone = validate_folder(write_protocol(tmp_path / "alone", good))
+    assert [r.id for r in spec.rules] == [r.id for r in alone.rules] == ["CI-B", "SEQ-C"]
+    assert [r.order for r in spec.rules] == [0, 2]
+    lines = (root / "rules.yaml").read_text().splitlines()
+    assert all(lines[r.line - 1].lstrip("- ").startswith(f"id: {r.id}") for r in spec.rules)
+    # What the broken rule tests gives the matcher no field to prepare.
+    assert (spec.periods, spec.history_selectors, spec.strata) == (
+        alone.periods,
+        alone.history_selectors,
+        alone.strata,
+    )
+
+
+def test_partial_validation_gives_up_when_more_than_a_rule_is_wrong(tmp_path: Path) -> None:
+    facts = dict(FACTS, bad={"type": "integer", "label": "Bad", "description": "d", "question": "q"})
+    ok = rule("CI-A", "contraindication", {"level": "absolute"}, {"a": True})
+    spec, issues = validate_folder_partial(write_protocol(tmp_path / "vocabulary", [ok], facts=facts))
+    assert spec is None and [i.file for i in issues] == ["vocabulary.yaml"]
+    # Leaving out a rule in a cycle may leave its fact with no rule deriving it: then nothing is analysed.
+    derived = {"type": "boolean", "derived": True, "default": False, "description": "d", "question": "-"}
+    facts = dict(FACTS, p=dict(derived, label="P"), q=dict(derived, label="Q"))
+    cycle = [
+        rule("DER-P", "derived", {"fact": "p", "value": True}, {"q": True}),
+        rule("DER-Q", "derived", {"fact": "q", "value": True}, {"p": True}),
+    ]
+    spec, issues = validate_folder_partial(write_protocol(tmp_path / "cycle", cycle, facts=facts))
+    assert spec is None and [i.code for i in issues] == ["derived-cycle"]
+    # With another rule deriving that fact, the others are analysed.
+    other = rule("DER-P2", "derived", {"fact": "p", "value": True}, {"a": True}, priority=200)
+    spec, issues = validate_folder_partial(write_protocol(tmp_path / "cycle2", [*cycle, other], facts=facts))
+    assert [i.code for i in issues] == ["derived-cycle"] and issues[0].rule_id == "DER-P"
+    assert spec is not None and [r.id for r in spec.rules] == ["DER-Q", "DER-P2"]
+    assert spec.strata == {"DER-Q": 1, "DER-P2": 0}
+
+
+def test_partial_validation_refuses_what_is_not_a_folder(tmp_path: Path) -> None:
+    with pytest.raises(engine.RulesError, match="does not exist or is not a folder"):
+        validate_folder_partial(tmp_path / "absent")
