@@ -34,7 +34,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any, TextIO
 
-from engine._batch import RecordError, Record, run_batch
+from engine._batch import Record, RecordError, run_batch
 from engine._errors import FactsError
 from engine._facts import strict_json_loads
 from engine._model import FactSpec

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine._errors import FactsError, Issue, suggest
-from engine._load import MAX_DOCUMENT_BYTES, LoadedDocument, YamlProblem, load_yaml_text
+from engine._load import MAX_DOCUMENT_BYTES, LoadedDocument, YamlProblem, decode_utf8, load_yaml_text
 from engine._model import FactSpec
 from engine._spec import ASSESSMENT_DATE, PREVIOUS_TREATMENTS, ProtocolSpec
 
@@ -79,30 +79,37 @@ class ClientFacts:
 
 
 def parse_facts_text(text: bytes | str, source: str) -> tuple[Any, LoadedDocument | None]:
-    """Parse YAML or JSON client facts; raise :class:`FactsError` if the text is not readable."""
+    """Parse YAML or JSON client facts; raise :class:`FactsError` if the text is not readable.
+
+    A ``.json`` source is JSON and a ``.yaml`` or ``.yml`` source YAML. Anything else (standard
+    input, say) is read as JSON when it starts with ``{``, and as YAML otherwise or when it is
+    not JSON but is valid YAML (a YAML flow mapping ``{a: 1}`` also starts with ``{``).
+    """
     if len(text) > MAX_DOCUMENT_BYTES:
         raise FactsError(f"{source} is larger than {MAX_DOCUMENT_BYTES:,} bytes; client facts are a few hundred")
     if isinstance(text, bytes):
         try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise FactsError(f"{source} is not valid UTF-8 (byte {exc.start})") from None
+            text = decode_utf8(text)
+        except YamlProblem as problem:
+            issue = Issue(source, problem.line, None, "", problem.message, problem.hint)
+            raise FactsError(f"{source} cannot be read", [issue]) from None
     text = text.removeprefix("\ufeff")  # a byte-order mark some editors write; it is not part of the facts
     if not text.strip():
         raise FactsError(f"{source} is empty; expected a mapping of facts such as 'assessment_date: 2026-01-15'")
-    if source.endswith(".json") or text.lstrip().startswith("{"):
+    suffix = source.rsplit(".", 1)[-1].lower() if "." in source else ""
+    if suffix == "json" or (suffix not in ("yaml", "yml") and text.lstrip().startswith("{")):
         try:
-            return strict_json_loads(text), None
-        except json.JSONDecodeError as exc:
-            raise FactsError(
-                "the facts are not valid JSON",
-                [Issue(source, exc.lineno, None, "", exc.msg, None)],
-            ) from None
-        except ValueError as exc:
-            message = str(exc).split("; use sys.", 1)[0]  # Python's hint on huge integers is not the caller's
-            raise FactsError("the facts are not valid JSON", [Issue(source, None, None, "", message, None)]) from None
-        except RecursionError:
-            raise FactsError("the facts are nested too deeply to be client facts") from None
+            return _json_facts(text, source), None
+        except FactsError as not_json:
+            if suffix == "json":
+                raise
+            try:
+                doc = load_yaml_text(text, source)
+            except YamlProblem:
+                raise not_json from None
+            if not isinstance(doc.data, dict):
+                raise not_json from None
+            return doc.data, doc
     try:
         doc = load_yaml_text(text, source)
     except YamlProblem as problem:
@@ -113,6 +120,21 @@ def parse_facts_text(text: bytes | str, source: str) -> tuple[Any, LoadedDocumen
     if doc.data is None:
         raise FactsError(f"{source} holds no facts (only comments or an empty document)")
     return doc.data, doc
+
+
+def _json_facts(text: str, source: str) -> Any:
+    try:
+        return strict_json_loads(text)
+    except json.JSONDecodeError as exc:
+        raise FactsError(
+            "the facts are not valid JSON",
+            [Issue(source, exc.lineno, None, "", f"{exc.msg} (line {exc.lineno}, column {exc.colno})", None)],
+        ) from None
+    except ValueError as exc:
+        message = str(exc).split("; use sys.", 1)[0]  # Python's hint on huge integers is not the caller's
+        raise FactsError("the facts are not valid JSON", [Issue(source, None, None, "", message, None)]) from None
+    except RecursionError:
+        raise FactsError("the facts are nested too deeply to be client facts") from None
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

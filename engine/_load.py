@@ -1,41 +1,66 @@
-"""Read YAML safely and remember where every value came from.
+"""Read YAML safely, in bounded memory, and remember where every value came from.
 
 Rule authors need errors that point at a line, so loading keeps a map from each value's
-path inside the document (``("rules", 3, "when")``) to its line. The loader is PyYAML's
-safe loader with three refusals that the plain one lacks: aliases (which make
-billion-laughs documents possible and hide what a rule really says), duplicate keys
-(which PyYAML would silently resolve to the last one, losing the first) and documents
-with more than one YAML document in them.
+path inside the document (``("rules", 3, "when")``) to its line. The document's data is
+built in one pass straight from the parser's events (libyaml's when PyYAML has it), never
+composed or constructed by PyYAML, which refuses as it reads:
+
+* aliases, which make billion-laughs documents possible and hide what a rule says;
+* explicit tags (``!!python/object``) and merge keys (``<<``): rules and facts are plain data;
+* a key written twice in one mapping (YAML would keep the last and lose the first);
+* more than one document in a file, and nesting deeper than :data:`MAX_DEPTH`;
+* numbers that are not decimal (see :func:`_plain`).
+
+Files are read through :func:`read_capped`, which stops at the size limit instead of
+reading a file of any size first.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
-from collections.abc import Iterable
+import os
+import re
+import stat
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
-from yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.events import (
+    AliasEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+)
 
 from engine._errors import Issue
 
 __all__ = [
+    "MAX_DEPTH",
+    "MAX_DOCUMENT_BYTES",
     "DocPath",
     "LoadedDocument",
     "YamlProblem",
     "content_sha256",
+    "decode_utf8",
     "load_yaml_file",
     "load_yaml_text",
     "problem_to_issue",
+    "read_capped",
 ]
 
 DocPath = tuple[str | int, ...]
 
 MAX_DOCUMENT_BYTES = 5_000_000
+"""The largest rules file or facts document read: refused while reading, never after."""
 MAX_DEPTH = 40
+MAX_INT_DIGITS = 60
+"""Digits a number may have: more is no answer and no rule value, and converting it costs time."""
 
 
 class YamlProblem(Exception):
@@ -46,23 +71,6 @@ class YamlProblem(Exception):
         self.message = message
         self.line = line
         self.hint = hint
-
-
-_PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
-
-
-class _StrictSafeLoader(yaml.SafeLoader):
-    """SafeLoader that refuses aliases; duplicate keys are caught when nodes are converted."""
-
-    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
-        if self.check_event(AliasEvent):
-            event = self.peek_event()  # type: ignore[no-untyped-call]
-            raise YamlProblem(
-                "YAML aliases (*name) are not allowed",
-                event.start_mark.line + 1,
-                "write the value out in full; aliases hide what a rule says",
-            )
-        return super().compose_node(parent, index)
 
 
 @dataclass(frozen=True)
@@ -83,88 +91,183 @@ class LoadedDocument:
         return self.lines.get((), None)
 
 
-def _convert(loader: _StrictSafeLoader, node: Node, path: DocPath, lines: dict[DocPath, int], depth: int) -> Any:
-    if depth > MAX_DEPTH:
-        raise YamlProblem(f"nesting deeper than {MAX_DEPTH} levels", node.start_mark.line + 1)
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, MappingNode | SequenceNode) and node.tag not in _PLAIN_TAGS:
+# ----------------------------------------------------------------------------- scalars
+
+_NULL = frozenset({"", "~", "null", "Null", "NULL"})
+_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_INT = re.compile(r"[-+]?(0|[1-9][0-9]*)")
+_NOT_DECIMAL = re.compile(r"[-+]?(0[0-9]+|0[oO][0-7]+|0[xX][0-9a-fA-F]+|0[bB][01]+)")
+_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
+_SPECIAL_FLOAT = {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", ".nan", ".NaN", ".NAN"}
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _plain(text: str, line: int) -> Any:
+    """The value of a plain (unquoted) scalar, read by YAML 1.2's core schema and more strictly.
+
+    PyYAML's default (YAML 1.1) would silently turn ``030`` into 24 (octal), ``1:05`` into 65
+    (base 60) and ``yes`` into true. Here a number is decimal: ``030``, ``0o17``, ``0x1F`` and
+    ``0b1`` are errors; ``1:05``, ``yes`` and ``1_000`` stay text, which the vocabulary then
+    refuses where a number or a yes/no answer is due. Dates are ISO (``2026-11-25``).
+    """
+    if text in _NULL:
+        return None
+    found = _BOOL.get(text)
+    if found is not None:
+        return found
+    first = text[0]
+    if not (first.isdigit() or first in "+-."):
+        return text
+    if _INT.fullmatch(text):
+        if len(text) > MAX_INT_DIGITS:
+            raise YamlProblem(f"the number {text[:12]}... has {len(text)} digits", line, "no answer needs so many")
+        return int(text)
+    if _NOT_DECIMAL.fullmatch(text):
         raise YamlProblem(
-            f"tags such as {node.tag.replace('tag:yaml.org,2002:', '!!')} are not allowed",
-            node.start_mark.line + 1,
-            "rules and facts are plain data; remove the tag",
+            f"{text!r} is not a decimal number",
+            line,
+            "write numbers in decimal without a leading zero (YAML 1.1 reads 030 as 24, in octal); "
+            "quote it if it is text",
         )
-    if isinstance(node, MappingNode):
-        result: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, ScalarNode):
-                raise YamlProblem("mapping keys must be plain words", key_node.start_mark.line + 1)
-            key = _scalar(loader, key_node)
-            if not isinstance(key, str | int | bool) or isinstance(key, float):
-                raise YamlProblem(f"mapping key {key!r} must be a word", key_node.start_mark.line + 1)
-            if key in result:
-                raise YamlProblem(
-                    f"key {key!r} appears twice in the same block",
-                    key_node.start_mark.line + 1,
-                    "YAML keeps only the last one, so the first would be silently lost; merge them",
-                )
-            result[key] = _convert(loader, value_node, (*path, str(key)), lines, depth + 1)
-        return result
-    if isinstance(node, SequenceNode):
-        return [_convert(loader, item, (*path, index), lines, depth + 1) for index, item in enumerate(node.value)]
-    return _scalar(loader, node)
+    if _FLOAT.fullmatch(text):
+        if len(text) > MAX_INT_DIGITS:
+            raise YamlProblem(f"the number {text[:12]}... has {len(text)} characters", line, "no answer needs so many")
+        return float(text)
+    if text in _SPECIAL_FLOAT:
+        return float(text.lower().replace(".", ""))
+    if _DATE.fullmatch(text):
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError as exc:
+            raise YamlProblem(
+                f"{text!r} is not a valid date: {exc}", line, "check the value, or quote it to make it text"
+            ) from None
+    return text
 
 
-def _scalar(loader: _StrictSafeLoader, node: Node) -> Any:
-    """Construct a scalar; a value YAML recognises but cannot build (``2026-02-30``) is a located problem."""
-    try:
-        return loader.construct_object(node, deep=True)
-    except (ValueError, OverflowError) as exc:
-        raise YamlProblem(
-            f"{str(node.value)[:40]!r} is not a valid {node.tag.rsplit(':', 1)[-1]}: {str(exc).split('; use sys.')[0]}",
-            node.start_mark.line + 1,
-            "check the value, or quote it to make it text",
-        ) from None
-
+# ----------------------------------------------------------------------------- documents
 
 _CSafeLoader: Any = getattr(yaml, "CSafeLoader", None)
-"""libyaml's parser when PyYAML was built with it: about 20 times faster than the pure-Python one."""
+"""libyaml's parser when PyYAML was built with it: many times faster than the pure-Python one."""
+
+_NO_KEY = object()
 
 
-def _new_loader(text: str) -> Any:
-    """A loader over ``text`` whose node tree is safe to convert.
+class _Builder:
+    """Builds one document's data from parser events, recording the line of every value.
 
-    A first pass over the parser's events refuses aliases, explicit tags and absurd nesting
-    before anything is composed (libyaml's composer would silently share aliased nodes),
-    with the same policy whichever parser is used. Raises :class:`YamlProblem` or a YAML error.
+    Holds the stack of open mappings and sequences (each with its path) and, for each open
+    mapping, the key waiting for its value; state lives only for the one document.
     """
-    parser = _CSafeLoader if _CSafeLoader is not None else _StrictSafeLoader
-    scanner = parser(text)
+
+    def __init__(self) -> None:
+        self.lines: dict[DocPath, int] = {}
+        self.stack: list[tuple[Any, DocPath]] = []
+        self.keys: list[Any] = []
+        self.root: Any = None
+        self.documents = 0
+
+    def expecting_key(self) -> bool:
+        """Whether the next scalar is a key of the innermost open mapping."""
+        return bool(self.stack) and self.keys[-1] is _NO_KEY and isinstance(self.stack[-1][0], dict)
+
+    def key(self, value: Any, line: int) -> None:
+        """Take a mapping key: a plain word, at most once per mapping, and never a merge key."""
+        if value == "<<":
+            raise YamlProblem("YAML merge keys (<<) are not allowed", line, "write the keys out in full")
+        if not isinstance(value, str | int | bool) or isinstance(value, float):
+            raise YamlProblem(f"mapping key {value!r} must be a word", line)
+        if value in self.stack[-1][0]:
+            raise YamlProblem(
+                f"key {value!r} appears twice in the same block",
+                line,
+                "YAML keeps only the last one, so the first would be silently lost; merge them",
+            )
+        self.keys[-1] = value
+
+    def place(self, value: Any, line: int) -> DocPath:
+        """Put ``value`` where the innermost open collection expects it; returns its path."""
+        if not self.stack:
+            self.root = value
+            path: DocPath = ()
+        else:
+            parent, where = self.stack[-1]
+            if isinstance(parent, list):
+                path = (*where, len(parent))
+                parent.append(value)
+            else:
+                key = self.keys[-1]
+                path = (*where, str(key))
+                parent[key] = value
+                self.keys[-1] = _NO_KEY
+        self.lines[path] = line
+        return path
+
+    def open(self, container: Any, line: int) -> None:
+        """Start a mapping or sequence inside the current one."""
+        if self.expecting_key():
+            raise YamlProblem("mapping keys must be plain words", line)
+        if len(self.stack) > MAX_DEPTH:
+            raise YamlProblem(f"nesting deeper than {MAX_DEPTH} levels", line)
+        self.stack.append((container, self.place(container, line)))
+        self.keys.append(_NO_KEY)
+
+    def close(self) -> None:
+        self.stack.pop()
+        self.keys.pop()
+
+
+def _refuse_tag(tag: str | None, line: int) -> None:
+    if tag is not None:
+        raise YamlProblem(
+            f"tags such as {tag.replace('tag:yaml.org,2002:', '!!')} are not allowed",
+            line,
+            "rules and facts are plain data; remove the tag",
+        )
+
+
+def _events(text: str) -> Iterator[Any]:
+    parser = (_CSafeLoader if _CSafeLoader is not None else yaml.SafeLoader)(text)
     try:
-        depth = 0
-        while scanner.check_event():
-            event = scanner.get_event()
-            if isinstance(event, AliasEvent):
-                raise YamlProblem(
-                    "YAML aliases (*name) are not allowed",
-                    _line(event.start_mark),
-                    "write the value out in full; aliases hide what a rule says",
-                )
-            tag = getattr(event, "tag", None)
-            if tag is not None and isinstance(event, ScalarEvent | CollectionStartEvent):
-                raise YamlProblem(
-                    f"tags such as {tag.replace('tag:yaml.org,2002:', '!!')} are not allowed",
-                    _line(event.start_mark),
-                    "rules and facts are plain data; remove the tag",
-                )
-            if isinstance(event, CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH + 1:
-                    raise YamlProblem(f"nesting deeper than {MAX_DEPTH} levels", _line(event.start_mark))
-            elif isinstance(event, CollectionEndEvent):
-                depth -= 1
+        while parser.check_event():
+            yield parser.get_event()
     finally:
-        scanner.dispose()
-    return parser(text)
+        parser.dispose()
+
+
+def _build(text: str) -> tuple[Any, dict[DocPath, int]]:
+    build = _Builder()
+    for event in _events(text):
+        kind = type(event)
+        if kind is ScalarEvent:
+            line = event.start_mark.line + 1
+            _refuse_tag(event.tag, line)
+            value = _plain(event.value, line) if not event.style else event.value
+            if build.expecting_key():
+                build.key(value, line)
+            else:
+                build.place(value, line)
+        elif kind is MappingStartEvent:
+            _refuse_tag(event.tag, event.start_mark.line + 1)
+            build.open({}, event.start_mark.line + 1)
+        elif kind is SequenceStartEvent:
+            _refuse_tag(event.tag, event.start_mark.line + 1)
+            build.open([], event.start_mark.line + 1)
+        elif kind is MappingEndEvent or kind is SequenceEndEvent:
+            build.close()
+        elif kind is AliasEvent:
+            raise YamlProblem(
+                "YAML aliases (*name) are not allowed",
+                _line(event.start_mark),
+                "write the value out in full; aliases hide what a rule says",
+            )
+        elif kind is DocumentStartEvent:
+            build.documents += 1
+            if build.documents > 1:
+                raise YamlProblem(
+                    "more than one YAML document in the file", _line(event.start_mark), "remove the '---' separator"
+                )
+    return build.root, build.lines
 
 
 def _line(mark: Any) -> int | None:
@@ -180,61 +283,68 @@ def load_yaml_text(text: str | bytes, file: str) -> LoadedDocument:
     """Parse one YAML document; raise :class:`YamlProblem` with a line on any defect."""
     if isinstance(text, bytes):
         if len(text) > MAX_DOCUMENT_BYTES:
-            raise YamlProblem(f"file is larger than {MAX_DOCUMENT_BYTES} bytes", None)
-        try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise YamlProblem(f"file is not valid UTF-8 (byte {exc.start})", None, "save it as UTF-8") from None
+            raise YamlProblem(f"file is larger than {MAX_DOCUMENT_BYTES:,} bytes", None)
+        text = decode_utf8(text)
     if len(text) > MAX_DOCUMENT_BYTES:
-        raise YamlProblem(f"file is larger than {MAX_DOCUMENT_BYTES} characters", None)
+        raise YamlProblem(f"file is larger than {MAX_DOCUMENT_BYTES:,} characters", None)
     text = text.lstrip("\ufeff")  # byte-order marks: libyaml skips repeated ones, the Python parser reads them as text
-    loader: Any = None
     try:
-        loader = _new_loader(text)
-        node = loader.get_single_node()
-        if node is None:
-            return LoadedDocument(file, None, {})
-        lines: dict[DocPath, int] = {}
-        data = _convert(loader, node, (), lines, 0)
-        return LoadedDocument(file, data, lines)
-    except YamlProblem:
-        raise
+        data, lines = _build(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
         problem = exc.problem or exc.context or "invalid YAML"
         hint = None
-        if "could not determine a constructor" in str(exc):
-            problem = "tags such as !!python/object are not allowed"
-            hint = "rules and facts are plain data; remove the tag"
-        elif "\\t" in problem or "\t" in problem or _char_at(text, mark) == "\t":
+        if "\\t" in problem or "\t" in problem or _char_at(text, mark) == "\t":
             hint = "indent with spaces; YAML does not allow tabs"
-        elif "maximum nesting depth" in problem:
-            problem = f"nesting deeper than {MAX_DEPTH} levels"
-        elif "expected a single document" in str(exc):
-            problem = "more than one YAML document in the file"
-            hint = "remove the '---' separator"
-        raise YamlProblem(problem, line, hint) from None
+        raise YamlProblem(problem, _line(mark), hint) from None
     except yaml.YAMLError as exc:
         raise YamlProblem(str(exc).splitlines()[0], None) from None
-    except RecursionError:
+    except RecursionError:  # pragma: no cover - the builder is iterative; the parser's own limit
         raise YamlProblem(f"nesting deeper than {MAX_DEPTH} levels", None) from None
-    finally:
-        if loader is not None:
-            loader.dispose()
+    return LoadedDocument(file, data, lines)
+
+
+def decode_utf8(data: bytes) -> str:
+    """``data`` as text; a byte that is not UTF-8 is a :class:`YamlProblem` naming its line and offset."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise YamlProblem(
+            f"not valid UTF-8: byte {data[exc.start : exc.start + 1]!r} at offset {exc.start} (line {line})",
+            line,
+            "save it as UTF-8",
+        ) from None
+
+
+def read_capped(path: Path, limit: int = MAX_DOCUMENT_BYTES) -> bytes:
+    """The bytes of the regular file ``path``, refusing one larger than ``limit`` while reading.
+
+    A folder, a device or a pipe is refused too (none is a document): reading ``/dev/zero``
+    or a sparse file of a gigabyte stops at ``limit + 1`` bytes.
+
+    :raises YamlProblem: the file is missing, unreadable, not a regular file, or too large.
+    """
+    try:
+        with path.open("rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise YamlProblem("the file is not a regular file", None, "give a YAML or JSON file")
+            data = handle.read(limit + 1)
+    except IsADirectoryError:
+        raise YamlProblem("the file is a folder", None) from None
+    except FileNotFoundError:
+        raise YamlProblem("the file does not exist", None) from None
+    except OSError as exc:
+        raise YamlProblem(f"cannot read file: {exc.strerror}", None) from None
+    if len(data) > limit:
+        raise YamlProblem(f"file is larger than {limit:,} bytes", None, "check that it is the right file")
+    return data
 
 
 def load_yaml_file(path: Path, relative_to: Path) -> LoadedDocument:
     """Load ``path``, naming it relative to ``relative_to`` in positions and errors."""
     name = path.relative_to(relative_to).as_posix() if path.is_relative_to(relative_to) else str(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise YamlProblem(f"cannot read file: {exc.strerror}", None) from None
-    try:
-        return load_yaml_text(raw, name)
-    except YamlProblem:
-        raise
+    return load_yaml_text(read_capped(path), name)
 
 
 def problem_to_issue(problem: YamlProblem, file: str) -> Issue:

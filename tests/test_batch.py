@@ -17,7 +17,7 @@ import pytest
 
 import engine
 from engine import _batch, cli
-from engine._batch import RecordError, BatchResult, run_batch
+from engine._batch import BatchResult, RecordError, run_batch
 from engine._batch_cli import Progress, csv_records, jsonl_records
 from tests.conftest import BASELINE, ROOT, RULES
 

@@ -94,9 +94,25 @@ def test_not_a_mapping(protocol: engine.Protocol) -> None:
     ],
 )
 def test_unreadable_documents(protocol: engine.Protocol, text: bytes, fragment: str) -> None:
+    source = "client.json" if "JSON" in fragment else "client.yaml"
     with pytest.raises(engine.FactsError) as info:
-        protocol.evaluate_document(text, "client.yaml")
+        protocol.evaluate_document(text, source)
     assert fragment in str(info.value)
+
+
+@pytest.mark.parametrize("source", ["client.yaml", "<stdin>"])
+def test_a_yaml_flow_mapping_is_yaml(protocol: engine.Protocol, source: str) -> None:
+    """A YAML file that starts with '{' is still YAML; standard input falls back to YAML when it is not JSON."""
+    with pytest.raises(engine.FactsError) as info:
+        protocol.evaluate_document(b"{assessment_date: 2026-11-25, fitzpatrik: 2}", source)
+    assert "not valid JSON" not in str(info.value)
+    assert "fitzpatrik: unknown fact (did you mean 'fitzpatrick'?)" in str(info.value)
+
+
+def test_a_json_error_names_its_line_and_column(protocol: engine.Protocol) -> None:
+    with pytest.raises(engine.FactsError) as info:
+        protocol.evaluate_document(b'{"assessment_date": "2026-11-25", ', "<stdin>")
+    assert "(line 1, column 35)" in str(info.value)
 
 
 def test_errors_in_a_yaml_document_carry_line_numbers(protocol: engine.Protocol) -> None:
