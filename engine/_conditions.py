@@ -11,15 +11,13 @@ one exists, and parsing goes on so that one run reports every problem.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from engine._errors import suggest
+from engine._issues import IssueCollector
 from engine._load import DocPath, LoadedDocument
 from engine._model import FactSpec, Period, TechniqueSpec
 from engine._spec import PREVIOUS_TREATMENTS, AllOf, AnyOf, Atom, Condition, NotOf, Op, select_techniques
-
-if TYPE_CHECKING:  # the validator imports this module; the collector is named here for type checking only
-    from engine._validate import IssueCollector
 
 __all__ = ["ConditionParser", "check_selector"]
 

@@ -29,12 +29,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from engine._errors import Issue, RulesError
+from engine._issues import MANIFEST_FILE, TECHNIQUES_FILE, VOCABULARY_FILE, tested_name
 from engine._lint_checks import run_checks
 from engine._lint_context import CODES, Finding, LintContext, Severity, sentence
 from engine._load import LoadedDocument, YamlProblem, load_yaml_file
 from engine._model import Period
 from engine._spec import ProtocolSpec
-from engine._validate import MANIFEST_FILE, TECHNIQUES_FILE, VOCABULARY_FILE, tested_name, validate_folder_partial
+from engine._validate import validate_folder_partial
 
 __all__ = ["CODES", "EXIT_ERRORS", "EXIT_WARNINGS", "LOADING_CODES", "Finding", "LintReport", "lint_folder", "register"]
 

@@ -29,8 +29,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine._english import treatment_text
+from engine._issues import MANIFEST_FILE, TECHNIQUES_FILE, VOCABULARY_FILE
 from engine._lint_context import CODES, Finding, LintContext, finding
-from engine._logic import Logic, TooComplex, atoms, period_days
+from engine._logic import Logic, TooComplex, period_days
 from engine._model import Period, WaitSpec
 from engine._spec import (
     ASSESSMENT_DATE,
@@ -46,8 +47,8 @@ from engine._spec import (
     RequirementEffect,
     Rule,
     SequencingEffect,
+    atoms,
 )
-from engine._validate import MANIFEST_FILE, TECHNIQUES_FILE, VOCABULARY_FILE
 
 __all__ = ["CHECKS", "Check", "check", "run_checks"]
 

@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 from engine._english import condition_text
+from engine._issues import TECHNIQUES_FILE
 from engine._load import DocPath, LoadedDocument
 from engine._logic import Logic, TooComplex
 from engine._model import Period
 from engine._names import history_field
 from engine._spec import Always, AnyOf, Condition, ContraindicationEffect, Effect, ProtocolSpec, Rule
-from engine._validate import TECHNIQUES_FILE
 
 __all__ = ["CODES", "Finding", "LintContext", "Severity", "Where", "finding", "sentence"]
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine._model import Period
-from engine._spec import AllOf, Always, AnyOf, Atom, Condition, NotOf, ProtocolSpec
+from engine._spec import AllOf, Always, AnyOf, Atom, Condition, NotOf, ProtocolSpec, atoms
 
 __all__ = ["Logic", "TooComplex", "period_days"]
 
@@ -199,17 +199,6 @@ class Logic:
     def evaluate(self, condition: Condition, assignment: Mapping[str, Any]) -> bool | None:
         """Three-valued truth of ``condition`` (``None``: an unassigned variable decides it)."""
         return evaluate(self.expand(condition), assignment)
-
-
-def atoms(condition: Condition) -> Iterator[Atom]:
-    """Every atomic test inside ``condition``."""
-    if isinstance(condition, Atom):
-        yield condition
-    elif isinstance(condition, AllOf | AnyOf):
-        for item in condition.items:
-            yield from atoms(item)
-    elif isinstance(condition, NotOf):
-        yield from atoms(condition.item)
 
 
 def evaluate(condition: Condition, assignment: Mapping[str, Any]) -> bool | None:

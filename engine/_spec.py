@@ -24,7 +24,7 @@ atoms joined by ``all``, ``any`` and ``not``. An atom's matcher field name comes
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Generic, Literal, TypeGuard, TypeVar
@@ -75,6 +75,7 @@ __all__ = [
     "Strength",
     "SuitabilityEffect",
     "Wait",
+    "atoms",
     "condition_facts",
     "derivation_order",
     "rule_scope",
@@ -304,6 +305,17 @@ class Always:
 
 
 Condition = Atom | AllOf | AnyOf | NotOf | Always
+
+
+def atoms(condition: Condition) -> Iterator[Atom]:
+    """Every atomic test inside ``condition``, depth first."""
+    if isinstance(condition, Atom):
+        yield condition
+    elif isinstance(condition, AllOf | AnyOf):
+        for item in condition.items:
+            yield from atoms(item)
+    elif isinstance(condition, NotOf):
+        yield from atoms(condition.item)
 
 
 def condition_facts(condition: Condition) -> frozenset[str]:

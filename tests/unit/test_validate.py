@@ -10,7 +10,8 @@ import pytest
 import yaml
 
 import engine
-from engine._validate import ISSUE_CODES, IssueCode, validate_folder, validate_folder_partial
+from engine._issues import ISSUE_CODES, IssueCode
+from engine._validate import validate_folder, validate_folder_partial
 from tests.conftest import ROOT
 from tests.protocols import FACTS, TECHNIQUES, copy_shipped, rule, write_protocol
 
