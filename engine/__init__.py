@@ -13,7 +13,6 @@ Everything not listed in ``__all__`` is private and may change without notice.
 
 from __future__ import annotations
 
-from engine._batch import BatchError, BatchResult, RecordError, evaluate_batch
 from engine._errors import EngineError, FactsError, Issue, PoreProtocolError, RulesError
 from engine._evaluate import Outcome, Truth
 from engine._explain import render_text
@@ -32,6 +31,7 @@ from engine._plan_model import (
 from engine._protocol import Protocol, load_protocol, shipped_rules_path
 from engine._reload import ReloadingProtocol
 from engine._version import __version__
+from engine.batch import BatchError, BatchResult, RecordError, evaluate_batch
 
 __all__ = [
     "BatchError",

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from engine._trace import Matrix, build_matrix, index_features, load_results
 from engine._validate import validate_folder
+from engine.authoring._trace import Matrix, build_matrix, index_features, load_results
 from engine.cli import main
 from tests.conftest import ROOT, RULES
 

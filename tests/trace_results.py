@@ -2,7 +2,7 @@
 
 Enable it with ``python -m pytest --trace-results reports/trace-results.json``; then
 ``pore-protocol trace --results reports/trace-results.json`` joins the outcomes with the
-scenarios read from ``features/`` (see ``engine/_trace.py`` for the file format).
+scenarios read from ``features/`` (see ``engine/authoring/_trace.py`` for the file format).
 
 Why not pytest-bdd's ``--cucumberjson``: it leaves out scenarios skipped at set-up, can
 show a scenario whose step is undefined as passed, and carries no inherited tags. This
@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from engine._trace import RESULTS_FORMAT
+from engine.authoring._trace import RESULTS_FORMAT
 
 __all__ = ["scenario_identity"]
 

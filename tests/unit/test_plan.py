@@ -20,9 +20,9 @@ import pytest
 
 import engine
 from engine import _decide, _plan
-from engine._batch import run_batch
 from engine._decide import Decision, Holding, RankKey
 from engine._model import RuleKind
+from engine.batch._run import run_batch
 from tests.conftest import ROOT
 
 # Makes the decision choose the first technique the rules exclude, as a planner bug would.

@@ -1,6 +1,6 @@
 """What every lint check reads and what it returns: :class:`LintContext` and :class:`Finding`.
 
-The checks of ``pore-protocol lint`` (:mod:`engine._lint_checks`) are independent
+The checks of ``pore-protocol lint`` (:mod:`engine.authoring._lint_checks`) are independent
 functions of one :class:`LintContext`. Whatever more than one check needs (whether each
 condition can ever hold or always holds, which absolute contraindications exclude each
 technique, the lines of the catalogue) is computed here, once and first, so that no check
@@ -18,10 +18,10 @@ from typing import Any, Literal
 from engine._english import condition_text
 from engine._issues import TECHNIQUES_FILE
 from engine._load import DocPath, LoadedDocument
-from engine._logic import Logic, TooComplex
 from engine._model import Period
 from engine._names import history_field
 from engine._spec import Always, AnyOf, Condition, ContraindicationEffect, Effect, ProtocolSpec, Rule
+from engine.authoring._logic import Logic, TooComplex
 
 __all__ = ["CODES", "Finding", "LintContext", "Severity", "Where", "finding", "sentence"]
 

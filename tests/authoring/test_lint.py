@@ -13,15 +13,15 @@ from typing import Any
 import pytest
 
 import engine
-import engine._lint_checks
+import engine.authoring._lint_checks
 from engine._errors import Issue
-from engine._lint import CODES, LOADING_CODES, _issue_finding, _load, lint_folder
-from engine._lint_checks import CHECKS, Check, run_checks
-from engine._lint_context import Finding, LintContext
-from engine._logic import Logic, period_days
 from engine._model import Period
 from engine._names import history_field, set_member_field
 from engine._spec import PREVIOUS_TREATMENTS, AllOf, AnyOf, Atom, NotOf, Op
+from engine.authoring._lint import CODES, LOADING_CODES, _issue_finding, _load, lint_folder
+from engine.authoring._lint_checks import CHECKS, Check, run_checks
+from engine.authoring._lint_context import Finding, LintContext
+from engine.authoring._logic import Logic, period_days
 from engine.cli import main
 from tests.conftest import BASELINE, ROOT, RULES
 
@@ -191,7 +191,7 @@ def test_every_registered_check_runs(monkeypatch: pytest.MonkeyPatch) -> None:
 
         return Check(registered.name, registered.codes, recorded)
 
-    monkeypatch.setattr(engine._lint_checks, "CHECKS", [recording(c) for c in CHECKS])
+    monkeypatch.setattr(engine.authoring._lint_checks, "CHECKS", [recording(c) for c in CHECKS])
     lint_folder(SEEDED, today=TODAY)
     assert ran == [c.name for c in CHECKS]
     assert len(set(ran)) == len(ran), "a check is registered twice"
@@ -224,7 +224,7 @@ def test_checks_do_not_depend_on_the_order_they_run_in(seeded: Any) -> None:
 
 
 def test_a_check_cannot_name_a_code_that_does_not_exist() -> None:
-    from engine._lint_checks import check
+    from engine.authoring._lint_checks import check
 
     with pytest.raises(ValueError, match="unknown finding codes"):
         check("never-ture")

@@ -9,9 +9,9 @@ line, a sentence saying what is wrong and a hint saying how to fix it.
 
 This module loads the folder (reporting the validator's issues as findings, and analysing
 the rules that are fine when only some are broken), builds the
-:class:`~engine._lint_context.LintContext` every check reads, runs the registered checks
-of :mod:`engine._lint_checks`, and prints the report. Conditions are analysed exactly, by
-enumerating the finite domains of the facts they read (:mod:`engine._logic`); a check that
+:class:`~engine.authoring._lint_context.LintContext` every check reads, runs the registered checks
+of :mod:`engine.authoring._lint_checks`, and prints the report. Conditions are analysed exactly, by
+enumerating the finite domains of the facts they read (:mod:`engine.authoring._logic`); a check that
 would take too long is skipped with a note rather than guessed.
 
 Exit status of the command: 0 no errors (warnings and notes allowed), 1 warnings and
@@ -30,12 +30,12 @@ from typing import Any, TextIO
 
 from engine._errors import Issue, RulesError
 from engine._issues import MANIFEST_FILE, TECHNIQUES_FILE, VOCABULARY_FILE, tested_name
-from engine._lint_checks import run_checks
-from engine._lint_context import CODES, Finding, LintContext, Severity, sentence
 from engine._load import LoadedDocument, YamlProblem, load_yaml_file
 from engine._model import Period
 from engine._spec import ProtocolSpec
 from engine._validate import validate_folder_partial
+from engine.authoring._lint_checks import run_checks
+from engine.authoring._lint_context import CODES, Finding, LintContext, Severity, sentence
 
 __all__ = ["CODES", "EXIT_ERRORS", "EXIT_WARNINGS", "LOADING_CODES", "Finding", "LintReport", "lint_folder", "register"]
 

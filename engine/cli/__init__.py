@@ -13,12 +13,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn, TextIO
 
-from engine import _diff, _docs, _lint, _schema, _trace
-from engine._batch_cli import add_parser as _add_batch_parser
 from engine._errors import EngineError, FactsError, PoreProtocolError, RulesError
 from engine._explain import render_text
 from engine._protocol import load_protocol, shipped_rules_path
 from engine._version import __version__
+from engine.authoring import _diff, _docs, _lint, _schema, _trace
+from engine.cli._batch import add_parser as _add_batch_parser
 
 __all__ = ["EXIT_ENGINE", "EXIT_FACTS", "EXIT_OK", "EXIT_RULES", "EXIT_USAGE", "main"]
 

@@ -34,11 +34,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any, TextIO
 
-from engine._batch import Record, RecordError, run_batch
 from engine._errors import FactsError
 from engine._facts import strict_json_loads
 from engine._model import FactSpec
 from engine._protocol import load_protocol
+from engine.batch import Record, RecordError, run_batch
 
 __all__ = ["Progress", "add_parser", "csv_records", "jsonl_records"]
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from engine._diff import diff_protocols, read_clients, render_text
 from engine._errors import FactsError
 from engine._protocol import load_protocol
+from engine.authoring._diff import diff_protocols, read_clients, render_text
 from engine.cli import main
 from tests.conftest import ROOT
 

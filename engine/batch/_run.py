@@ -30,7 +30,7 @@ from engine._errors import EngineError, FactsError, Issue, PoreProtocolError
 from engine._plan_model import TreatmentPlan
 from engine._protocol import Protocol, load_protocol, shipped_rules_path
 
-__all__ = ["BatchError", "BatchResult", "RecordError", "evaluate_batch", "run_batch"]
+__all__ = ["BatchError", "BatchResult", "Record", "RecordError", "evaluate_batch", "run_batch"]
 
 ErrorKind = Literal["input", "facts", "engine"]
 

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 import engine
-from engine._docs import build_rulebook, render_html, render_markdown
 from engine._english import condition_text
-from engine._trace import RESULTS_FORMAT, FeatureIndex, index_features, load_results
+from engine.authoring._docs import build_rulebook, render_html, render_markdown
+from engine.authoring._trace import RESULTS_FORMAT, FeatureIndex, index_features, load_results
 from engine.cli import main
 from tests.conftest import ROOT, RULES
 

@@ -22,7 +22,8 @@ from typing import Any, TextIO
 from engine._english import condition_lines, effect_text, techniques_text
 from engine._errors import RulesError
 from engine._spec import Effect, ProtocolSpec, Rule
-from engine._trace import (
+from engine._version import __version__
+from engine.authoring._trace import (
     FeatureError,
     FeatureIndex,
     Matrix,
@@ -34,7 +35,6 @@ from engine._trace import (
     load_results,
     summary_lines,
 )
-from engine._version import __version__
 
 __all__ = ["Rulebook", "build_rulebook", "register", "render_html", "render_markdown"]
 

@@ -16,9 +16,10 @@ from typing import Any
 import pytest
 
 import engine
-from engine import _batch, cli
-from engine._batch import BatchResult, RecordError, run_batch
-from engine._batch_cli import Progress, csv_records, jsonl_records
+from engine import cli
+from engine.batch import _run as _batch
+from engine.batch._run import BatchResult, RecordError, run_batch
+from engine.cli._batch import Progress, csv_records, jsonl_records
 from tests.conftest import BASELINE, ROOT, RULES
 
 
@@ -315,7 +316,7 @@ def test_cli_output_file_is_not_left_behind_when_the_run_fails(monkeypatch: pyte
         yield BatchResult(1, plan_json="{}")
         raise engine.EngineError("a batch worker process died")
 
-    monkeypatch.setattr("engine._batch_cli.run_batch", boom)
+    monkeypatch.setattr("engine.cli._batch.run_batch", boom)
     path = tmp_path / "c.jsonl"
     path.write_text(json.dumps(BASELINE) + "\n")
     out = tmp_path / "out.jsonl"

@@ -1,4 +1,4 @@
-"""The checks of ``pore-protocol lint``, each a function of a :class:`~engine._lint_context.LintContext`.
+"""The checks of ``pore-protocol lint``, each a function of a :class:`~engine.authoring._lint_context.LintContext`.
 
 A check is registered with :func:`check`, naming the finding codes it can emit, and yields
 its findings. Checks do not share state: whatever several need is in the context,
@@ -30,8 +30,6 @@ from typing import Any
 
 from engine._english import treatment_text
 from engine._issues import MANIFEST_FILE, TECHNIQUES_FILE, VOCABULARY_FILE
-from engine._lint_context import CODES, Finding, LintContext, finding
-from engine._logic import Logic, TooComplex, period_days
 from engine._model import Period, WaitSpec
 from engine._spec import (
     ASSESSMENT_DATE,
@@ -49,6 +47,8 @@ from engine._spec import (
     SequencingEffect,
     atoms,
 )
+from engine.authoring._lint_context import CODES, Finding, LintContext, finding
+from engine.authoring._logic import Logic, TooComplex, period_days
 
 __all__ = ["CHECKS", "Check", "check", "run_checks"]
 
@@ -683,7 +683,7 @@ def scenario_coverage(ctx: LintContext) -> Iterator[Finding]:
             hint="pass --features DIR",
         )
         return
-    from engine._trace import FeatureError, index_features
+    from engine.authoring._trace import FeatureError, index_features
 
     try:
         index = index_features(ctx.features)

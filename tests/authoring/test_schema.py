@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 import engine
-from engine._schema import SCHEMAS, build_schemas, schema_text
+from engine.authoring._schema import SCHEMAS, build_schemas, schema_text
 from engine.cli import main
 from tests.conftest import BASELINE, ROOT, RULES
 

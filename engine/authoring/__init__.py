@@ -1,0 +1,40 @@
+"""Tools for the people who write and sign off the rules: lint, schemas, the rulebook, traceability, diff.
+
+This wing reads the core (the validated protocol, the English rendering of rules, plans)
+and never changes it; the core never imports it. Its entry points, for the command line
+and for other programs:
+
+* :func:`lint_folder`: what the rules mean together (``pore-protocol lint``);
+* :func:`build_schemas`: JSON Schemas for editors (``pore-protocol schema``);
+* :func:`build_rulebook` with :func:`render_markdown` / :func:`render_html`: the rulebook
+  a reviewer signs off (``pore-protocol docs``);
+* :func:`build_matrix`: rule → scenarios → outcome (``pore-protocol trace``);
+* :func:`diff_protocols`: which clients' plans a rule change affects (``pore-protocol diff``).
+"""
+
+from __future__ import annotations
+
+from engine.authoring._diff import diff_protocols, read_clients
+from engine.authoring._docs import build_rulebook, render_html, render_markdown
+from engine.authoring._lint import CODES, LintReport, lint_folder
+from engine.authoring._lint_context import Finding
+from engine.authoring._schema import SCHEMAS, build_schemas, schema_text
+from engine.authoring._trace import build_matrix, index_features, load_results
+
+__all__ = [
+    "CODES",
+    "SCHEMAS",
+    "Finding",
+    "LintReport",
+    "build_matrix",
+    "build_rulebook",
+    "build_schemas",
+    "diff_protocols",
+    "index_features",
+    "lint_folder",
+    "load_results",
+    "read_clients",
+    "render_html",
+    "render_markdown",
+    "schema_text",
+]
