@@ -9,9 +9,15 @@ Load the rules once, evaluate clients many times::
     plan.model_dump_json(indent=2)             # byte-identical for the same facts and rules
 
 Everything not listed in ``__all__`` is private and may change without notice.
+
+The batch names (``evaluate_batch``, ``BatchResult``, ``RecordError``) come from the batch
+wing, ``engine.batch``, and are imported on first use: importing ``engine`` never loads
+the wing, since the core imports no wing.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from engine._errors import EngineError, FactsError, Issue, PoreProtocolError, RulesError
 from engine._evaluate import Outcome, Truth
@@ -31,7 +37,6 @@ from engine._plan_model import (
 from engine._protocol import Protocol, load_protocol, shipped_rules_path
 from engine._reload import ReloadingProtocol
 from engine._version import __version__
-from engine.batch import BatchError, BatchResult, RecordError, evaluate_batch
 
 __all__ = [
     "BatchError",
@@ -66,3 +71,20 @@ __all__ = [
     "render_text",
     "shipped_rules_path",
 ]
+
+_FROM_BATCH = frozenset({"BatchError", "BatchResult", "RecordError", "evaluate_batch"})
+
+
+def __getattr__(name: str) -> Any:
+    """The batch wing's public names, imported when first asked for (PEP 562)."""
+    if name in _FROM_BATCH:
+        import engine.batch
+
+        value = getattr(engine.batch, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'engine' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_FROM_BATCH})

@@ -13,20 +13,19 @@ always exits 0 once both folders load and the clients file is readable.
 
 from __future__ import annotations
 
-import argparse
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from engine._errors import FactsError, Issue
 from engine._load import YamlProblem, load_yaml_text
 from engine._plan_model import TreatmentPlan
-from engine._protocol import Protocol, load_protocol
+from engine._protocol import Protocol
 
-__all__ = ["Client", "ClientDiff", "DiffReport", "diff_protocols", "read_clients", "register", "render_text"]
+__all__ = ["Client", "ClientDiff", "DiffReport", "diff_protocols", "read_clients", "render_json", "render_text"]
 
 
 @dataclass(frozen=True)
@@ -375,31 +374,3 @@ def render_json(report: DiffReport) -> str:
         "summary": {k: dict(v) for k, v in report.summary.items()},
     }
     return json.dumps(payload, indent=2) + "\n"
-
-
-def _command(args: argparse.Namespace, out: TextIO) -> int:
-    clients = read_clients(args.clients)
-    old = load_protocol(args.old)
-    new = load_protocol(args.new)
-    try:
-        report = diff_protocols(old, new, clients)
-    finally:
-        old.close()
-        new.close()
-    out.write(render_json(report) if args.format == "json" else render_text(report))
-    return 0
-
-
-def register(sub: Any) -> None:
-    """Add the ``diff`` subcommand to the CLI's subparsers."""
-    parser = sub.add_parser(
-        "diff",
-        help="show how a rule change affects the plans of a set of clients",
-        description="Evaluate every client under the OLD and the NEW rules folder and list what changes. "
-        "Exit status: 0 (whatever changed), 2 unreadable clients file, 3 invalid rules, 64 usage.",
-    )
-    parser.add_argument("old", help="rules folder before the change")
-    parser.add_argument("new", help="rules folder after the change")
-    parser.add_argument("--clients", metavar="FILE", required=True, help="clients: JSON Lines, or a YAML or JSON list")
-    parser.add_argument("--format", choices=("text", "json"), default="text", help="default text")
-    parser.set_defaults(handler=_command)

@@ -12,31 +12,24 @@ The output is deterministic: no clock, no absolute paths, the same rules give th
 
 from __future__ import annotations
 
-import argparse
 import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from engine._english import condition_lines, effect_text, techniques_text
-from engine._errors import RulesError
 from engine._spec import Effect, ProtocolSpec, Rule
 from engine._version import __version__
 from engine.authoring._trace import (
-    FeatureError,
     FeatureIndex,
     Matrix,
     Proof,
     Results,
-    ResultsError,
     build_matrix,
-    index_features,
-    load_results,
     summary_lines,
 )
 
-__all__ = ["Rulebook", "build_rulebook", "register", "render_html", "render_markdown"]
+__all__ = ["Rulebook", "build_rulebook", "render_html", "render_markdown"]
 
 KINDS: tuple[tuple[str, str, str], ...] = (
     (
@@ -432,41 +425,3 @@ def _appendix_html(spec: ProtocolSpec) -> list[str]:
 
 
 # ----------------------------------------------------------------------------- CLI
-
-
-def _command(args: argparse.Namespace, out: TextIO) -> int:
-    from engine._protocol import shipped_rules_path
-    from engine._validate import validate_folder
-
-    root = Path(args.dir) if args.dir is not None else shipped_rules_path()
-    spec = validate_folder(root)
-    features = Path(args.features) if args.features else root.resolve().parent / "features"
-    try:
-        index = index_features(features) if features.is_dir() or args.features else None
-        results = load_results(args.results) if args.results else None
-    except (FeatureError, ResultsError) as exc:
-        raise RulesError(str(exc)) from None
-    book = build_rulebook(spec, index, results, source=root.name)
-    text = render_html(book) if args.format == "html" else render_markdown(book)
-    if args.output:
-        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.output).write_text(text, "utf-8")
-    else:
-        out.write(text)
-    return 0
-
-
-def register(sub: Any) -> None:
-    """Add the ``docs`` subcommand to the CLI's subparsers."""
-    parser = sub.add_parser(
-        "docs",
-        help="write the rulebook for reviewers: every rule in plain English with its evidence and scenarios",
-        description="The rulebook in Markdown or as one offline HTML page. With --results (written by "
-        "'python -m pytest --trace-results FILE'), each scenario shows the outcome of its last run.",
-    )
-    parser.add_argument("dir", nargs="?", default=None, help="rules folder (default: the shipped rules)")
-    parser.add_argument("--format", choices=("markdown", "html"), default="markdown", help="default markdown")
-    parser.add_argument("--output", metavar="FILE", default=None, help="write to FILE instead of standard output")
-    parser.add_argument("--results", metavar="FILE", default=None, help="results file from --trace-results")
-    parser.add_argument("--features", metavar="DIR", default=None, help="feature files (default ../features)")
-    parser.set_defaults(handler=_command)

@@ -19,14 +19,12 @@ committed schemas must be regenerated when it changes: ``pore-protocol schema --
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import types
 import typing
 from collections.abc import Mapping
-from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import annotated_types
 from pydantic import BaseModel
@@ -46,7 +44,7 @@ from engine._model import (
 )
 from engine._spec import ASSESSMENT_DATE, EFFECT_MODELS, PREVIOUS_TREATMENTS, ProtocolSpec
 
-__all__ = ["SCHEMAS", "build_schemas", "register", "schema_text"]
+__all__ = ["SCHEMAS", "build_schemas", "schema_text"]
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
 PERIOD_PATTERN = r"^\s*(\d{1,4})\s*(day|days|week|weeks|month|months|year|years)\s*$"
@@ -426,50 +424,3 @@ def build_schemas(spec: ProtocolSpec) -> dict[str, dict[str, Any]]:
 def schema_text(schema: Mapping[str, Any]) -> str:
     """The exact text written to a schema file (stable, so the committed copy can be compared)."""
     return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
-
-
-def _command(args: argparse.Namespace, out: TextIO) -> int:
-    from engine._protocol import shipped_rules_path
-    from engine._validate import validate_folder
-
-    spec = validate_folder(Path(args.dir) if args.dir is not None else shipped_rules_path())
-    schemas = build_schemas(spec)
-    if args.which == "all":
-        if not args.output:
-            raise SystemExit(_usage("--all needs --output DIR"))
-        folder = Path(args.output)
-        folder.mkdir(parents=True, exist_ok=True)
-        for name in SCHEMAS:
-            (folder / f"{name}.schema.json").write_text(schema_text(schemas[name]), "utf-8")
-        out.write(f"wrote {', '.join(f'{n}.schema.json' for n in SCHEMAS)} to {folder}\n")
-        return 0
-    text = schema_text(schemas[args.which])
-    if args.output:
-        Path(args.output).write_text(text, "utf-8")
-    else:
-        out.write(text)
-    return 0
-
-
-def _usage(message: str) -> int:
-    import sys
-
-    sys.stderr.write(f"pore-protocol schema: error: {message}\n")
-    return 64
-
-
-def register(sub: Any) -> None:
-    """Add the ``schema`` subcommand to the CLI's subparsers."""
-    parser = sub.add_parser(
-        "schema",
-        help="print the JSON Schema of the rule files or of client facts (for editors)",
-        description="JSON Schemas generated from the engine's models and the vocabulary of a rules folder. "
-        "Regenerate the committed ones with: pore-protocol schema --all --output schemas/",
-    )
-    parser.add_argument("dir", nargs="?", default=None, help="rules folder (default: the shipped rules)")
-    which = parser.add_mutually_exclusive_group()
-    for name in SCHEMAS:
-        which.add_argument(f"--{name}", dest="which", action="store_const", const=name, help=f"the {name} schema")
-    which.add_argument("--all", dest="which", action="store_const", const="all", help="every schema, into --output DIR")
-    parser.add_argument("--output", metavar="PATH", default=None, help="write to this file (a folder with --all)")
-    parser.set_defaults(handler=_command, which="rules")

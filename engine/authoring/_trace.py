@@ -31,15 +31,13 @@ not run.
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO, cast
+from typing import Any, cast
 
-from engine._errors import RulesError
 from engine._spec import ProtocolSpec
 
 __all__ = [
@@ -55,7 +53,6 @@ __all__ = [
     "build_matrix",
     "index_features",
     "load_results",
-    "register",
     "render_json",
     "render_markdown",
 ]
@@ -600,39 +597,6 @@ def render_json(matrix: Matrix) -> str:
         ],
     }
     return json.dumps(payload, indent=2) + "\n"
-
-
-def _command(args: argparse.Namespace, out: TextIO) -> int:
-    from engine._protocol import shipped_rules_path
-    from engine._validate import validate_folder
-
-    root = Path(args.dir) if args.dir is not None else shipped_rules_path()
-    features = Path(args.features) if args.features else root.resolve().parent / "features"
-    spec = validate_folder(root)
-    try:
-        index = index_features(features)
-        results = load_results(args.results) if args.results else None
-    except (FeatureError, ResultsError) as exc:
-        raise RulesError(str(exc)) from None
-    matrix = build_matrix(spec, index, results)
-    out.write(render_json(matrix) if args.format == "json" else render_markdown(matrix))
-    return 1 if matrix.problems or matrix.by_status("failed") else 0
-
-
-def register(sub: Any) -> None:
-    """Add the ``trace`` subcommand to the CLI's subparsers."""
-    parser = sub.add_parser(
-        "trace",
-        help="print the traceability matrix: rule -> scenarios -> pass/fail",
-        description="Join the rules, the scenarios of the feature files (gherkin pickles) and, optionally, the "
-        "results written by 'python -m pytest --trace-results FILE'. Exit status: 0 every rule traced and no "
-        "scenario failed, 1 problems or failures, 3 invalid rules or unreadable features/results, 64 usage.",
-    )
-    parser.add_argument("dir", nargs="?", default=None, help="rules folder (default: the shipped rules)")
-    parser.add_argument("--features", metavar="DIR", default=None, help="feature files (default ../features)")
-    parser.add_argument("--results", metavar="FILE", default=None, help="results file from --trace-results")
-    parser.add_argument("--format", choices=("markdown", "json"), default="markdown", help="default markdown")
-    parser.set_defaults(handler=_command)
 
 
 def proofs_by_rule(matrix: Matrix) -> Mapping[str, Sequence[Proof]]:

@@ -3,30 +3,50 @@
 Exit status: 0 a plan or a clean check; 2 invalid client facts; 3 invalid rules;
 4 an internal engine failure; 64 a usage error. Errors go to stderr as plain sentences,
 never as tracebacks, and nothing is written to stdout unless the command succeeded.
+
+Each subcommand lives in a module of this package that is imported only when that
+subcommand runs: ``pore-protocol evaluate`` never imports the authoring tools or the batch
+machinery, so it starts as fast as the core allows.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import NoReturn, TextIO
 
 from engine._errors import EngineError, FactsError, PoreProtocolError, RulesError
-from engine._explain import render_text
-from engine._protocol import load_protocol, shipped_rules_path
 from engine._version import __version__
-from engine.authoring import _diff, _docs, _lint, _schema, _trace
-from engine.cli._batch import add_parser as _add_batch_parser
 
-__all__ = ["EXIT_ENGINE", "EXIT_FACTS", "EXIT_OK", "EXIT_RULES", "EXIT_USAGE", "main"]
+__all__ = ["EXIT_ENGINE", "EXIT_FACTS", "EXIT_OK", "EXIT_RULES", "EXIT_USAGE", "build_parser", "main"]
 
 EXIT_OK = 0
 EXIT_FACTS = 2
 EXIT_RULES = 3
 EXIT_ENGINE = 4
 EXIT_USAGE = 64
+
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "evaluate": ("_evaluate", "add_evaluate_parser", "evaluate one client's facts (YAML or JSON) and print the plan"),
+    "validate": ("_evaluate", "add_validate_parser", "check a rules folder and print every problem"),
+    "evaluate-batch": (
+        "_batch",
+        "add_parser",
+        "evaluate many clients (JSON Lines or CSV) and write one JSON plan or error per line",
+    ),
+    "lint": ("_lint", "add_parser", "find contradictions, redundancy, gaps and other mistakes in a rules folder"),
+    "schema": ("_schema", "add_parser", "print the JSON Schema of the rule files or of client facts (for editors)"),
+    "docs": (
+        "_docs",
+        "add_docs_parser",
+        "write the rulebook for reviewers: every rule in plain English with its evidence and scenarios",
+    ),
+    "trace": ("_docs", "add_trace_parser", "print the traceability matrix: rule -> scenarios -> pass/fail"),
+    "diff": ("_diff", "add_parser", "show how a rule change affects the plans of a set of clients"),
+}
+"""Each subcommand: the module of this package that implements it, the function adding its parser, its help."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,70 +57,31 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
-def _read_input(name: str) -> tuple[bytes, str]:
-    if name == "-":
-        return sys.stdin.buffer.read(), "<stdin>"
-    path = Path(name)
-    try:
-        return path.read_bytes(), name
-    except FileNotFoundError:
-        raise FactsError(f"facts file {name!r} does not exist") from None
-    except IsADirectoryError:
-        raise FactsError(f"{name!r} is a folder; give a YAML or JSON file of facts") from None
-    except OSError as exc:
-        raise FactsError(f"cannot read facts file {name!r}: {exc.strerror}") from None
-
-
-def _cmd_evaluate(args: argparse.Namespace, out: TextIO) -> int:
-    protocol = load_protocol(args.rules)
-    data, source = _read_input(args.file)
-    plan = protocol.evaluate_document(data, source)
-    text = plan.model_dump_json(indent=2) + "\n" if args.format == "json" else render_text(plan)
-    out.write(text)
-    return EXIT_OK
-
-
-def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
-    protocol = load_protocol(args.dir)
-    out.write(
-        f"OK: {protocol.id} {protocol.version} ({protocol.status}) at {protocol.path}\n"
-        f"  {len(protocol.rule_ids)} rules, {len(protocol.techniques)} techniques, {len(protocol.facts)} facts; "
-        f"compiled into {protocol.matcher_rulesets} matcher rulesets\n"
-        f"  sha256 {protocol.sha256}\n"
-    )
-    return EXIT_OK
-
-
 Command = Callable[[argparse.Namespace, TextIO], int]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The command line's parser; only the subcommand named in ``argv`` (if any) is imported and built in full."""
+    words = list(sys.argv[1:] if argv is None else argv)
+    chosen = next((word for word in words if not word.startswith("-")), None)
     parser = _Parser(
         prog="pore-protocol",
         description="Evaluate pore reduction protocol rules against a client's facts.",
     )
     parser.add_argument("--version", action="version", version=f"pore-protocol {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-
-    evaluate = sub.add_parser("evaluate", help="evaluate one client's facts (YAML or JSON) and print the plan")
-    evaluate.add_argument("file", help="facts file, or - to read standard input")
-    evaluate.add_argument("--format", choices=("json", "text"), default="json", help="output format (default json)")
-    evaluate.add_argument("--rules", metavar="DIR", default=None, help="rules folder (default: the shipped rules)")
-    evaluate.set_defaults(handler=_cmd_evaluate)
-
-    validate = sub.add_parser("validate", help="check a rules folder and print every problem")
-    validate.add_argument("dir", nargs="?", default=None, help=f"rules folder (default {shipped_rules_path()})")
-    validate.set_defaults(handler=_cmd_validate)
-    for tool in (_lint, _schema, _docs, _trace, _diff):  # tools for rule authors and reviewers
-        tool.register(sub)
-
-    _add_batch_parser(sub)  # evaluate-batch: JSON Lines or CSV in, one plan or error per line out
+    for name, (module, adder, help_text) in COMMANDS.items():
+        if name == chosen:
+            add = getattr(importlib.import_module(f"engine.cli.{module}"), adder)
+            add(sub, name, help_text)
+        else:
+            sub.add_parser(name, help=help_text, add_help=False)  # listed in --help; built when chosen
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status instead of raising."""
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     handler: Command = args.handler
     try:

@@ -26,34 +26,27 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import json
 import os
 import sys
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, TextIO
 
 from engine._errors import FactsError
-from engine._facts import strict_json_loads
-from engine._model import FactSpec
 from engine._protocol import load_protocol
-from engine.batch import Record, RecordError, run_batch
+from engine.batch import csv_records, jsonl_records, run_batch
 
-__all__ = ["Progress", "add_parser", "csv_records", "jsonl_records"]
+__all__ = ["Progress", "add_parser"]
 
 EXIT_OK = 0
 EXIT_FACTS = 2
 EXIT_ENGINE = 4
-MAX_LINE_BYTES = 1_000_000
 
 
-def add_parser(sub: Any) -> None:
-    """Add the ``evaluate-batch`` sub-command to the CLI's sub-parsers."""
-    batch = sub.add_parser(
-        "evaluate-batch",
-        help="evaluate many clients (JSON Lines or CSV) and write one JSON plan or error per line",
-    )
+def add_parser(sub: Any, name: str, help_text: str) -> None:
+    """Add ``evaluate-batch`` to the command line's subparsers."""
+    batch = sub.add_parser(name, help=help_text)
     batch.add_argument("file", help="JSON Lines or CSV file of client facts, or - to read standard input")
     batch.add_argument("--workers", type=_positive, default=1, metavar="N", help="processes to use (default 1)")
     batch.add_argument("--rules", metavar="DIR", default=None, help="rules folder (default: the shipped rules)")
@@ -76,86 +69,6 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError("needs at least 1 worker")
     return value
-
-
-# -- reading
-
-
-def jsonl_records(lines: Iterator[str]) -> Iterator[Record]:
-    """Number the non-blank lines of a JSON Lines stream and parse each; bad lines become errors."""
-    number = 0
-    for line_no, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        number += 1
-        if len(line) > MAX_LINE_BYTES:
-            yield number, line_no, RecordError("input", f"line is longer than {MAX_LINE_BYTES} characters")
-            continue
-        try:
-            data = strict_json_loads(line)
-        except json.JSONDecodeError as exc:
-            yield number, line_no, RecordError("input", f"not valid JSON: {exc.msg} (column {exc.colno})")
-            continue
-        except ValueError as exc:
-            yield number, line_no, RecordError("input", f"not valid JSON: {exc}")
-            continue
-        except RecursionError:
-            yield number, line_no, RecordError("input", "nested too deeply to be client facts")
-            continue
-        yield number, line_no, data
-
-
-def _cell(spec: FactSpec | None, text: str) -> Any:
-    kind = spec.type if spec is not None else None
-    stripped = text.strip()
-    if kind == "boolean":
-        return {"true": True, "false": False}.get(stripped, text)
-    if kind == "integer":
-        sign = stripped[1:] if stripped[:1] in "+-" else stripped
-        return int(stripped) if sign.isdigit() and sign.isascii() else text
-    if kind in ("set", "treatment_history"):
-        if stripped.startswith("["):
-            try:
-                return strict_json_loads(stripped)
-            except ValueError:
-                return text
-        if kind == "set":
-            return [item.strip() for item in stripped.split(";")]
-        return text
-    return stripped
-
-
-def csv_records(lines: Iterable[str], facts: Mapping[str, FactSpec]) -> Iterator[Record]:
-    """Rows of a CSV file with a header of fact names, typed by the vocabulary."""
-    reader = csv.reader(lines, strict=True)
-    try:
-        header = next(reader, None)
-    except csv.Error as exc:
-        raise FactsError(f"the CSV header could not be read: {exc}") from None
-    if header is None:
-        return
-    names = [name.strip() for name in header]
-    if len(set(names)) != len(names):
-        raise FactsError("the CSV header names a fact twice")
-    number = 0
-    while True:
-        start = reader.line_num + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            number += 1
-            yield number, start, RecordError("input", f"not valid CSV: {exc}")
-            continue
-        if not any(cell.strip() for cell in row):
-            continue
-        number += 1
-        if len(row) != len(names):
-            yield number, start, RecordError("input", f"has {len(row)} cells; the header names {len(names)} facts")
-            continue
-        record = {name: _cell(facts.get(name), cell) for name, cell in zip(names, row, strict=True) if cell.strip()}
-        yield number, start, record
 
 
 # -- progress

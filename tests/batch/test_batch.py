@@ -18,8 +18,9 @@ import pytest
 import engine
 from engine import cli
 from engine.batch import _run as _batch
+from engine.batch import csv_records, jsonl_records
 from engine.batch._run import BatchResult, RecordError, run_batch
-from engine.cli._batch import Progress, csv_records, jsonl_records
+from engine.cli._batch import Progress
 from tests.conftest import BASELINE, ROOT, RULES
 
 
