@@ -1,15 +1,6 @@
 """``pore-protocol evaluate-batch``: many clients from JSON Lines or CSV, one result line each.
 
-Input formats:
-
-* **JSON Lines**: one JSON object of facts per line; blank lines are skipped. Duplicate
-  keys and ``NaN`` / ``Infinity`` are refused, as for single documents.
-* **CSV**: a header of fact names, then one client per row. Cells are typed by the
-  vocabulary, never guessed: an empty cell is unknown; ``true`` / ``false`` for yes/no
-  facts; whole numbers for numbers; text for choices and dates (``never`` included); a
-  set of choices is written ``a;b`` or as a JSON list (``[]`` for none); previous
-  treatments as a JSON list of ``{"technique": ..., "date": ...}``. A cell that does not
-  convert is passed on as text, so the record is reported with the usual message.
+Input: JSON Lines or CSV, as :mod:`engine.batch._records` reads them.
 
 Output: one line per input record, in input order: the plan as compact JSON, or an
 error object ``{"record": n, "line": l, "error": "input"|"facts"|"engine", "message":
