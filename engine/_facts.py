@@ -26,6 +26,9 @@ __all__ = ["NEVER", "ClientFacts", "Treatment", "check_facts", "parse_facts_text
 NEVER = "never"
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MAX_HISTORY = 500
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+"""Dates a clinic could mean. Outside them every date the plan computes (cut-offs decades back,
+sessions, aftercare and maintenance years ahead) still fits the calendar, so none can overflow."""
 MAX_ISSUES = 50
 """Problems listed in one FactsError; the rest are counted (thousands of unknown keys must not take minutes)."""
 Hint = str | Callable[[], str | None] | None
@@ -270,6 +273,9 @@ def _check_value(name: str, fact: FactSpec, raw: Any, spec: ProtocolSpec, add: A
             extra = ' or "never"' if fact.allow_never else ""
             add(name, f"must be a date written YYYY-MM-DD{extra}, not {_show(raw)}")
             return _BAD
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            add(name, _out_of_range(day), "check the year")
+            return _BAD
         return day
     # treatment history
     if not isinstance(raw, list):
@@ -297,9 +303,16 @@ def _check_value(name: str, fact: FactSpec, raw: Any, spec: ProtocolSpec, add: A
         if day is None:
             add(name, f"must be a date written YYYY-MM-DD, not {_show(item['date'])}", path=(i, "date"))
             good = False
+        elif not FIRST_YEAR <= day.year <= LAST_YEAR:
+            add(name, _out_of_range(day), "check the year", path=(i, "date"))
+            good = False
         if good and day is not None:
             out.append(Treatment(day, technique))
     return tuple(sorted(out)) if good else _BAD
+
+
+def _out_of_range(day: dt.date) -> str:
+    return f"{day.isoformat()} is not a date a clinic could mean (years {FIRST_YEAR}-{LAST_YEAR} are accepted)"
 
 
 def _date(raw: Any) -> dt.date | None:

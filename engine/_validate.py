@@ -14,6 +14,7 @@ what they can of a broken folder (``pore-protocol lint``) use
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -30,7 +31,7 @@ from engine._issues import (
     VOCABULARY_FILE,
     IssueCollector,
 )
-from engine._load import DocPath, LoadedDocument, YamlProblem, content_sha256, load_yaml_file
+from engine._load import DocPath, LoadedDocument, YamlProblem, content_sha256, load_yaml_text, read_capped
 from engine._model import FACT_NAME_PATTERN, TECHNIQUE_ID_PATTERN, FactSpec, Manifest, Period, RuleSpec, TechniqueSpec
 from engine._spec import (
     ASSESSMENT_DATE,
@@ -125,21 +126,59 @@ def validate_folder_partial(root: Path) -> tuple[ProtocolSpec | None, tuple[Issu
 
 
 def _documents(root: Path, issues: IssueCollector) -> tuple[list[tuple[str, bytes]], dict[str, LoadedDocument]]:
-    """Every YAML file of the folder, raw (for the content hash) and loaded; reports unreadable and missing files."""
-    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml"))
+    """Every YAML file of the folder, raw (for the content hash) and loaded; reports unreadable and missing files.
+
+    A rules folder is self-contained: a file or folder that is a symbolic link leading
+    outside it is refused (a link inside it is followed), and so is a file name that is not
+    valid text. Each file is read once, and never beyond the size limit.
+    """
     raw: list[tuple[str, bytes]] = []
     docs: dict[str, LoadedDocument] = {}
-    for path in files:
+    real_root = root.resolve()
+    for path in sorted(root.rglob("*")):
         name = path.relative_to(root).as_posix()
-        raw.append((name, path.read_bytes()))
+        if not _printable_name(name):
+            issues.add(
+                "bad-name",
+                None,
+                (),
+                f"a file name in the rules folder is not valid text: {name.encode('utf-8', 'surrogateescape')!r}",
+                "rename or remove it",
+            )
+            continue
+        if path.is_symlink() and not path.resolve().is_relative_to(real_root):
+            issues.add(
+                "bad-shape",
+                None,
+                (),
+                f"{name} is a link to {os.readlink(path)}, outside the rules folder",
+                "a rules folder is self-contained: copy the file in, or remove the link",
+            )
+            continue
+        if path.suffix not in (".yaml", ".yml") or not path.is_file():
+            continue
         try:
-            docs[name] = load_yaml_file(path, root)
+            data = read_capped(path)
+        except YamlProblem as problem:
+            issues.yaml(name, problem)
+            continue
+        raw.append((name, data))
+        try:
+            docs[name] = load_yaml_text(data, name)
         except YamlProblem as problem:
             issues.yaml(name, problem)
     for required in CORE_FILES:
         if required not in {name for name, _ in raw}:
             issues.add("missing-file", None, (), f"the rules folder has no {required}", f"create {root / required}")
     return raw, docs
+
+
+def _printable_name(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return name.isprintable()
 
 
 def _unique_rules(
