@@ -7,91 +7,54 @@ sentence written:
 2. **Pending**: a technique whose safety (a contraindication, requirement, sequencing or
    aftercare rule that governs it) is unknown because a fact is missing. Fail closed: it is
    never planned.
-3. **Ranked**: every technique, by :class:`RankKey`: candidates (neither excluded nor
-   pending, with a positive score) first, then the higher score (the sum of the points of
-   its true suitability arguments), then fewer cautions, then catalogue order. The first
-   candidate is chosen.
-4. **Status**: ``needs_information`` if a fact that could change the plan is missing, else
-   ``not_suitable`` if there is no candidate, else ``needs_review`` if the chosen technique
-   carries a caution (a relative contraindication that holds), else ``ready``.
+3. **Ranked**: every technique, by :class:`RankKey`. A *candidate* is neither excluded nor
+   pending, is indicated for the client's pore cause (at least one of its cause arguments
+   holds: see ``Rule.cause_argument``) and has a positive score (the sum of the points of its
+   true suitability arguments; skin type, Fitzpatrick type, age and downtime adjust it but
+   never indicate a technique on their own). Candidates come first; then fewer cautions (a
+   technique that needs a practitioner's review never beats one that does not); then the
+   higher score; then the lower invasiveness (ties never go to the deeper technique); then
+   catalogue order.
+4. **Status**: ``needs_information`` if a fact that could change the plan is missing (and
+   then no technique is chosen: the plan says what to ask, and names nothing to act on),
+   else ``not_suitable`` if there is no candidate, else ``needs_review`` if the chosen
+   technique carries a caution (a relative contraindication that holds), else ``ready``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, NamedTuple, get_args
+from typing import NamedTuple
 
-from engine._evaluate import Outcome, Truth
-from engine._model import RuleKind
+from engine._agents import AgentCheck
+from engine._evaluate import Outcome
+from engine._holding import Holding
 from engine._plan_model import PlanStatus, RankStatus
 from engine._plan_tables import PlanTables
 from engine._spec import (
     SAFETY_KINDS,
     AftercareEffect,
     ContraindicationEffect,
-    DerivedEffect,
     Effect,
     RequirementEffect,
     Rule,
-    SequencingEffect,
-    SuitabilityEffect,
 )
 
-__all__ = ["Decision", "Holding", "RankKey", "RankRow", "decide", "holding"]
-
-
-@dataclass(frozen=True)
-class Holding:
-    """The rules that hold for one client, by kind and in protocol order, and those left unknown."""
-
-    derived: tuple[Rule[DerivedEffect], ...]
-    contraindications: tuple[Rule[ContraindicationEffect], ...]
-    suitability: tuple[Rule[SuitabilityEffect], ...]
-    requirements: tuple[Rule[RequirementEffect], ...]
-    sequencing: tuple[Rule[SequencingEffect], ...]
-    aftercare: tuple[Rule[AftercareEffect], ...]
-    unknown: tuple[Rule[Effect], ...]
-    """Rules neither true nor false for this client, in protocol order."""
-
-
-_SLOT: Mapping[RuleKind, int] = {kind: n for n, kind in enumerate(get_args(RuleKind))}
-"""Each kind's field in :class:`Holding`, whose fields follow the order of ``RuleKind`` (a test checks it)."""
-
-
-def holding(tables: PlanTables, outcome: Outcome) -> Holding:
-    """Sort one client's true and unknown rules by kind; only those rules matter to the plan."""
-    position = tables.position
-    by_id = tables.spec.by_id
-    true_ids = outcome.true_rules or frozenset(r for r, t in outcome.truth.items() if t is Truth.TRUE)
-    # One list per kind, in the order of Holding's fields. A rule's kind fixes its effect's type
-    # (the validator checks ``then:`` against the kind's model), hence Any here, once.
-    kinds: tuple[list[Any], ...] = ([], [], [], [], [], [])
-    for rule_id in sorted(true_ids, key=position.__getitem__):
-        rule = by_id[rule_id]
-        kinds[_SLOT[rule.kind]].append(rule)
-    unknown = [by_id[i] for i in sorted(outcome.needs, key=position.__getitem__)]
-    derived, contraindications, suitability, requirements, sequencing, aftercare = kinds
-    return Holding(
-        tuple(derived),
-        tuple(contraindications),
-        tuple(suitability),
-        tuple(requirements),
-        tuple(sequencing),
-        tuple(aftercare),
-        tuple(unknown),
-    )
+__all__ = ["Decision", "RankKey", "RankRow", "Reason", "decide"]
 
 
 class RankKey(NamedTuple):
     """How techniques are ordered: the smaller key ranks higher, field by field."""
 
     not_candidate: bool
-    """Candidates (neither excluded nor pending, positive score) come first."""
+    """Candidates (neither excluded nor pending, indicated for the pore cause, positive score) come first."""
+    cautions: int
+    """Then the fewer cautions: a technique that needs a review never beats one that does not."""
     minus_score: int
     """Then the higher score."""
-    cautions: int
-    """Then the fewer cautions."""
+    invasiveness: int
+    """Then the less invasive technique."""
     catalogue: int
     """Then the earlier catalogue position."""
 
@@ -102,10 +65,24 @@ class RankRow(NamedTuple):
     technique: str
     status: RankStatus
     score: int
+    indicated_by: tuple[str, ...]
+    """The cause arguments that hold: why the technique treats the client's pore cause."""
     arguments_for: tuple[str, ...]
     arguments_against: tuple[str, ...]
     cautions: tuple[str, ...]
     key: RankKey
+
+
+@dataclass(frozen=True)
+class Reason:
+    """A rule that rules a technique out (or asks for its review), and why it applies to that technique.
+
+    ``note`` is set when the rule concerns an agent rather than the technique itself: it
+    names the step that would have used the agent.
+    """
+
+    rule: Rule[ContraindicationEffect]
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -114,23 +91,25 @@ class Decision:
 
     status: PlanStatus
     chosen: str | None
-    excluded: Mapping[str, tuple[Rule[ContraindicationEffect], ...]]
-    """Technique -> the absolute contraindications that hold for it, in catalogue order."""
+    excluded: Mapping[str, tuple[Reason, ...]]
+    """Technique -> the absolute contraindications that rule it out, in catalogue order."""
     pending: Mapping[str, frozenset[str]]
     """Technique -> the unknown safety rules that keep it pending, in catalogue order."""
-    cautions: Mapping[str, tuple[Rule[ContraindicationEffect], ...]]
+    cautions: Mapping[str, tuple[Reason, ...]]
     """Technique -> the relative contraindications that hold for it, in catalogue order."""
     ranking: tuple[RankRow, ...]
     missing: tuple[tuple[str, tuple[str, ...]], ...]
     """Each absent fact that could change the plan, with the rules that need it, by fact name."""
+    agents: AgentCheck
+    """The fate of each step for this client (see :mod:`engine._agents`)."""
 
 
 def decide(tables: PlanTables, outcome: Outcome, rules: Holding) -> Decision:
     """Exclusions, pending techniques, cautions, the ranking, the chosen technique and the status."""
     catalogue = tables.catalogue
-    excluded: dict[str, list[Rule[ContraindicationEffect]]] = {}
+    excluded: dict[str, list[Reason]] = {}
     pending: dict[str, set[str]] = {}
-    cautions: dict[str, list[Rule[ContraindicationEffect]]] = {}
+    cautions: dict[str, list[Reason]] = {}
     for rule in rules.unknown:
         if rule.kind in SAFETY_KINDS:
             for technique in rule.scope:
@@ -138,16 +117,19 @@ def decide(tables: PlanTables, outcome: Outcome, rules: Holding) -> Decision:
     for contra in rules.contraindications:
         target = excluded if contra.effect.absolute else cautions
         for technique in contra.scope:
-            target.setdefault(technique, []).append(contra)
+            target.setdefault(technique, []).append(Reason(contra))
+    check = AgentCheck(tables, rules)
+    if check.active:
+        _steps_against_agents(tables, rules, check, excluded, pending, cautions)
     for technique in excluded:
         pending.pop(technique, None)
     out_excluded = {t: tuple(excluded[t]) for t in catalogue if t in excluded}
     out_pending = {t: frozenset(pending[t]) for t in catalogue if t in pending}
     out_cautions = {t: tuple(cautions[t]) for t in catalogue if t in cautions}
 
-    ranking = _rank(tables, rules, out_excluded, out_pending, out_cautions)
-    chosen = ranking[0].technique if ranking and ranking[0].status == "chosen" else None
     missing = _missing(tables, outcome, out_excluded)
+    ranking = _rank(tables, rules, out_excluded, out_pending, out_cautions, choose=not missing)
+    chosen = ranking[0].technique if ranking and ranking[0].status == "chosen" else None
     status: PlanStatus
     if missing:
         status = "needs_information"
@@ -157,7 +139,37 @@ def decide(tables: PlanTables, outcome: Outcome, rules: Holding) -> Decision:
         status = "needs_review"
     else:
         status = "ready"
-    return Decision(status, chosen, out_excluded, out_pending, out_cautions, ranking, missing)
+    return Decision(status, chosen, out_excluded, out_pending, out_cautions, ranking, missing, check)
+
+
+def _steps_against_agents(
+    tables: PlanTables,
+    rules: Holding,
+    check: AgentCheck,
+    excluded: dict[str, list[Reason]],
+    pending: dict[str, set[str]],
+    cautions: dict[str, list[Reason]],
+) -> None:
+    """Rule out, hold back or caution each technique whose steps (or sessions) need a contraindicated agent."""
+    agents = tables.spec.agents
+    steps: list[tuple[Rule[RequirementEffect] | Rule[AftercareEffect], str]] = [
+        *((r, r.effect.step) for r in rules.requirements),
+        *((r, r.title) for r in rules.aftercare),
+    ]
+    for technique in tables.catalogue:
+        fates = [(check.session(technique), f"the sessions of {tables.spec.techniques[technique].title}")]
+        for rule, title in steps:
+            if rule.general or technique in rule.techniques:
+                fates.append((check.step(rule), f"{title} ({rule.id})"))
+        for fate, needed_by in fates:
+            names = ", ".join(agents[a].title if a in agents else a for a in fate.agents)
+            note = f"rules out {names}, which {needed_by} needs"
+            if fate.fate == "blocked":
+                excluded.setdefault(technique, []).extend(Reason(r, note) for r in fate.because)
+            elif fate.fate == "undecided":
+                pending.setdefault(technique, set()).update(r.id for r in fate.because)
+            for caution in fate.cautions:
+                cautions.setdefault(technique, []).append(Reason(caution, f"cautions {needed_by}"))
 
 
 def _rank(
@@ -165,17 +177,22 @@ def _rank(
     rules: Holding,
     excluded: Mapping[str, object],
     pending: Mapping[str, object],
-    cautions: Mapping[str, tuple[Rule[ContraindicationEffect], ...]],
+    cautions: Mapping[str, tuple[Reason, ...]],
+    choose: bool,
 ) -> tuple[RankRow, ...]:
+    """Every technique in rank order; the first candidate is ``chosen`` when ``choose`` (no question open)."""
     catalogue = tables.catalogue
     pros: dict[str, list[str]] = {t: [] for t in catalogue}
     cons: dict[str, list[str]] = {t: [] for t in catalogue}
+    causes: dict[str, list[str]] = {t: [] for t in catalogue}
     scores = dict.fromkeys(catalogue, 0)
     for rule in rules.suitability:  # rule by rule: arguments keep protocol order
         points = rule.effect.points
         for technique in rule.techniques:
             (pros if points > 0 else cons)[technique].append(rule.id)
             scores[technique] += points
+            if rule.cause_argument:
+                causes[technique].append(rule.id)
     rows: list[tuple[RankKey, str, RankStatus, tuple[str, ...]]] = []
     for technique in catalogue:
         score = scores[technique]
@@ -184,20 +201,28 @@ def _rank(
             status = "excluded"
         elif technique in pending:
             status = "pending"
-        elif score > 0:
+        elif causes[technique] and score > 0:
             status = "candidate"
         else:
             status = "not_indicated"
-        caution_ids = tuple(sorted(r.id for r in cautions.get(technique, ())))
-        key = RankKey(status != "candidate", -score, len(caution_ids), tables.order[technique])
+        caution_ids = tuple(sorted({reason.rule.id for reason in cautions.get(technique, ())}))
+        invasiveness = tables.spec.techniques[technique].invasiveness
+        key = RankKey(status != "candidate", len(caution_ids), -score, invasiveness, tables.order[technique])
         rows.append((key, technique, status, caution_ids))
     rows.sort(key=lambda row: row[0])
     out = []
     for place, (key, technique, status, caution_ids) in enumerate(rows):
-        final: RankStatus = "chosen" if place == 0 and status == "candidate" else status
+        final: RankStatus = "chosen" if choose and place == 0 and status == "candidate" else status
         out.append(
             RankRow(
-                technique, final, scores[technique], tuple(pros[technique]), tuple(cons[technique]), caution_ids, key
+                technique,
+                final,
+                scores[technique],
+                tuple(causes[technique]),
+                tuple(pros[technique]),
+                tuple(cons[technique]),
+                caution_ids,
+                key,
             )
         )
     return tuple(out)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from engine._plan_model import Justification, TreatmentPlan
+from engine._plan_model import AgentTiming, Justification, Ranking, Step, TreatmentPlan
 
 __all__ = ["render_text"]
 
@@ -18,7 +18,7 @@ _WIDTH = 88
 
 
 def _wrap(text: str, indent: str) -> str:
-    return textwrap.fill(text, width=_WIDTH, initial_indent=indent, subsequent_indent=indent)
+    return textwrap.fill(text, width=_WIDTH, initial_indent=indent, subsequent_indent=indent, break_on_hyphens=False)
 
 
 def _why(justifications: tuple[Justification, ...], indent: str) -> list[str]:
@@ -29,6 +29,53 @@ def _why(justifications: tuple[Justification, ...], indent: str) -> list[str]:
         if j.note:
             lines.append(f"{indent}  note: {j.note}")
     return lines
+
+
+_CONSIDERED = ("candidate", "not_indicated", "pending")
+
+
+def _list_item(text: str) -> str:
+    return textwrap.fill(text, width=_WIDTH, initial_indent="  - ", subsequent_indent="    ", break_on_hyphens=False)
+
+
+def _considered(row: Ranking) -> str:
+    """An alternative in one line: why it was not planned, with its cautions."""
+    if row.status == "pending":
+        verdict = "waiting for answers"
+    elif not row.indicated_by:
+        verdict = "not indicated for this pore cause"
+    elif row.status == "not_indicated":
+        verdict = f"indicated by {', '.join(row.indicated_by)} but outweighed"
+    else:
+        verdict = f"a candidate, indicated by {', '.join(row.indicated_by)}"
+    cautions = f"; cautions: {', '.join(row.cautions)}" if row.cautions else ""
+    return f"{row.title} [{row.technique}]: {verdict}; score {row.score:+d}, invasiveness {row.invasiveness}{cautions}"
+
+
+def _when(step: Step) -> str:
+    """When a step happens, for the line that names it: a session's date; a preparation's start and end."""
+    when = []
+    if step.date:
+        when.append(f"on {step.date}")
+    if step.start_on and not step.date:
+        when.append(f"start on {step.start_on}")
+    if step.until:
+        when.append(f"until {step.until}")
+    elif step.duration:
+        when.append(f"for {step.duration}")
+    if step.phase == "treatment" and step.not_before and not step.date:
+        when.append(f"not before {step.not_before}")
+    return f" — {', '.join(when)}" if when else ""
+
+
+def _agent_line(agent: AgentTiming) -> str:
+    verb = "uses" if agent.role == "uses" else "pauses"
+    span = []
+    if agent.start:
+        span.append(f"from {agent.start}" + (f" ({agent.start_on})" if agent.start_on else ""))
+    if agent.until:
+        span.append(f"until {agent.until}" + (f" ({agent.until_on})" if agent.until_on else ""))
+    return f"{verb} {agent.title}" + (": " + " ".join(span) if span else "")
 
 
 def render_text(plan: TreatmentPlan) -> str:
@@ -44,11 +91,11 @@ def render_text(plan: TreatmentPlan) -> str:
     if plan.missing_facts:
         out += ["", "Questions to ask before treatment can be confirmed:"]
         for m in plan.missing_facts:
-            out.append(_wrap(f"- {m.question} ({m.fact}; needed by {', '.join(m.needed_by)})", "  "))
+            out.append(_list_item(f"{m.question} ({m.fact}; needed by {', '.join(m.needed_by)})"))
     if plan.cautions:
-        out += ["", "Cautions (practitioner review required):"]
+        out += ["", "Cautions on the planned technique (practitioner review required):"]
         for c in plan.cautions:
-            out.append(_wrap(f"- {c.rule_id} {c.title} [{', '.join(c.techniques)}]: {c.advice}", "  "))
+            out.append(_wrap(f"- {c.rule_id} {c.title}: {c.advice}", "  "))
     if plan.steps:
         out += ["", "Steps:"]
         phase = None
@@ -56,24 +103,22 @@ def render_text(plan: TreatmentPlan) -> str:
             if step.phase != phase:
                 phase = step.phase
                 out.append(f"  {phase.replace('_', ' ').upper()}")
-            when = []
-            if step.date:
-                when.append(f"on {step.date}")
-            if step.not_before and not step.date:
-                when.append(f"not before {step.not_before}")
-            if step.until:
-                when.append(f"until {step.until}")
-            elif step.duration:
-                when.append(f"for {step.duration}")
-            head = f"{number:>3}. {'(skipped) ' if step.skipped else ''}{step.title}"
-            out.append(head + (f" — {', '.join(when)}" if when else ""))
+            out.append(f"{number:>3}. {'(skipped) ' if step.skipped else ''}{step.title}{_when(step)}")
             if step.session is not None and step.session > 1:
                 continue  # later sessions repeat the first one's instructions and reasons
             out.append(_wrap(step.instructions, "       "))
+            if step.not_before and step.phase != "treatment":
+                out.append(_wrap(f"(the first session cannot be before {step.not_before})", "       "))
+            for agent in step.agents:
+                out.append(_wrap(_agent_line(agent), "       "))
             if step.parameters:
                 params = ", ".join(f"{k}: {v}" for k, v in step.parameters.items())
                 out.append(_wrap(f"parameters: {params}", "       "))
             out.extend(_why(step.justifications, "       "))
+    others = [r for r in plan.ranking if r.status in _CONSIDERED and r.technique != plan.technique]
+    if others:
+        out += ["", "Other techniques considered:"]
+        out.extend(_list_item(_considered(r)) for r in others)
     if plan.excluded:
         out += ["", "Excluded techniques:"]
         for e in plan.excluded:

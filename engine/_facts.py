@@ -187,7 +187,15 @@ def check_facts(
             continue
         fact = spec.facts.get(name)
         if fact is None:
-            add(name, "unknown fact", _hint(name, askable, "see the intake vocabulary"))
+            replacement = spec.replaced.get(name)
+            if replacement is not None:
+                add(
+                    name,
+                    f"was replaced in protocol {replacement.since} by {', '.join(replacement.by)}",
+                    replacement.note or None,
+                )
+            else:
+                add(name, "unknown fact", _hint(name, askable, "see the intake vocabulary"))
             continue
         if fact.derived:
             add(name, "is worked out by the protocol and cannot be supplied", "remove it from the facts")

@@ -79,7 +79,13 @@ def _fast(cls: type[M]) -> Callable[..., M]:
 
 def _self_check() -> bool:
     """Whether fast and validated construction give equal parts, with equal fields set and JSON."""
-    evidence: dict[str, Any] = {"citation": "A source", "url": "https://example.org/a", "reference": None}
+    evidence: dict[str, Any] = {
+        "source": "S01",
+        "citation": "A source",
+        "url": "https://example.org/a",
+        "grade": "guideline",
+        "facts": ("PEEL-01",),
+    }
     justification: dict[str, Any] = {
         "rule_id": "CHECK-ONE",
         "title": "A rule",
@@ -104,6 +110,8 @@ def _self_check() -> bool:
         "title": "Glycolic",
         "status": "chosen",
         "score": 2,
+        "invasiveness": 3,
+        "indicated_by": ("A-B",),
         "arguments_for": ("A-B",),
         "arguments_against": (),
         "cautions": (),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import ValidationError
 
@@ -18,9 +18,12 @@ from engine._errors import Issue, suggest
 from engine._load import DocPath, LoadedDocument, YamlProblem
 
 __all__ = [
+    "AGENTS_FILE",
     "CORE_FILES",
+    "EVIDENCE_FILE",
     "ISSUE_CODES",
     "MANIFEST_FILE",
+    "REQUIRED_FILES",
     "TECHNIQUES_FILE",
     "VOCABULARY_FILE",
     "IssueCode",
@@ -31,7 +34,11 @@ __all__ = [
 MANIFEST_FILE = "protocol.yaml"
 VOCABULARY_FILE = "vocabulary.yaml"
 TECHNIQUES_FILE = "techniques.yaml"
-CORE_FILES = (MANIFEST_FILE, VOCABULARY_FILE, TECHNIQUES_FILE)
+EVIDENCE_FILE = "evidence.yaml"
+AGENTS_FILE = "agents.yaml"
+REQUIRED_FILES = (MANIFEST_FILE, VOCABULARY_FILE, TECHNIQUES_FILE)
+"""The files every rules folder must have."""
+CORE_FILES = (*REQUIRED_FILES, EVIDENCE_FILE, AGENTS_FILE)
 """The files a rules folder recognises by name; every other ``*.yaml`` holds rules."""
 
 IssueCode = Literal[
@@ -46,6 +53,8 @@ IssueCode = Literal[
     "wrong-fact",
     "reserved-fact",
     "unknown-technique",
+    "unknown-evidence",
+    "unknown-agent",
     "bad-condition",
     "duplicate-id",
     "derived-cycle",
@@ -67,6 +76,8 @@ ISSUE_CODES: Mapping[IssueCode, str] = {
     "setting a fact that is not derived, a scheduling-only or treatment-history fact tested directly)",
     "reserved-fact": "assessment_date or previous_treatments is missing, or declared with the wrong type",
     "unknown-technique": "a technique selector names no technique of the catalogue",
+    "unknown-evidence": "a rule cites a source that the evidence registry (evidence.yaml) does not list",
+    "unknown-agent": "a step, a technique or a contraindication names an agent that agents.yaml does not list",
     "bad-condition": "a malformed condition: not one key per test, an empty all/any, an operator the fact's "
     "type does not allow, a list of the wrong length, a range that can never hold",
     "duplicate-id": "two rules have the same id (the second is reported)",
@@ -127,7 +138,7 @@ class IssueCollector:
         for err in errors:
             if err["type"] == "too_short" and tuple(err["loc"]) in deeper:
                 continue  # "empty after validation" only restates the item errors below it
-            loc = tuple(str(x) if not isinstance(x, int) else x for x in err["loc"])
+            loc = _document_loc(err["loc"])
             path = (*base, *loc)
             msg = err["msg"].removeprefix("Value error, ")
             hint = None
@@ -154,6 +165,15 @@ class IssueCollector:
         if any(fault is None for fault in self.faults):
             return None
         return {fault for fault in self.faults if fault is not None}
+
+
+def _document_loc(loc: Iterable[Any]) -> DocPath:
+    """A pydantic error location as a path in the document, without the tags of tagged unions."""
+    return tuple(part if isinstance(part, int) else str(part) for part in loc if part not in UNION_TAGS)
+
+
+UNION_TAGS = frozenset({"ref", "inline"})
+"""The tags of the document models' tagged unions (``engine._model.RuleSpec.evidence``); no key is named so."""
 
 
 def _faulted_rule(doc: LoadedDocument | None, path: DocPath) -> tuple[str, int] | None:

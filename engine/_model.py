@@ -14,24 +14,34 @@ import datetime as dt
 import re
 import typing
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
 __all__ = [
+    "AGENT_ID_PATTERN",
     "FACT_NAME_PATTERN",
     "PHASES",
     "RULE_ID_PATTERN",
     "TECHNIQUE_ID_PATTERN",
+    "AgentSpec",
+    "AgentUse",
+    "Anchor",
     "Evidence",
+    "EvidenceRef",
+    "EvidenceSource",
     "FactSpec",
+    "Grade",
     "Manifest",
+    "Moment",
     "Period",
     "PeriodModel",
     "Phase",
+    "Replacement",
     "RuleKind",
     "RuleSpec",
     "SessionSpec",
+    "StepAlternative",
     "StrictModel",
     "TechniqueSpec",
     "WaitSpec",
@@ -41,6 +51,7 @@ __all__ = [
 RULE_ID_PATTERN = r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$"
 FACT_NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
 TECHNIQUE_ID_PATTERN = r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$"
+AGENT_ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 
 Phase = Literal["consultation", "preparation", "pre_treatment", "exfoliation", "treatment", "aftercare", "follow_up"]
 """The phases of a course of treatment; a plan's steps follow them in this order."""
@@ -114,6 +125,55 @@ def _shift(day: dt.date, period: Period, sign: int) -> dt.date:
     return dt.date(year, month, min(day.day, last))
 
 
+Anchor = Literal["assessment", "first_session", "each_session", "last_session"]
+_MOMENT_RE = re.compile(
+    r"^\s*(?:(\d{1,4})\s*(day|days|week|weeks|month|months|year|years)\s+(before|after)\s+)?"
+    r"(?:the\s+)?(assessment|first session|each session|last session)\s*$"
+)
+
+
+@dataclass(frozen=True, order=True)
+class Moment:
+    """A point in a course, written as clinicians write it: ``2 weeks before first session``,
+    ``14 days after each session``, ``last session``, ``4 weeks after last session``, ``assessment``.
+
+    ``each_session`` repeats around every session of the course.
+    """
+
+    anchor: Anchor
+    offset_days_hint: int
+    """Signed length in days (average months and years), for ordering and lint only; dates use :attr:`period`."""
+    period: Period | None
+    direction: Literal["before", "after"] | None
+
+    @classmethod
+    def parse(cls, text: object) -> Moment:
+        if isinstance(text, Moment):
+            return text
+        if not isinstance(text, str):
+            raise ValueError(f"a moment is written like '2 weeks before first session', not {text!r}")
+        match = _MOMENT_RE.match(text)
+        if not match:
+            raise ValueError(
+                f"{text!r} is not a moment of the course; write e.g. '2 weeks before first session', "
+                "'14 days after each session', 'last session' or '4 weeks after last session'"
+            )
+        amount, unit, direction, anchor = match.groups()
+        period = None if amount is None else Period.parse(f"{amount} {unit}")
+        hint = 0 if period is None else period.approx_days() * (-1 if direction == "before" else 1)
+        return cls(anchor.replace(" ", "_"), hint, period, direction)  # type: ignore[arg-type]
+
+    def __str__(self) -> str:
+        where = self.anchor.replace("_", " ")
+        return where if self.period is None else f"{self.period} {self.direction} {where}"
+
+    def on(self, day: dt.date) -> dt.date:
+        """The date of this moment, given the date of its anchor."""
+        if self.period is None:
+            return day
+        return self.period.before(day) if self.direction == "before" else self.period.after(day)
+
+
 def parse_period(value: Any) -> Period:
     """A :class:`Period` from YAML text (or one already parsed)."""
     if isinstance(value, Period):
@@ -181,6 +241,8 @@ class FactSpec(StrictModel):
     derived: bool = False
     default: str | bool | None = None
     planning_only: bool = False
+    indication: bool = False
+    """Says why the client came (the pore causes): a "for" argument testing only such facts is a cause argument."""
 
     @model_validator(mode="after")
     def _consistent(self) -> FactSpec:
@@ -227,6 +289,68 @@ class FactSpec(StrictModel):
 # ----------------------------------------------------------------------------- techniques
 
 
+class Replacement(StrictModel):
+    """A fact the vocabulary no longer has, what replaced it and since which protocol version.
+
+    Facts files that still send the old name get an error naming the new ones, so that an
+    integrator sees what to change rather than "unknown fact".
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False, str_strip_whitespace=True)
+
+    by: tuple[str, ...] = Field(min_length=1)
+    since: str = Field(pattern=r"^\d+\.\d+\.\d+$")
+    note: str = ""
+
+
+class AgentSpec(StrictModel):
+    """An entry of the agent catalogue (``agents.yaml``): a substance a step can use or ask to withhold."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False, str_strip_whitespace=True)
+
+    title: str = Field(min_length=1)
+    description: str = ""
+    groups: tuple[str, ...] = ()
+    """Groups the agent belongs to (e.g. ``acids``), so that a rule can contraindicate them all at once."""
+
+
+class AgentUse(PeriodModel):
+    """An agent a step names: used (checked against the client) or withheld (paused), and when.
+
+    ``from`` and ``until`` are moments of the course (:class:`Moment`). A withheld agent is
+    never contraindication-checked; a used one is, and a step whose used agent is
+    contraindicated for the client is replaced by its ``alternative`` or, when it has none,
+    dropped (an optional step) or the technique is excluded (a required step).
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        strict=False,
+        arbitrary_types_allowed=True,
+        str_strip_whitespace=True,
+        populate_by_name=True,
+    )
+
+    agent: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    role: Literal["uses", "withholds"] = "uses"
+    start: Moment | None = Field(default=None, alias="from")
+    until: Moment | None = None
+
+    @field_validator("start", "until", mode="before")
+    @classmethod
+    def _parse_moment(cls, value: Any) -> Moment | None:
+        return None if value is None else Moment.parse(value)
+
+
+class StepAlternative(PeriodModel):
+    """The version of a step to use when an agent the step uses is contraindicated for the client."""
+
+    step: str = Field(min_length=1)
+    instructions: str = Field(min_length=1)
+    agents: tuple[AgentUse, ...] = ()
+
+
 class SessionSpec(PeriodModel):
     """How many sessions a course has and how far apart they are."""
 
@@ -260,6 +384,11 @@ class TechniqueSpec(PeriodModel):
     exfoliates: bool
     downtime: str = Field(min_length=1)
     downtime_level: Literal["none", "short", "extended"]
+    invasiveness: int = Field(ge=1, le=20)
+    agents: tuple[str, ...] = ()
+    """Agents applied at every session (e.g. ``salicylic_acid`` for a salicylic peel): a client for
+    whom one is contraindicated cannot have the technique."""
+    """How invasive the technique is, 1 the least: of equally good candidates the least invasive is chosen."""
     sessions: SessionSpec
     maintenance_every: Period | None = None
     parameters: dict[str, str | int] = Field(default_factory=dict)
@@ -273,8 +402,42 @@ class TechniqueSpec(PeriodModel):
 # ----------------------------------------------------------------------------- rules
 
 
+Grade = Literal["guideline", "systematic_review", "peer_reviewed", "textbook", "patient_information", "clinic"]
+"""How much a source weighs, highest first. Where sources conflict, the more cautious value is encoded
+unless a guideline or a systematic review explicitly says the less cautious one is safe."""
+SOURCE_ID_PATTERN = r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$"
+DIGEST_FACT_PATTERN = r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$"
+
+
+class EvidenceSource(StrictModel):
+    """A source in the evidence registry (``evidence.yaml``): what it is, where it is, how much it weighs."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False, str_strip_whitespace=True)
+
+    citation: str = Field(min_length=3)
+    url: str = Field(pattern=r"^https?://\S+$")
+    grade: Grade
+
+
+class EvidenceRef(StrictModel):
+    """A rule's citation of a registry source, with the digest facts of it the rule rests on."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False, str_strip_whitespace=True)
+
+    source: str = Field(pattern=SOURCE_ID_PATTERN)
+    facts: tuple[str, ...] = ()
+
+    @field_validator("facts")
+    @classmethod
+    def _fact_ids(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for fact in value:
+            if not re.match(DIGEST_FACT_PATTERN, fact):
+                raise ValueError(f"{fact!r} is not a digest fact id (e.g. PEEL-03)")
+        return value
+
+
 class Evidence(StrictModel):
-    """A citation that backs a rule."""
+    """A citation written out in a rule instead of cited from the registry (accepted; lint prefers the registry)."""
 
     citation: str = Field(min_length=3)
     url: str = Field(pattern=r"^https?://\S+$")
@@ -304,6 +467,16 @@ class WaitSpec(PeriodModel):
         return self
 
 
+def _citation_kind(value: Any) -> str:
+    """An inline citation has a ``citation``; anything else is read as a registry reference."""
+    if isinstance(value, Evidence) or (isinstance(value, dict) and "citation" in value):
+        return "inline"
+    return "ref"
+
+
+_CITED = Discriminator(_citation_kind)
+
+
 class RuleSpec(StrictModel):
     """The envelope of a rule; ``when`` stays raw here and ``then`` is checked per kind."""
 
@@ -319,5 +492,15 @@ class RuleSpec(StrictModel):
     then: Any
     rationale: str = Field(min_length=10)
     severity: Literal["info", "low", "moderate", "high"]
-    evidence: tuple[Evidence, ...] = Field(min_length=1)
+    evidence: tuple[Annotated[Annotated[EvidenceRef, Tag("ref")] | Annotated[Evidence, Tag("inline")], _CITED], ...] = (
+        Field(min_length=1)
+    )
     priority: int = Field(default=100, ge=0, le=65535)
+
+    @field_validator("evidence", mode="before")
+    @classmethod
+    def _bare_ids(cls, value: Any) -> Any:
+        """A bare source id (``- S23``) cites the registry entry without naming digest facts."""
+        if isinstance(value, list):
+            return [{"source": item} if isinstance(item, str) else item for item in value]
+        return value

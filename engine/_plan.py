@@ -16,16 +16,16 @@ invariants are always checked. A plan that breaks one is never returned: the fai
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from pydantic import ValidationError
 
-from engine._decide import Decision, decide, holding
+from engine._decide import Decision, decide
 from engine._errors import EngineError
 from engine._evaluate import Outcome, Truth
 from engine._facts import ClientFacts
 from engine._fastmodel import assemble_plan, constructor
+from engine._holding import holding
 from engine._plan_model import (
+    PLAN_FORMAT_VERSION,
     Caution,
     DerivedFact,
     Exclusion,
@@ -36,7 +36,7 @@ from engine._plan_model import (
 )
 from engine._plan_tables import Justifier, PlanTables
 from engine._schedule import Schedule, wait_until
-from engine._spec import ContraindicationEffect, ProtocolSpec, Rule
+from engine._spec import ProtocolSpec
 from engine._version import __version__
 from engine._wording import choice, summary
 
@@ -64,11 +64,12 @@ def build_plan(
     decision = decide(tables, outcome, rules)
     supplied = facts.as_json()
     justify = Justifier(tables, supplied, outcome)
-    steps, earliest = Schedule(tables, facts, rules, justify).steps(decision.chosen)
+    steps, earliest = Schedule(tables, facts, rules, decision.agents, justify).steps(decision.chosen)
     ranking = _ranking(tables, decision)
     missing = _missing_facts(spec, decision)
     try:
         return assemble_plan(
+            format_version=PLAN_FORMAT_VERSION,
             status=decision.status,
             summary=summary(
                 decision.status,
@@ -93,7 +94,7 @@ def build_plan(
                 )
                 for t, ids in sorted(decision.pending.items())
             ),
-            cautions=_cautions(decision.cautions, justify),
+            cautions=_cautions(decision, justify),
             ranking=ranking,
             missing_facts=missing,
             derived_facts=_derived(spec, outcome, justify),
@@ -119,6 +120,8 @@ def _ranking(tables: PlanTables, decision: Decision) -> tuple[Ranking, ...]:
             title=techniques[row.technique].title,
             status=row.status,
             score=row.score,
+            invasiveness=row.key.invasiveness,
+            indicated_by=row.indicated_by,
             arguments_for=row.arguments_for,
             arguments_against=row.arguments_against,
             cautions=row.cautions,
@@ -140,11 +143,11 @@ def _exclusions(
 ) -> tuple[Exclusion, ...]:
     """Each excluded technique with its reasons and, when every reason is a wait, when to reconsider."""
     out = []
-    for technique, rules in sorted(decision.excluded.items()):
+    for technique, reasons in sorted(decision.excluded.items()):
         dates = []
         permanent = False
-        for rule in rules:
-            wait = rule.effect.wait
+        for reason in reasons:
+            wait = reason.rule.effect.wait
             until = wait_until(wait, facts, tables) if wait else None
             if until is None:
                 permanent = True
@@ -155,35 +158,30 @@ def _exclusions(
             _new_exclusion(
                 technique=technique,
                 title=tables.spec.techniques[technique].title,
-                reasons=tuple(justify(r) for r in sorted(rules, key=lambda r: r.id)),
+                reasons=tuple(
+                    justify(r.rule, r.note) for r in sorted(reasons, key=lambda r: (r.rule.id, r.note or ""))
+                ),
                 reconsider_from=reconsider,
             )
         )
     return tuple(out)
 
 
-def _cautions(
-    cautions: Mapping[str, tuple[Rule[ContraindicationEffect], ...]], justify: Justifier
-) -> tuple[Caution, ...]:
-    by_rule: dict[str, set[str]] = {}
-    rules: dict[str, Rule[ContraindicationEffect]] = {}
-    for technique, items in cautions.items():
-        for rule in items:
-            by_rule.setdefault(rule.id, set()).add(technique)
-            rules[rule.id] = rule
-    out = []
-    for rule_id in sorted(by_rule):
-        rule = rules[rule_id]
-        out.append(
-            _new_caution(
-                rule_id=rule_id,
-                title=rule.title,
-                techniques=tuple(sorted(by_rule[rule_id])),
-                advice=rule.effect.advice or rule.spec.rationale,
-                justification=justify(rule),
-            )
+def _cautions(decision: Decision, justify: Justifier) -> tuple[Caution, ...]:
+    """What the practitioner must review before the chosen technique; alternatives' cautions stay in the ranking."""
+    if decision.chosen is None:
+        return ()
+    first = {reason.rule.id: reason for reason in reversed(decision.cautions.get(decision.chosen, ()))}
+    return tuple(
+        _new_caution(
+            rule_id=reason.rule.id,
+            title=reason.rule.title,
+            techniques=(decision.chosen,),
+            advice=reason.rule.effect.advice or reason.rule.spec.rationale,
+            justification=justify(reason.rule, reason.note),
         )
-    return tuple(out)
+        for _, reason in sorted(first.items())
+    )
 
 
 def _derived(spec: ProtocolSpec, outcome: Outcome, justify: Justifier) -> tuple[DerivedFact, ...]:

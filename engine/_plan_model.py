@@ -21,6 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from engine._model import PHASES, Period, Phase
 
 __all__ = [
+    "PLAN_FORMAT_VERSION",
+    "AgentTiming",
     "Caution",
     "DerivedFact",
     "Evidence",
@@ -48,11 +50,16 @@ class _Frozen(BaseModel):
 
 
 class Evidence(_Frozen):
-    """A source behind a rule: citation, address, and the digest facts it rests on."""
+    """A source behind a rule: its registry id, what and where it is, its grade, and the digest facts it rests on."""
 
+    source: str | None = Field(description="Id in the protocol's evidence registry; none for an inline citation.")
     citation: str
     url: str
-    reference: str | None = None
+    grade: str | None = Field(
+        description="guideline, systematic_review, peer_reviewed, textbook, patient_information or clinic"
+    )
+    facts: tuple[str, ...] = Field(description="Ids of the clinical digest's facts the rule rests on.")
+    note: str | None = None
 
 
 class Justification(_Frozen):
@@ -68,6 +75,18 @@ class Justification(_Frozen):
     note: str | None = None
 
 
+class AgentTiming(_Frozen):
+    """An agent a step names, whether the client uses or pauses it, and when (as written and as dates)."""
+
+    agent: str
+    title: str
+    role: Literal["uses", "withholds"]
+    start: str | None = Field(description="When it starts, as the rule says: e.g. '4 weeks before first session'.")
+    until: str | None = Field(description="When it ends, as the rule says: e.g. '2 weeks after last session'.")
+    start_on: str | None = Field(description="The first day, when the sessions are dated.")
+    until_on: str | None = Field(description="The last day, when the sessions are dated.")
+
+
 class Step(_Frozen):
     """One thing to do, in one phase of the procedure."""
 
@@ -78,12 +97,18 @@ class Step(_Frozen):
     session: int | None = None
     of_sessions: int | None = None
     date: str | None = None
-    not_before: str | None = None
+    start_on: str | None = Field(
+        default=None, description="For a preparation step: the day to start it (the assessment, unless an agent says)."
+    )
+    not_before: str | None = Field(
+        default=None, description="The earliest first session this step allows (a session's own earliest date)."
+    )
     until: str | None = None
     duration: str | None = None
     interval: dict[str, str] | None = None
     parameters: dict[str, str | int] | None = None
     maintenance_every: str | None = None
+    agents: tuple[AgentTiming, ...] = ()
     skipped: bool = False
     justifications: tuple[Justification, ...]
 
@@ -123,6 +148,10 @@ class Ranking(_Frozen):
     title: str
     status: RankStatus
     score: int
+    invasiveness: int = Field(
+        description="1 is the least invasive; of equal candidates the least invasive ranks first."
+    )
+    indicated_by: tuple[str, ...] = Field(description="The cause arguments that hold: why it treats the pore cause.")
     arguments_for: tuple[str, ...]
     arguments_against: tuple[str, ...]
     cautions: tuple[str, ...]
@@ -155,9 +184,16 @@ class ProtocolStamp(_Frozen):
     sha256: str
 
 
+PLAN_FORMAT_VERSION = "2"
+"""The version of the plan's JSON shape; the README's changelog says what each version changed."""
+
+
 class TreatmentPlan(_Frozen):
     """A validated pore reduction plan for one client; see the README for every field."""
 
+    format_version: str = Field(
+        default=PLAN_FORMAT_VERSION, description="The version of this JSON shape (see the README's changelog)."
+    )
     status: PlanStatus
     summary: str
     protocol: ProtocolStamp

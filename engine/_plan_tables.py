@@ -12,13 +12,14 @@ read with this client's values, its rationale and evidence.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
 from engine._evaluate import Outcome
 from engine._fastmodel import constructor
 from engine._plan_model import Evidence, Justification, ProtocolStamp
-from engine._spec import Effect, ProtocolSpec, Rule, SequencingEffect
+from engine._spec import ContraindicationEffect, Effect, ProtocolSpec, Rule, SequencingEffect
 
 __all__ = ["Justifier", "PlanTables"]
 
@@ -38,10 +39,19 @@ class PlanTables:
         self.position: Mapping[str, int] = {rule.id: n for n, rule in enumerate(spec.rules)}
         """Each rule's position in the protocol: plans list rules in this order."""
         self.evidence: Mapping[str, tuple[Evidence, ...]] = {
-            rule.id: tuple(_new_evidence(**e.model_dump()) for e in rule.spec.evidence) for rule in spec.rules
+            rule.id: tuple(_new_evidence(**dataclasses.asdict(c)) for c in spec.citations(rule)) for rule in spec.rules
         }
         self.facts_read: Mapping[str, tuple[str, ...]] = {rule.id: tuple(sorted(rule.facts)) for rule in spec.rules}
         self.sequencing_of: Mapping[str, Rule[SequencingEffect]] = {r.id: r for r in spec.sequencing}
+        self.agent_rule: Mapping[str, Rule[ContraindicationEffect]] = {
+            r.id: r for r in spec.contraindications if r.effect.agents
+        }
+        """Contraindications of agents (not techniques), by id."""
+        self.agent_rules: Mapping[str, frozenset[str]] = {
+            rule_id: frozenset(agent for name in rule.effect.agents for agent in spec.select_agents(name))
+            for rule_id, rule in self.agent_rule.items()
+        }
+        """For each contraindication of agents, the agent ids it rules out (groups expanded)."""
         """Sequencing rules by id, with their effect type known (an unknown one may still skip a phase)."""
         self.stamp = _new_protocol_stamp(
             id=spec.manifest.id,

@@ -12,18 +12,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
-from engine._decide import Holding
+from engine._agents import AgentCheck, StepFate
 from engine._facts import ClientFacts
 from engine._fastmodel import constructor
-from engine._model import WaitSpec
-from engine._plan_model import Step
+from engine._holding import Holding
+from engine._model import AgentUse, Moment, WaitSpec
+from engine._plan_model import AgentTiming, Step
 from engine._plan_tables import Justifier, PlanTables
-from engine._spec import PREVIOUS_TREATMENTS, Effect, Rule
+from engine._spec import PREVIOUS_TREATMENTS, Effect, RequirementEffect, Rule
 from engine._wording import (
     SKIPPED_EXFOLIATION,
     UNDECIDED_SKIP_NOTE,
     describe,
+    instead_note,
     maintenance_note,
     moved_note,
     same_day_note,
@@ -35,6 +38,7 @@ from engine._wording import (
 __all__ = ["Schedule", "wait_until"]
 
 _new_step = constructor(Step)
+_new_timing = constructor(AgentTiming)
 
 
 def wait_until(wait: WaitSpec, facts: ClientFacts, tables: PlanTables) -> dt.date | None:
@@ -61,17 +65,21 @@ class Schedule:
     few methods that together lay out the phases; it is used once, by :func:`engine._plan.build_plan`.
     """
 
-    def __init__(self, tables: PlanTables, facts: ClientFacts, rules: Holding, justify: Justifier) -> None:
+    def __init__(
+        self, tables: PlanTables, facts: ClientFacts, rules: Holding, agents: AgentCheck, justify: Justifier
+    ) -> None:
         self.tables = tables
         self.spec = tables.spec
         self.facts = facts
         self.rules = rules
+        self.agents = agents
         self.justify = justify
         self.anchor = facts.assessment_date
+        self.course = _Course(None, ())
 
     def steps(self, chosen: str | None) -> tuple[list[Step], dt.date | None]:
         """Every step in phase order, and the earliest safe first session (``None`` without a technique)."""
-        by_phase: dict[str, list[Step]] = {}
+        wanted: list[tuple[Rule[RequirementEffect], StepFate, dt.date | None]] = []
         constraints: list[dt.date] = [self.anchor]
         for rule in self.rules.requirements:
             if not rule.general and (chosen is None or chosen not in rule.techniques):
@@ -79,6 +87,9 @@ class Schedule:
             effect = rule.effect
             if chosen is None and effect.phase != "consultation":
                 continue
+            fate = self.agents.step(rule)
+            if fate.fate in ("drop", "blocked", "undecided"):
+                continue  # blocked and undecided steps rule their technique out before it can be chosen
             not_before = None
             if effect.lead_time is not None:
                 not_before = effect.lead_time.after(self.anchor)
@@ -86,33 +97,30 @@ class Schedule:
                 until = wait_until(effect.ready_after, self.facts, self.tables)
                 if until is not None:
                     not_before = max(not_before, until) if not_before else until
-            if not_before is not None and effect.phase == "pre_treatment":
+            if not_before is not None and effect.phase != "follow_up":
                 constraints.append(not_before)
-            if effect.phase == "follow_up":
-                continue  # scheduled after the sessions, below
-            by_phase.setdefault(effect.phase, []).append(
-                _new_step(
-                    phase=effect.phase,
-                    title=effect.step,
-                    instructions=effect.instructions,
-                    not_before=not_before.isoformat() if not_before else None,
-                    justifications=(self.justify(rule),),
-                )
-            )
+            wanted.append((rule, fate, not_before))
         if chosen is None:
-            return by_phase.get("consultation", []), None
+            self.course = _Course(None, ())
+            return [self._requirement(*item) for item in wanted if item[0].effect.phase == "consultation"], None
         for seq in self.rules.sequencing:
             if seq.governs(chosen) and seq.effect.not_before is not None:
                 until = wait_until(seq.effect.not_before, self.facts, self.tables)
                 if until is not None:
                     constraints.append(until)
         earliest = max(constraints)
+        sessions = self.sessions(chosen, earliest)
+        self.course = _Course(self.anchor, tuple(dt.date.fromisoformat(s.date) for s in sessions if s.date))
+        by_phase: dict[str, list[Step]] = {}
+        for item in wanted:
+            if item[0].effect.phase != "follow_up":
+                by_phase.setdefault(item[0].effect.phase, []).append(self._requirement(*item))
         steps: list[Step] = []
         for phase in self.spec.phases:
             if phase == "exfoliation":
                 steps.extend(self.exfoliation(chosen, by_phase.get("exfoliation", [])))
             elif phase == "treatment":
-                steps.extend(self.sessions(chosen, earliest))
+                steps.extend(sessions)
             elif phase == "aftercare":
                 steps.extend(self.aftercare(chosen, steps))
             elif phase == "follow_up":
@@ -120,6 +128,51 @@ class Schedule:
             else:
                 steps.extend(by_phase.get(phase, []))
         return steps, earliest
+
+    def _requirement(self, rule: Rule[RequirementEffect], fate: StepFate, not_before: dt.date | None) -> Step:
+        """A requirement's step, or its alternative when an agent the step uses is contraindicated."""
+        effect = rule.effect
+        title, instructions, agents = effect.step, effect.instructions, effect.agents
+        justifications = [self.justify(rule)]
+        if fate.fate == "alternative" and effect.alternative is not None:
+            title, instructions, agents = (
+                effect.alternative.step,
+                effect.alternative.instructions,
+                effect.alternative.agents,
+            )
+            justifications += [self.justify(r, instead_note(effect.step)) for r in fate.because]
+        timings = self.timings(agents)
+        preparing = effect.phase in ("preparation", "pre_treatment")
+        starts = [t.start_on for t in timings if t.start_on]
+        ends = [t.until_on for t in timings if t.until_on]
+        return _new_step(
+            phase=effect.phase,
+            title=title,
+            instructions=instructions,
+            start_on=(min(starts) if starts else self.anchor.isoformat()) if preparing else None,
+            not_before=not_before.isoformat() if not_before else None,
+            until=max(ends) if ends else None,
+            agents=timings,
+            justifications=tuple(justifications),
+        )
+
+    def timings(self, uses: Iterable[AgentUse]) -> tuple[AgentTiming, ...]:
+        """Each agent a step names, with its moments as written and, when the course is dated, as dates."""
+        agents = self.spec.agents
+        out = []
+        for use in uses:
+            out.append(
+                _new_timing(
+                    agent=use.agent,
+                    title=agents[use.agent].title if use.agent in agents else use.agent,
+                    role=use.role,
+                    start=str(use.start) if use.start else None,
+                    until=str(use.until) if use.until else None,
+                    start_on=self.course.first_day(use.start),
+                    until_on=self.course.last_day(use.until),
+                )
+            )
+        return tuple(out)
 
     def exfoliation(self, chosen: str, indicated: list[Step]) -> list[Step]:
         """The exfoliation steps, or one skipped step when a true or unknown rule skips the phase."""
@@ -194,16 +247,27 @@ class Schedule:
         for rule in self.rules.aftercare:
             if chosen not in rule.techniques:
                 continue
-            until = rule.effect.duration.after(last).isoformat() if last else None
+            fate = self.agents.step(rule)
+            if fate.fate in ("drop", "blocked", "undecided"):
+                continue
+            effect = rule.effect
+            title, instructions, agents = rule.title, effect.instruction, effect.agents
+            justifications = [self.justify(rule)]
+            if fate.fate == "alternative" and effect.alternative is not None:
+                title, instructions = effect.alternative.step, effect.alternative.instructions
+                agents = effect.alternative.agents
+                justifications += [self.justify(r, instead_note(rule.title)) for r in fate.because]
+            until = effect.duration.after(last).isoformat() if last else None
             out.append(
                 _new_step(
                     phase="aftercare",
-                    title=rule.title,
-                    instructions=rule.effect.instruction,
+                    title=title,
+                    instructions=instructions,
                     technique=None,
-                    duration=str(rule.effect.duration),
+                    duration=str(effect.duration),
                     until=until,
-                    justifications=(self.justify(rule),),
+                    agents=self.timings(agents),
+                    justifications=tuple(justifications),
                 )
             )
         return out
@@ -230,6 +294,35 @@ class Schedule:
                 )
             )
         return out
+
+
+@dataclass(frozen=True)
+class _Course:
+    """The dated course, to turn an agent's moments into days (none when the sessions are not dated)."""
+
+    assessment: dt.date | None
+    sessions: tuple[dt.date, ...]
+
+    def _anchor(self, moment: Moment, last: bool) -> dt.date | None:
+        if moment.anchor == "assessment":
+            return self.assessment
+        if not self.sessions:
+            return None
+        if moment.anchor == "first_session":
+            return self.sessions[0]
+        if moment.anchor == "last_session":
+            return self.sessions[-1]
+        return self.sessions[-1] if last else self.sessions[0]  # each session: the first and the last occurrence
+
+    def first_day(self, moment: Moment | None) -> str | None:
+        """The first day a moment falls on (for a start)."""
+        day = self._anchor(moment, last=False) if moment else None
+        return moment.on(day).isoformat() if moment and day else None
+
+    def last_day(self, moment: Moment | None) -> str | None:
+        """The last day a moment falls on (for an end)."""
+        day = self._anchor(moment, last=True) if moment else None
+        return moment.on(day).isoformat() if moment and day else None
 
 
 def _last_session_date(steps: Sequence[Step] | Iterable[Step]) -> dt.date | None:

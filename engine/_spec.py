@@ -33,13 +33,20 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from engine._model import (
     PHASES,
+    AgentSpec,
+    AgentUse,
+    EvidenceRef,
+    EvidenceSource,
     FactSpec,
+    Grade,
     Manifest,
     Period,
     PeriodModel,
     Phase,
+    Replacement,
     RuleKind,
     RuleSpec,
+    StepAlternative,
     StrictModel,
     TechniqueSpec,
     WaitSpec,
@@ -59,6 +66,7 @@ __all__ = [
     "Always",
     "AnyOf",
     "Atom",
+    "Citation",
     "Condition",
     "ContraindicationEffect",
     "DerivedEffect",
@@ -78,6 +86,7 @@ __all__ = [
     "atoms",
     "condition_facts",
     "derivation_order",
+    "is_cause_argument",
     "rule_scope",
     "select_techniques",
 ]
@@ -140,6 +149,9 @@ class ContraindicationEffect(EffectModel):
     level: Literal["absolute", "relative"]
     advice: str = ""
     wait: WaitSpec | None = None
+    agents: tuple[str, ...] = ()
+    """Agents (ids or groups of ``agents.yaml``) contraindicated for the client, instead of techniques:
+    no step of a plan may use them. A rule with agents has no ``applies_to``."""
 
     @property
     def absolute(self) -> bool:
@@ -177,6 +189,11 @@ class RequirementEffect(EffectModel):
     lead_time: Period | None = None
     ready_after: WaitSpec | None = None
     after_last_session: Period | None = None
+    required: bool = True
+    """Whether the technique may go ahead without the step: a required step whose agents are
+    contraindicated, with no usable alternative, excludes the technique; an optional one is dropped."""
+    agents: tuple[AgentUse, ...] = ()
+    alternative: StepAlternative | None = None
 
     @field_validator("lead_time", "after_last_session", mode="before")
     @classmethod
@@ -219,6 +236,10 @@ class AftercareEffect(EffectModel):
 
     instruction: str = Field(min_length=1)
     duration: Period
+    required: bool = True
+    """As for a requirement: whether the technique may go ahead without this instruction."""
+    agents: tuple[AgentUse, ...] = ()
+    alternative: StepAlternative | None = None
 
     @field_validator("duration", mode="before")
     @classmethod
@@ -351,6 +372,10 @@ class Rule(Generic[E]):
     file: str
     line: int
     order: int
+    cause_argument: bool = False
+    """A "for" argument whose condition reads only indication facts (why the client came: the pore
+    causes). A technique is a candidate only while at least one of its cause arguments holds; the
+    other arguments (skin type, Fitzpatrick, age, downtime) adjust its score but never indicate it."""
 
     id: str = field(init=False, compare=False)
     """The rule's id (``spec.id``, kept as a plain attribute: the planner reads it hundreds of times a plan)."""
@@ -377,11 +402,29 @@ def _is(rule: Rule[EffectModel], model: type[E]) -> TypeGuard[Rule[E]]:
     return isinstance(rule.effect, model)
 
 
-def rule_scope(kind: RuleKind, techniques: tuple[str, ...], general: bool, catalogue: Iterable[str]) -> tuple[str, ...]:
-    """The techniques a rule governs: its own, or (in catalogue order) every technique for a general safety rule."""
+def rule_scope(
+    kind: RuleKind, techniques: tuple[str, ...], general: bool, catalogue: Iterable[str], effect: EffectModel
+) -> tuple[str, ...]:
+    """The techniques a rule governs: its own, or (in catalogue order) every technique for a general safety rule.
+
+    A contraindication of agents governs no technique by itself: which techniques it rules
+    out depends on the steps each would need for the client (see :mod:`engine._decide`).
+    """
+    if isinstance(effect, ContraindicationEffect) and effect.agents:
+        return ()
     if general and kind in SAFETY_KINDS:
         return tuple(catalogue)
     return techniques
+
+
+def is_cause_argument(effect: EffectModel, reads: frozenset[str], facts: Mapping[str, FactSpec]) -> bool:
+    """Whether a rule is a cause argument (see :attr:`Rule.cause_argument`)."""
+    return (
+        isinstance(effect, SuitabilityEffect)
+        and effect.argument == "for"
+        and bool(reads)
+        and all(name in facts and facts[name].indication for name in reads)
+    )
 
 
 def select_techniques(selector: str, techniques: Mapping[str, TechniqueSpec]) -> tuple[str, ...]:
@@ -409,6 +452,20 @@ def derivation_order(rules: Iterable[Rule[EffectModel]]) -> dict[str, tuple[Rule
 
 
 @dataclass(frozen=True)
+class Citation:
+    """One source behind a rule, resolved: its registry id (none for an inline citation), what and
+    where it is, its grade, and the digest facts of it the rule rests on."""
+
+    source: str | None
+    citation: str
+    url: str
+    grade: Grade | None
+    facts: tuple[str, ...]
+    note: str | None = None
+    """An inline citation's free-text reference (registry citations name ``facts`` instead)."""
+
+
+@dataclass(frozen=True)
 class ProtocolSpec:
     """A validated, cross-referenced protocol: everything the engine and its tools read.
 
@@ -420,6 +477,12 @@ class ProtocolSpec:
     manifest: Manifest
     facts: Mapping[str, FactSpec]
     techniques: Mapping[str, TechniqueSpec]
+    sources: Mapping[str, EvidenceSource]
+    """The evidence registry (``evidence.yaml``), by source id."""
+    agents: Mapping[str, AgentSpec]
+    """The agent catalogue (``agents.yaml``), by agent id."""
+    replaced: Mapping[str, Replacement]
+    """Facts the vocabulary retired, with the facts that replaced them."""
     rules: tuple[Rule[Effect], ...]
     sha256: str
     periods: frozenset[Period]
@@ -459,9 +522,26 @@ class ProtocolSpec:
         """The phases of a course, in the order the manifest gives."""
         return self.manifest.phases
 
+    def citations(self, rule: Rule[Effect]) -> tuple[Citation, ...]:
+        """The sources a rule cites, resolved through the evidence registry (inline citations as written)."""
+        out = []
+        for cited in rule.spec.evidence:
+            if isinstance(cited, EvidenceRef):
+                source = self.sources[cited.source]
+                out.append(Citation(cited.source, source.citation, source.url, source.grade, cited.facts))
+            else:
+                out.append(Citation(None, cited.citation, cited.url, None, (), cited.reference))
+        return tuple(out)
+
     def rule(self, rule_id: str) -> Rule[Effect]:
         """The rule with id ``rule_id``; raises ``KeyError``."""
         return self.by_id[rule_id]
+
+    def select_agents(self, selector: str) -> tuple[str, ...]:
+        """Agent ids named by ``selector``: an agent id, or a group of ``agents.yaml`` (sorted)."""
+        if selector in self.agents:
+            return (selector,)
+        return tuple(sorted(a for a, spec in self.agents.items() if selector in spec.groups))
 
     def select(self, selector: str) -> tuple[str, ...]:
         """Technique ids named by ``selector``: an id, ``family.*`` or ``all``."""

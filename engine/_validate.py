@@ -18,34 +18,55 @@ import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from engine._conditions import ConditionParser, check_selector
 from engine._errors import Issue, RulesError, suggest
 from engine._issues import (
+    AGENTS_FILE,
     CORE_FILES,
+    EVIDENCE_FILE,
     MANIFEST_FILE,
+    REQUIRED_FILES,
     TECHNIQUES_FILE,
     VOCABULARY_FILE,
     IssueCollector,
 )
 from engine._load import DocPath, LoadedDocument, YamlProblem, content_sha256, load_yaml_text, read_capped
-from engine._model import FACT_NAME_PATTERN, TECHNIQUE_ID_PATTERN, FactSpec, Manifest, Period, RuleSpec, TechniqueSpec
+from engine._model import (
+    AGENT_ID_PATTERN,
+    FACT_NAME_PATTERN,
+    SOURCE_ID_PATTERN,
+    TECHNIQUE_ID_PATTERN,
+    AgentSpec,
+    EvidenceRef,
+    EvidenceSource,
+    FactSpec,
+    Manifest,
+    Period,
+    Replacement,
+    RuleSpec,
+    TechniqueSpec,
+)
 from engine._spec import (
     ASSESSMENT_DATE,
     EFFECT_MODELS,
     PREVIOUS_TREATMENTS,
+    AftercareEffect,
     Always,
+    ContraindicationEffect,
     DerivedEffect,
     Effect,
     ProtocolSpec,
+    RequirementEffect,
     Rule,
     SequencingEffect,
     atoms,
     condition_facts,
     derivation_order,
+    is_cause_argument,
     rule_scope,
 )
 
@@ -91,9 +112,11 @@ def validate_folder_partial(root: Path) -> tuple[ProtocolSpec | None, tuple[Issu
         return None, tuple(issues.issues)
 
     manifest = _manifest(docs[MANIFEST_FILE], issues)
-    facts = _vocabulary(docs[VOCABULARY_FILE], issues)
-    techniques = _techniques(docs[TECHNIQUES_FILE], issues)
-    builder = _RuleBuilder(facts, techniques, issues)
+    facts, replaced = _vocabulary(docs[VOCABULARY_FILE], issues)
+    agents = _agents(docs.get(AGENTS_FILE), issues)
+    techniques = _techniques(docs[TECHNIQUES_FILE], agents, issues)
+    sources = _sources(docs.get(EVIDENCE_FILE), issues)
+    builder = _RuleBuilder(facts, techniques, sources, agents, issues)
     rules = _unique_rules(builder, [doc for name, doc in sorted(docs.items()) if name not in CORE_FILES], issues)
     if len(rules) > MAX_RULES:
         issues.add("too-many-rules", None, (), f"{len(rules)} rules exceed the engine's limit of {MAX_RULES}")
@@ -116,6 +139,9 @@ def validate_folder_partial(root: Path) -> tuple[ProtocolSpec | None, tuple[Issu
         manifest=manifest,
         facts=facts,
         techniques=techniques,
+        sources=sources,
+        agents=agents,
+        replaced=replaced,
         rules=tuple(rules),
         sha256=content_sha256(raw),
         periods=periods,
@@ -167,7 +193,7 @@ def _documents(root: Path, issues: IssueCollector) -> tuple[list[tuple[str, byte
             docs[name] = load_yaml_text(data, name)
         except YamlProblem as problem:
             issues.yaml(name, problem)
-    for required in CORE_FILES:
+    for required in REQUIRED_FILES:
         if required not in {name for name, _ in raw}:
             issues.add("missing-file", None, (), f"the rules folder has no {required}", f"create {root / required}")
     return raw, docs
@@ -237,14 +263,23 @@ def _manifest(doc: LoadedDocument, issues: IssueCollector) -> Manifest | None:
         return None
 
 
-def _vocabulary(doc: LoadedDocument, issues: IssueCollector) -> dict[str, FactSpec]:
-    """The facts that are declared correctly; a broken one is reported and remembered in ``broken_facts``."""
+def _vocabulary(doc: LoadedDocument, issues: IssueCollector) -> tuple[dict[str, FactSpec], dict[str, Replacement]]:
+    """The facts declared correctly (a broken one is reported and remembered in ``broken_facts``),
+    and the facts retired with what replaced them."""
     data = doc.data
-    if not isinstance(data, dict) or not isinstance(data.get("facts"), dict) or set(data) != {"facts"}:
+    if (
+        not isinstance(data, dict)
+        or not isinstance(data.get("facts"), dict)
+        or not set(data) <= {"facts", "replaced"}
+        or not isinstance(data.get("replaced", {}), dict)
+    ):
         issues.add(
-            "bad-shape", doc, (), "vocabulary.yaml must have a single top-level key 'facts' mapping names to facts"
+            "bad-shape",
+            doc,
+            (),
+            "vocabulary.yaml must have a top-level key 'facts' mapping names to facts (and may have 'replaced')",
         )
-        return {}
+        return {}, {}
     facts: dict[str, FactSpec] = {}
     for name, body in data["facts"].items():
         if not isinstance(name, str) or not re.match(FACT_NAME_PATTERN, name):
@@ -272,6 +307,19 @@ def _vocabulary(doc: LoadedDocument, issues: IssueCollector) -> dict[str, FactSp
             f"the vocabulary must declare '{ASSESSMENT_DATE}' as a required date",
             "every 'within' condition is measured back from the assessment date",
         )
+    replaced = _entries(doc, "replaced", Replacement, FACT_NAME_PATTERN, "a fact name", issues, only_key=False)
+    for old, replacement in replaced.items():
+        if old in facts:
+            issues.add("bad-name", doc, ("replaced", old), f"'{old}' is both a fact and a replaced fact")
+        for i, new in enumerate(replacement.by):
+            if new not in facts:
+                issues.add(
+                    "unknown-fact",
+                    doc,
+                    ("replaced", old, "by", i),
+                    f"unknown fact '{new}'",
+                    suggest(new, facts),
+                )
     history = facts.get(PREVIOUS_TREATMENTS)
     if history is not None and history.type != "treatment_history":
         issues.add(
@@ -280,38 +328,108 @@ def _vocabulary(doc: LoadedDocument, issues: IssueCollector) -> dict[str, FactSp
             ("facts", PREVIOUS_TREATMENTS),
             "previous_treatments must have type treatment_history",
         )
-    return facts
+    return facts, replaced
 
 
-def _techniques(doc: LoadedDocument, issues: IssueCollector) -> dict[str, TechniqueSpec]:
-    """The techniques that are described correctly; each wrong one is reported."""
+M = TypeVar("M", bound=BaseModel)
+
+
+def _entries(
+    doc: LoadedDocument,
+    key: str,
+    model: type[M],
+    pattern: str,
+    form: str,
+    issues: IssueCollector,
+    only_key: bool = True,
+) -> dict[str, M]:
+    """The entries of a catalogue file (``key: {id: {...}}``) described correctly; each wrong one is reported.
+
+    ``only_key``: the file holds nothing else (the vocabulary also holds its facts).
+    """
     data = doc.data
-    if not isinstance(data, dict) or not isinstance(data.get("techniques"), dict) or set(data) != {"techniques"}:
-        issues.add("bad-shape", doc, (), "techniques.yaml must have a single top-level key 'techniques'")
+    if not only_key:
+        data = {key: data.get(key) or {}} if isinstance(data, dict) else data
+    if not isinstance(data, dict) or not isinstance(data.get(key), dict) or set(data) != {key}:
+        issues.add("bad-shape", doc, (), f"{doc.file} must have a single top-level key '{key}'")
         return {}
-    out: dict[str, TechniqueSpec] = {}
-    for tid, body in data["techniques"].items():
-        path: DocPath = ("techniques", str(tid))
-        if not isinstance(tid, str) or not re.match(TECHNIQUE_ID_PATTERN, tid):
-            issues.add("bad-name", doc, path, f"technique id {tid!r} must look like family.variant, e.g. peel.glycolic")
+    out: dict[str, M] = {}
+    for entry_id, body in data[key].items():
+        path: DocPath = (key, str(entry_id))
+        if not isinstance(entry_id, str) or not re.match(pattern, entry_id):
+            issues.add(
+                "bad-name", doc, path, f"{key[:-1] if key.endswith('s') else key} id {entry_id!r} must look like {form}"
+            )
             continue
         if not isinstance(body, dict):
-            issues.add("bad-shape", doc, path, "a technique must be a mapping")
+            issues.add("bad-shape", doc, path, f"an entry of {doc.file} must be a mapping")
             continue
         try:
-            spec = TechniqueSpec.model_validate(body)
+            out[entry_id] = model.model_validate(body)
         except ValidationError as exc:
-            issues.pydantic(doc, path, exc, rule_id=tid, known=_model_fields(TechniqueSpec))
-            continue
+            issues.pydantic(doc, path, exc, rule_id=entry_id, known=_model_fields(model))
+    return out
+
+
+def _agents(doc: LoadedDocument | None, issues: IssueCollector) -> dict[str, AgentSpec]:
+    """The agent catalogue (``agents.yaml``); a folder without one names no agent in its steps."""
+    if doc is None:
+        return {}
+    agents = _entries(doc, "agents", AgentSpec, AGENT_ID_PATTERN, "lower_snake_case, e.g. salicylic_acid", issues)
+    for agent_id, agent in agents.items():
+        for i, group in enumerate(agent.groups):
+            if group in agents:
+                issues.add(
+                    "bad-name",
+                    doc,
+                    ("agents", agent_id, "groups", i),
+                    f"group '{group}' has the name of an agent",
+                    "a rule naming it could not say which is meant; rename the group",
+                )
+    return agents
+
+
+def _techniques(
+    doc: LoadedDocument, agents: Mapping[str, AgentSpec], issues: IssueCollector
+) -> dict[str, TechniqueSpec]:
+    """The techniques that are described correctly; each wrong one is reported."""
+    found = _entries(
+        doc, "techniques", TechniqueSpec, TECHNIQUE_ID_PATTERN, "family.variant, e.g. peel.glycolic", issues
+    )
+    out: dict[str, TechniqueSpec] = {}
+    for tid, spec in found.items():
         if tid.split(".")[0] != spec.family:
             issues.add(
-                "bad-value", doc, (*path, "family"), f"family '{spec.family}' does not match the id prefix of {tid}"
+                "bad-value",
+                doc,
+                ("techniques", tid, "family"),
+                f"family '{spec.family}' does not match the id prefix of {tid}",
             )
+            continue
+        unknown = [i for i, agent in enumerate(spec.agents) if agent not in agents]
+        for i in unknown:
+            agent = spec.agents[i]
+            issues.add(
+                "unknown-agent",
+                doc,
+                ("techniques", tid, "agents", i),
+                f"unknown agent '{agent}'",
+                suggest(agent, agents) or f"declare it in {AGENTS_FILE}",
+                tid,
+            )
+        if unknown:
             continue
         out[tid] = spec
     if not out and not issues.issues:
         issues.add("bad-shape", doc, ("techniques",), "the catalogue lists no technique")
     return out
+
+
+def _sources(doc: LoadedDocument | None, issues: IssueCollector) -> dict[str, EvidenceSource]:
+    """The evidence registry (``evidence.yaml``); a folder without one has none, and cites inline."""
+    if doc is None:
+        return {}
+    return _entries(doc, "evidence", EvidenceSource, SOURCE_ID_PATTERN, "S23 or NICE-ACNE-2021", issues)
 
 
 # ----------------------------------------------------------------------------- rules
@@ -327,10 +445,17 @@ class _RuleBuilder:
     """
 
     def __init__(
-        self, facts: Mapping[str, FactSpec], techniques: Mapping[str, TechniqueSpec], issues: IssueCollector
+        self,
+        facts: Mapping[str, FactSpec],
+        techniques: Mapping[str, TechniqueSpec],
+        sources: Mapping[str, EvidenceSource],
+        agents: Mapping[str, AgentSpec],
+        issues: IssueCollector,
     ) -> None:
         self.facts = facts
         self.techniques = techniques
+        self.sources = sources
+        self.agents = agents
         self.issues = issues
         self.conditions = ConditionParser(facts, techniques, issues)
 
@@ -371,6 +496,7 @@ class _RuleBuilder:
         )
         if effect is not None:
             self._check_effect(doc, base, spec, effect)
+        self._check_evidence(doc, base, spec)
         if len(self.issues.issues) > before or effect is None or condition is None:
             return None
         return Rule(
@@ -378,8 +504,9 @@ class _RuleBuilder:
             condition=condition,
             effect=effect,
             techniques=techniques,
-            scope=rule_scope(spec.kind, techniques, not spec.applies_to, self.techniques),
+            scope=rule_scope(spec.kind, techniques, not spec.applies_to, self.techniques, effect),
             facts=condition_facts(condition),
+            cause_argument=is_cause_argument(effect, condition_facts(condition), self.facts),
             file=doc.file,
             line=doc.line_of(base) or 0,
             order=index,
@@ -399,9 +526,35 @@ class _RuleBuilder:
             self.issues.pydantic(doc, (*base, "then"), exc, rule_id=spec.id, known=_model_fields(model))
             return None
 
+    def _check_evidence(self, doc: LoadedDocument, base: DocPath, spec: RuleSpec) -> None:
+        """Every source a rule cites by id is in the evidence registry."""
+        for i, cited in enumerate(spec.evidence):
+            if isinstance(cited, EvidenceRef) and cited.source not in self.sources:
+                where = (
+                    "the evidence registry (evidence.yaml)" if self.sources else "an evidence registry: there is none"
+                )
+                self.issues.add(
+                    "unknown-evidence",
+                    doc,
+                    (*base, "evidence", i, "source"),
+                    f"source '{cited.source}' is not in {where}",
+                    suggest(cited.source, self.sources) or f"add it to {EVIDENCE_FILE}",
+                    spec.id,
+                )
+
     def _applies_to(self, doc: LoadedDocument, base: DocPath, spec: RuleSpec) -> tuple[str, ...]:
         """The techniques ``applies_to`` names (sorted); the kinds that act on techniques must name some."""
-        needs = spec.kind in ("contraindication", "suitability", "aftercare")
+        of_agents = spec.kind == "contraindication" and isinstance(spec.then, dict) and bool(spec.then.get("agents"))
+        needs = spec.kind in ("contraindication", "suitability", "aftercare") and not of_agents
+        if of_agents and spec.applies_to:
+            self.issues.add(
+                "bad-value",
+                doc,
+                (*base, "applies_to"),
+                "a contraindication of agents does not apply to techniques",
+                "remove applies_to: the techniques are ruled out by the steps that would use the agents",
+                spec.id,
+            )
         if spec.kind == "derived" and spec.applies_to:
             self.issues.add(
                 "bad-value", doc, (*base, "applies_to"), "derived rules do not apply to techniques", rule_id=spec.id
@@ -432,6 +585,34 @@ class _RuleBuilder:
         if isinstance(effect, SequencingEffect):
             self._check_sequencing(doc, base, spec, effect)
         self._check_waits(doc, base, spec, effect)
+        self._check_agents(doc, base, spec, effect)
+
+    def _check_agents(self, doc: LoadedDocument, base: DocPath, spec: RuleSpec, effect: Effect) -> None:
+        """Every agent a step or a contraindication names is in the agent catalogue (or is one of its groups)."""
+        then = (*base, "then")
+        named: list[tuple[DocPath, str, bool]] = []
+        if isinstance(effect, ContraindicationEffect):
+            named += [((*then, "agents", i), agent, True) for i, agent in enumerate(effect.agents)]
+        if isinstance(effect, RequirementEffect | AftercareEffect):
+            named += [((*then, "agents", i, "agent"), use.agent, False) for i, use in enumerate(effect.agents)]
+            if effect.alternative is not None:
+                named += [
+                    ((*then, "alternative", "agents", i, "agent"), use.agent, False)
+                    for i, use in enumerate(effect.alternative.agents)
+                ]
+        groups = {group for agent in self.agents.values() for group in agent.groups}
+        for path, name, group_allowed in named:
+            if name in self.agents or (group_allowed and name in groups):
+                continue
+            options = [*self.agents, *groups] if group_allowed else list(self.agents)
+            self.issues.add(
+                "unknown-agent",
+                doc,
+                path,
+                f"unknown agent '{name}'",
+                suggest(name, options) or f"declare it in {AGENTS_FILE}",
+                spec.id,
+            )
 
     def _check_derived(self, doc: LoadedDocument, base: DocPath, spec: RuleSpec, effect: DerivedEffect) -> None:
         """A derived rule sets a fact declared as derived, to a value of that fact."""

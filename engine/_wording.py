@@ -19,6 +19,7 @@ __all__ = [
     "UNDECIDED_SKIP_NOTE",
     "choice",
     "describe",
+    "instead_note",
     "maintenance_note",
     "moved_note",
     "same_day_note",
@@ -35,11 +36,10 @@ UNDECIDED_SKIP_NOTE = "skipped until the missing facts are known"
 
 
 def summary(status: str, title: str | None, missing_labels: Sequence[str], excluded: int) -> str:
-    """The plan's first sentence: what is planned, or why nothing is."""
+    """The plan's first sentence: what is planned, or why nothing is yet."""
     if status == "needs_information":
         asked = ", ".join(missing_labels[:5]) + (" and more" if len(missing_labels) > 5 else "")
-        lead = f"Provisionally {title}; " if title else ""
-        return f"{lead}the plan cannot be confirmed until these are known: {asked}."
+        return f"No technique can be chosen until these are known: {asked}."
     if status == "not_suitable":
         return f"No technique in the protocol is both safe and indicated for this client ({excluded} excluded)."
     if status == "needs_review":
@@ -48,20 +48,40 @@ def summary(status: str, title: str | None, missing_labels: Sequence[str], exclu
 
 
 def choice(ranking: Sequence[Ranking]) -> str | None:
-    """Why the chosen technique beat the other candidates, or ``None`` when nothing was chosen."""
+    """Why the chosen technique beat the other candidates, or ``None`` when nothing was chosen.
+
+    Names what decided against each runner-up, in the order the ranking weighs it: more
+    cautions, a lower score, more invasive, later in the catalogue.
+    """
     if not ranking or ranking[0].status != "chosen":
         return None
     best = ranking[0]
-    text = f"{best.title} scored {best.score:+d} ({_arguments(best)})"
+    text = (
+        f"{best.title}: indicated for the pore cause by {', '.join(best.indicated_by)}; "
+        f"{_cautions(best)}; score {best.score:+d} ({_arguments(best)}); invasiveness {best.invasiveness}"
+    )
     others = [r for r in ranking[1:] if r.status == "candidate"]
-    if others:
-        beaten = "; ".join(f"{r.title} {r.score:+d} ({_arguments(r)})" for r in others[:4])
-        text += f", ahead of {beaten}"
-        if any(r.score == best.score for r in others):
-            text += ". Ties go to the technique with fewer cautions, then to catalogue order"
-    else:
-        text += "; no other technique was both safe and indicated"
-    return text + "."
+    if not others:
+        return text + ". No other technique was both safe and indicated."
+    beaten = "; ".join(f"{r.title} ({_behind(r, best)})" for r in others[:4])
+    more = f" and {len(others) - 4} more" if len(others) > 4 else ""
+    return f"{text}. Ahead of {beaten}{more}."
+
+
+def _cautions(row: Ranking) -> str:
+    count = len(row.cautions)
+    return "no caution" if not count else f"{count} caution{'s' if count != 1 else ''} ({', '.join(row.cautions)})"
+
+
+def _behind(row: Ranking, best: Ranking) -> str:
+    """What ranks ``row`` below ``best``: the first criterion of the ranking on which it loses."""
+    if len(row.cautions) > len(best.cautions):
+        return f"{_cautions(row)}, score {row.score:+d}"
+    if row.score < best.score:
+        return f"score {row.score:+d}"
+    if row.invasiveness > best.invasiveness:
+        return f"equal score, more invasive ({row.invasiveness})"
+    return "equal score and invasiveness, later in the catalogue"
 
 
 def _arguments(row: Ranking) -> str:
@@ -89,7 +109,8 @@ def session_title(number: int, of: int, technique: TechniqueSpec) -> str:
 def session_text(technique: TechniqueSpec, course: SessionSpec) -> str:
     """What every session of the course is: the technique, the course and its downtime."""
     return (
-        f"{technique.description or technique.title}. Course of {course.typical} sessions "
+        f"{technique.description or technique.title}. Course of {course.typical} "
+        f"session{'s' if course.typical != 1 else ''} "
         f"(range {course.minimum}-{course.maximum}), {course.interval_min} to {course.interval_max} apart. "
         f"Expected downtime: {technique.downtime}."
     )
@@ -108,6 +129,11 @@ def same_day_note(others: Sequence[str]) -> str:
 def skip_instructions(reasons: Sequence[str]) -> str:
     """The reasons the exfoliation phase is skipped, once each."""
     return " ".join(sorted(set(reasons)))
+
+
+def instead_note(step: str) -> str:
+    """The note on the rule that replaced a step by its alternative."""
+    return f"instead of \u201c{step}\u201d, which uses an agent this rule rules out"
 
 
 def maintenance_note(every: object) -> str:

@@ -60,6 +60,7 @@ TECHNIQUES: dict[str, Any] = {
         "exfoliates": True,
         "downtime": "a day",
         "downtime_level": "short",
+        "invasiveness": 1,
         "sessions": {"typical": 3, "minimum": 1, "maximum": 4, "interval_min": "2 weeks", "interval_max": "4 weeks"},
     },
     "laser.two": {
@@ -68,6 +69,7 @@ TECHNIQUES: dict[str, Any] = {
         "exfoliates": False,
         "downtime": "none",
         "downtime_level": "none",
+        "invasiveness": 1,
         "sessions": {"typical": 2, "minimum": 1, "maximum": 3, "interval_min": "1 month", "interval_max": "2 months"},
     },
 }
@@ -100,6 +102,8 @@ def write_protocol(
     facts: dict[str, Any] | None = None,
     techniques: dict[str, Any] | None = None,
     manifest: dict[str, Any] | None = None,
+    agents: dict[str, Any] | None = None,
+    evidence: dict[str, Any] | None = None,
 ) -> Path:
     root.mkdir(parents=True, exist_ok=True)
 
@@ -110,6 +114,10 @@ def write_protocol(
     (root / "vocabulary.yaml").write_text(dump({"facts": facts or FACTS}))
     (root / "techniques.yaml").write_text(dump({"techniques": techniques or TECHNIQUES}))
     (root / "rules.yaml").write_text(dump({"rules": rules}))
+    if agents is not None:
+        (root / "agents.yaml").write_text(dump({"agents": agents}))
+    if evidence is not None:
+        (root / "evidence.yaml").write_text(dump({"evidence": evidence}))
     return root
 
 

@@ -121,6 +121,7 @@ def _tiny_rules(folder: Path, rules: list[dict[str, Any]]) -> Path:
         "exfoliates": True,
         "downtime": "none",
         "downtime_level": "none",
+        "invasiveness": 1,
         "sessions": {"typical": 1, "minimum": 1, "maximum": 1, "interval_min": "1 week", "interval_max": "2 weeks"},
     }
     for name, body in (

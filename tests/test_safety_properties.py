@@ -43,6 +43,26 @@ def _applies(rule: Rule[Effect], technique: str) -> bool:
     return technique in rule.techniques or not rule.spec.applies_to
 
 
+def _of_agents(rule: Rule[Effect]) -> bool:
+    """A contraindication of agents, not techniques: it rules out the steps that use them (checked apart)."""
+    return isinstance(rule.effect, ContraindicationEffect) and bool(rule.effect.agents)
+
+
+def _unsafe_agents(protocol: engine.Protocol, truth: Mapping[str, str]) -> dict[str, str]:
+    """Agent -> why no step may use it: an absolute contraindication that holds, or any that is undecided."""
+    spec = protocol._spec
+    out: dict[str, str] = {}
+    for rule in spec.contraindications:
+        if not rule.effect.agents or truth[rule.id] == FALSE:
+            continue
+        if truth[rule.id] == TRUE and not rule.effect.absolute:
+            continue
+        for selector in rule.effect.agents:
+            for agent in spec.select_agents(selector):
+                out.setdefault(agent, f"{rule.id} is {truth[rule.id]}")
+    return out
+
+
 def _safety_table(protocol: engine.Protocol) -> list[tuple[str, tuple[str, ...], bool]]:
     """(rule id, techniques it constrains, is an absolute contraindication) for every safety rule."""
     table = _TABLES.get(protocol)
@@ -54,7 +74,7 @@ def _safety_table(protocol: engine.Protocol) -> list[tuple[str, tuple[str, ...],
                 isinstance(rule.effect, ContraindicationEffect) and rule.effect.level == "absolute",
             )
             for rule in protocol._spec.rules
-            if rule.kind in SAFETY_KINDS
+            if rule.kind in SAFETY_KINDS and not _of_agents(rule)
         ]
         _TABLES[protocol] = table
     return table
@@ -100,7 +120,21 @@ def check_plan(protocol: engine.Protocol, client: Mapping[str, Any], plan: engin
         assert technique not in unsafe, f"{technique} planned although {unsafe[technique]}"
     for technique, why in unsafe.items():
         assert technique in listed, f"{technique} is neither excluded nor pending although {why}"
-    assert excluded == {t for t, why in unsafe.items() if why.endswith("excludes it")}
+    by_rule = {t for t, why in unsafe.items() if why.endswith("excludes it")}
+    assert excluded >= by_rule
+    for exclusion in plan.excluded:  # any other exclusion is an agent its steps need
+        if exclusion.technique not in by_rule:
+            assert all(_of_agents(protocol._spec.rule(r.rule_id)) for r in exclusion.reasons), exclusion
+
+    # 6. no step names an agent the client must not have, and the sessions use none
+    banned = _unsafe_agents(protocol, truth)
+    for step in plan.steps:
+        for agent in step.agents:
+            if agent.role == "uses":
+                assert agent.agent not in banned, f"step {step.title!r} uses {agent.agent}: {banned[agent.agent]}"
+    if plan.technique is not None:
+        for agent in protocol.techniques[plan.technique].agents:
+            assert agent not in banned, f"{plan.technique}'s sessions use {agent}: {banned[agent]}"
 
     # 2. ready only when everything the technique's safety needs is known; an undecided rule
     #    that could still change the plan (it concerns a technique not excluded) means asking
@@ -237,7 +271,14 @@ def _minimal_folder(folder: Path, facts: dict[str, Any], rules: list[dict[str, A
     }
     vocabulary.update(facts)
     sessions = {"typical": 1, "minimum": 1, "maximum": 1, "interval_min": "1 week", "interval_max": "2 weeks"}
-    technique = {"family": "peel", "title": "Peel", "exfoliates": True, "downtime": "none", "downtime_level": "none"}
+    technique = {
+        "family": "peel",
+        "title": "Peel",
+        "exfoliates": True,
+        "downtime": "none",
+        "downtime_level": "none",
+        "invasiveness": 1,
+    }
     for name, body in (
         ("protocol.yaml", manifest),
         ("vocabulary.yaml", {"facts": vocabulary}),
@@ -287,6 +328,7 @@ def test_previous_treatment_selectors_never_share_a_field(tmp_path: Path) -> Non
         "exfoliates": True,
         "downtime": "none",
         "downtime_level": "none",
+        "invasiveness": 1,
         "sessions": sessions,
     }
     history = {"type": "treatment_history", "label": "P", "description": "D", "question": "Q?"}

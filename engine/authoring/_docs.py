@@ -125,8 +125,17 @@ def _meta(book: Rulebook) -> list[tuple[str, str]]:
     ]
 
 
-def _evidence(rule: Rule[Effect]) -> list[tuple[str, str, str | None]]:
-    return [(e.citation, e.url, e.reference) for e in rule.spec.evidence]
+def _evidence(spec: ProtocolSpec, rule: Rule[Effect]) -> list[tuple[str, str, str | None]]:
+    """Each citation of the rule: what it is, where, and (in parentheses) its registry id, grade and digest facts."""
+    out = []
+    for c in spec.citations(rule):
+        details = [part for part in (c.source, c.grade and c.grade.replace("_", " ")) if part]
+        if c.facts:
+            details.append("clinical-facts " + ", ".join(c.facts))
+        elif c.note:
+            details.append(c.note)
+        out.append((c.citation, c.url, "; ".join(details) or None))
+    return out
 
 
 def _kind_rules(book: Rulebook) -> Iterable[tuple[str, str, str, list[Rule[Effect]]]]:
@@ -172,7 +181,7 @@ def render_markdown(book: Rulebook) -> str:
             out += ["", f"**Then:** {_md(effect_text(rule, spec))}", ""]
             out.append(f"**Why:** {_md(rule.spec.rationale)}")
             out += ["", "**Evidence:**", ""]
-            for citation, url, reference in _evidence(rule):
+            for citation, url, reference in _evidence(spec, rule):
                 extra = f" ({_md(reference)})" if reference else ""
                 out.append(f"- {_md(citation)}: <{url}>{extra}")
             if book.matrix is not None:
@@ -369,7 +378,7 @@ def _rule_html(book: Rulebook, rule: Rule[Effect]) -> str:
         "<h4>Evidence</h4>",
         "<ul>",
     ]
-    for citation, url, reference in _evidence(rule):
+    for citation, url, reference in _evidence(spec, rule):
         extra = f" ({_e(reference)})" if reference else ""
         parts.append(f'<li><a href="{_e(url)}" rel="noopener noreferrer">{_e(citation)}</a>{extra}</li>')
     parts.append("</ul>")

@@ -10,9 +10,11 @@ The schemas are generated from two sources so that they cannot drift from the en
   and, for each fact, the operators and values its type allows; technique ids, families
   and ``all``; date facts for ``wait.after``; derived facts for ``then.fact``.
 
-Five schemas are written (draft-07, which yaml-language-server supports fully):
-``protocol``, ``vocabulary``, ``techniques``, ``rules`` (every other rule file) and
-``facts`` (a client's answers, YAML or JSON). Because names come from the vocabulary, the
+Eight schemas are written (draft-07, which yaml-language-server supports fully):
+``protocol``, ``vocabulary``, ``techniques``, ``evidence`` (the evidence registry),
+``agents`` (the agent catalogue), ``rules`` (every other rule file), ``facts`` (a
+client's answers, YAML or JSON) and ``plan`` (the plan the engine returns, for
+integrators; generated from the plan's models). Because names come from the vocabulary, the
 committed schemas must be regenerated when it changes: ``pore-protocol schema --all
 --output schemas/`` (a test fails until they are).
 """
@@ -31,17 +33,27 @@ from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 from engine._model import (
+    AGENT_ID_PATTERN,
     FACT_NAME_PATTERN,
+    SOURCE_ID_PATTERN,
     TECHNIQUE_ID_PATTERN,
+    AgentSpec,
+    AgentUse,
     Evidence,
+    EvidenceRef,
+    EvidenceSource,
     FactSpec,
     Manifest,
+    Moment,
     Period,
+    Replacement,
     RuleSpec,
     SessionSpec,
+    StepAlternative,
     TechniqueSpec,
     WaitSpec,
 )
+from engine._plan_model import TreatmentPlan
 from engine._spec import ASSESSMENT_DATE, EFFECT_MODELS, PREVIOUS_TREATMENTS, ProtocolSpec
 
 __all__ = ["SCHEMAS", "build_schemas", "schema_text"]
@@ -49,7 +61,11 @@ __all__ = ["SCHEMAS", "build_schemas", "schema_text"]
 DRAFT = "http://json-schema.org/draft-07/schema#"
 PERIOD_PATTERN = r"^\s*(\d{1,4})\s*(day|days|week|weeks|month|months|year|years)\s*$"
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
-SCHEMAS = ("protocol", "vocabulary", "techniques", "rules", "facts")
+MOMENT_PATTERN = (
+    r"^\s*((\d{1,4})\s*(day|days|week|weeks|month|months|year|years)\s+(before|after)\s+)?"
+    r"(the\s+)?(assessment|first session|each session|last session)\s*$"
+)
+SCHEMAS = ("protocol", "vocabulary", "techniques", "evidence", "agents", "rules", "facts", "plan")
 """The schemas written by ``--all``, each to ``<name>.schema.json``."""
 
 _OPERATORS = {
@@ -119,7 +135,8 @@ class _Translator:
     ) -> dict[str, Any]:
         properties: dict[str, Any] = {}
         required: list[str] = []
-        for name, info in model.model_fields.items():
+        for field_name, info in model.model_fields.items():
+            name = info.alias or field_name  # as written in YAML (e.g. 'from')
             schema = dict(overrides[name]) if overrides and name in overrides else self.annotation(info.annotation)
             for meta in info.metadata:
                 _constrain(schema, meta)
@@ -157,6 +174,20 @@ def _constrain(schema: dict[str, Any], meta: Any) -> None:
         target["maximum"] = meta.le
     elif getattr(meta, "pattern", None):
         target["pattern"] = meta.pattern
+
+
+def _array_of(values: list[str]) -> dict[str, Any]:
+    return {"type": "array", "items": {"enum": values}, "minItems": 1}
+
+
+def _moment() -> dict[str, Any]:
+    return {
+        "type": "string",
+        "pattern": MOMENT_PATTERN,
+        "description": "A moment of the course: '[N days/weeks/months before/after] first session, each session, "
+        "last session' or 'assessment'.",
+        "examples": ["4 weeks before first session", "2 days before each session", "2 weeks after last session"],
+    }
 
 
 def _period() -> dict[str, Any]:
@@ -265,9 +296,18 @@ def _wait(spec: ProtocolSpec, translator: _Translator) -> dict[str, Any]:
 def rules_schema(spec: ProtocolSpec) -> dict[str, Any]:
     """The schema of a rule file (any YAML file of the folder other than the three core files)."""
     translator = _Translator(
-        {Period: _ref("period"), WaitSpec: _ref("wait"), Evidence: _ref("evidence"), SessionSpec: _ref("sessions")}
+        {
+            Period: _ref("period"),
+            WaitSpec: _ref("wait"),
+            Evidence: _ref("evidence"),
+            SessionSpec: _ref("sessions"),
+            AgentUse: _ref("agent_use"),
+            StepAlternative: _ref("alternative"),
+            Moment: _ref("moment"),
+        }
     )
     derived = [n for n, f in spec.facts.items() if f.derived]
+    groups = sorted({g for agent in spec.agents.values() for g in agent.groups})
     effects: dict[str, Any] = {}
     for kind, model in EFFECT_MODELS.items():
         overrides: dict[str, dict[str, Any]] = {}
@@ -275,6 +315,8 @@ def rules_schema(spec: ProtocolSpec) -> dict[str, Any]:
             overrides["fact"] = {"enum": derived}
         if kind == "sequencing":
             overrides["not_same_day"] = {"type": "array", "items": _ref("selector")}
+        if kind == "contraindication":
+            overrides["agents"] = {"type": "array", "items": {"enum": [*spec.agents, *groups]}}
         effects[f"then.{kind}"] = translator.model(model, overrides=overrides)
     rule = translator.model(
         RuleSpec,
@@ -296,7 +338,12 @@ def rules_schema(spec: ProtocolSpec) -> dict[str, Any]:
     branches = []
     for kind in EFFECT_MODELS:
         then: dict[str, Any] = {"properties": {"then": _ref(f"then.{kind}")}}
-        if kind in ("contraindication", "suitability", "aftercare"):
+        if kind == "contraindication":  # techniques in applies_to, or agents in then.agents
+            then["anyOf"] = [
+                {"required": ["applies_to"], "properties": {"applies_to": {"minItems": 1}}},
+                {"properties": {"then": {"required": ["agents"]}}},
+            ]
+        elif kind in ("suitability", "aftercare"):
             then["required"] = ["applies_to"]
             then["properties"]["applies_to"] = {"minItems": 1}
         if kind == "derived":
@@ -317,7 +364,18 @@ def rules_schema(spec: ProtocolSpec) -> dict[str, Any]:
             "selector": {"enum": _selectors(spec), "description": "A technique id, a family such as peel.*, or all."},
             "period": _period(),
             "wait": _wait(spec, translator),
-            "evidence": translator.model(Evidence),
+            "moment": _moment(),
+            "agent_use": translator.model(AgentUse, overrides={"agent": {"enum": list(spec.agents)}}),
+            "alternative": translator.model(StepAlternative),
+            "evidence": {
+                "description": "A source of the evidence registry, by id, with the digest facts the rule rests on; "
+                "or (discouraged) a citation written out.",
+                "anyOf": [
+                    {"enum": list(spec.sources)},
+                    translator.model(EvidenceRef, overrides={"source": {"enum": list(spec.sources)}}),
+                    translator.model(Evidence),
+                ],
+            },
             **effects,
         },
     }
@@ -387,7 +445,7 @@ def build_schemas(spec: ProtocolSpec) -> dict[str, dict[str, Any]]:
         "uniqueItems": True,
     }
     fact = translator.model(FactSpec)
-    vocabulary = {
+    vocabulary: dict[str, Any] = {
         "type": "object",
         "required": ["facts"],
         "additionalProperties": False,
@@ -399,7 +457,7 @@ def build_schemas(spec: ProtocolSpec) -> dict[str, dict[str, Any]]:
             }
         },
     }
-    techniques = {
+    techniques: dict[str, Any] = {
         "type": "object",
         "required": ["techniques"],
         "additionalProperties": False,
@@ -411,13 +469,53 @@ def build_schemas(spec: ProtocolSpec) -> dict[str, dict[str, Any]]:
             }
         },
     }
+    vocabulary["properties"]["replaced"] = {
+        "type": "object",
+        "description": "Facts the vocabulary retired, with the facts that replaced them.",
+        "propertyNames": {"pattern": FACT_NAME_PATTERN},
+        "additionalProperties": translator.model(
+            Replacement, overrides={"by": {"type": "array", "items": {"enum": list(spec.facts)}, "minItems": 1}}
+        ),
+    }
+    techniques["properties"]["techniques"]["additionalProperties"]["properties"]["agents"] = {
+        "type": "array",
+        "items": {"enum": list(spec.agents)},
+    }
     sessions = {"sessions": translator.model(SessionSpec), "period": _period()}
+    evidence = {
+        "type": "object",
+        "required": ["evidence"],
+        "additionalProperties": False,
+        "properties": {
+            "evidence": {
+                "type": "object",
+                "propertyNames": {"pattern": SOURCE_ID_PATTERN},
+                "additionalProperties": translator.model(EvidenceSource),
+            }
+        },
+    }
+    agents = {
+        "type": "object",
+        "required": ["agents"],
+        "additionalProperties": False,
+        "properties": {
+            "agents": {
+                "type": "object",
+                "propertyNames": {"pattern": AGENT_ID_PATTERN},
+                "additionalProperties": translator.model(AgentSpec),
+            }
+        },
+    }
+    plan = dict(TreatmentPlan.model_json_schema(), title=f"A treatment plan of {spec.manifest.title}")
     return {
         "protocol": _core_schema("pore-protocol manifest (protocol.yaml)", manifest),
         "vocabulary": _core_schema("pore-protocol intake vocabulary (vocabulary.yaml)", vocabulary),
         "techniques": _core_schema("pore-protocol technique catalogue (techniques.yaml)", techniques, sessions),
+        "evidence": _core_schema("pore-protocol evidence registry (evidence.yaml)", evidence),
+        "agents": _core_schema("pore-protocol agent catalogue (agents.yaml)", agents),
         "rules": rules_schema(spec),
         "facts": facts_schema(spec),
+        "plan": {"$schema": "https://json-schema.org/draft/2020-12/schema", **plan},
     }
 
 

@@ -120,3 +120,56 @@ def test_the_decision_is_plain_data(protocol: engine.Protocol, baseline: dict[st
         decision.chosen = None  # type: ignore[misc]
     assert decision.ranking[0].technique == decision.chosen
     assert [row.key for row in decision.ranking] == sorted(row.key for row in decision.ranking)
+
+
+# ----------------------------------------------------------------------------- choosing as a clinician would
+
+
+def _choose(
+    tmp_path: Path, rules: list[dict[str, Any]], invasive: dict[str, int], **facts: Any
+) -> engine.TreatmentPlan:
+    from tests.protocols import FACTS, TECHNIQUES, rule, write_protocol
+
+    vocabulary = {**FACTS, "causes": {**FACTS["causes"], "indication": True}}
+    techniques = {t: {**spec, "invasiveness": invasive[t]} for t, spec in TECHNIQUES.items()}
+    cause = rule("SUIT-X", "suitability", {"argument": "for", "strength": "moderate"}, {"causes": {"includes": "x"}})
+    root = write_protocol(tmp_path / "rules", [cause, *rules], facts=vocabulary, techniques=techniques)
+    protocol = engine.load_protocol(root)
+    try:
+        return protocol.evaluate({"assessment_date": "2026-11-25", "a": False, "b": False, "causes": ["x"], **facts})
+    finally:
+        protocol.close()
+
+
+def test_a_technique_is_indicated_only_by_a_cause_argument(tmp_path: Path) -> None:
+    from tests.protocols import rule
+
+    adjuster = rule("SUIT-OILY", "suitability", {"argument": "for", "strength": "strong"}, {"a": False})
+    adjuster["applies_to"] = ["laser.two"]
+    cause_only_peel = rule(
+        "SUIT-X-PEEL", "suitability", {"argument": "for", "strength": "weak"}, {"causes": {"includes": "y"}}
+    )
+    cause_only_peel["applies_to"] = ["peel.one"]
+    plan = _choose(tmp_path, [adjuster, cause_only_peel], {"peel.one": 1, "laser.two": 2}, causes=["y"])
+    rows = {r.technique: r for r in plan.ranking}
+    assert rows["laser.two"].status == "not_indicated" and rows["laser.two"].indicated_by == ()
+    assert rows["peel.one"].indicated_by == ("SUIT-X-PEEL",)
+    assert plan.technique == "peel.one"
+
+
+def test_ties_go_to_the_less_invasive_technique(tmp_path: Path) -> None:
+    plan = _choose(tmp_path, [], {"peel.one": 3, "laser.two": 1})  # SUIT-X argues equally for both
+    assert plan.technique == "laser.two"
+    assert plan.choice is not None and "Peel one (equal score, more invasive (3))" in plan.choice
+
+
+def test_a_caution_ranks_below_a_lower_score_without_one(tmp_path: Path) -> None:
+    from tests.protocols import rule
+
+    boost = rule("SUIT-MORE", "suitability", {"argument": "for", "strength": "strong"})
+    boost["applies_to"] = ["peel.one"]
+    caution = rule("CI-REVIEW", "contraindication", {"level": "relative"}, applies_to=["peel.one"])
+    plan = _choose(tmp_path, [boost, caution], {"peel.one": 1, "laser.two": 5})
+    assert plan.technique == "laser.two" and plan.status == "ready"
+    assert plan.cautions == ()  # the alternative's caution stays with the alternative
+    assert next(r for r in plan.ranking if r.technique == "peel.one").cautions == ("CI-REVIEW",)

@@ -1,0 +1,141 @@
+"""Check every step's agents against the client: keep the step, replace it, drop it, or rule the technique out.
+
+Steps name the agents they use (hydroquinone in priming, an antiviral in prophylaxis,
+salicylic acid in a peel session) and those they ask the client to pause. Contraindication
+rules can rule out agents as well as techniques (``then: {agents: [...]}``). For one
+client, each step that would be in a plan gets a :class:`StepFate`:
+
+* ``keep``: none of the agents it uses is contraindicated (a relative contraindication of
+  one of them is a caution on the technique);
+* ``alternative``: one is, and the step's declared alternative uses none that is;
+* ``drop``: one is, there is no usable alternative, and the step is optional;
+* ``blocked``: one is absolutely contraindicated, there is no usable alternative, and the
+  step is required: the technique cannot go ahead, and the plan names the rule;
+* ``undecided``: the same, but the contraindication is unknown (a fact is missing): fail
+  closed, the technique is pending until it is answered.
+
+Agents a step only pauses (``role: withholds``) are never checked: pausing is always safe.
+A technique's own session agents are a required step without an alternative.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from engine._holding import Holding
+from engine._model import AgentUse
+from engine._plan_tables import PlanTables
+from engine._spec import AftercareEffect, ContraindicationEffect, RequirementEffect, Rule
+
+__all__ = ["AgentCheck", "Fate", "StepFate"]
+
+Fate = Literal["keep", "alternative", "drop", "blocked", "undecided"]
+
+
+@dataclass(frozen=True)
+class StepFate:
+    """What becomes of one step for this client, and the agent contraindications behind it."""
+
+    fate: Fate
+    because: tuple[Rule[ContraindicationEffect], ...] = ()
+    """The agent contraindications that made the step change (none for ``keep``)."""
+    agents: tuple[str, ...] = ()
+    """The agents the step uses that are contraindicated or undecided."""
+    cautions: tuple[Rule[ContraindicationEffect], ...] = ()
+    """Relative contraindications of agents the step (as planned) uses: the technique needs review."""
+
+
+_KEEP = StepFate("keep")
+
+
+class AgentCheck:
+    """The agents ruled out, cautioned or undecided for one client, and the fate of each step.
+
+    Holds, for one client, which agent contraindication rules hold (absolute or relative)
+    and which are unknown, by agent, and the fates already worked out, by step rule.
+    """
+
+    def __init__(self, tables: PlanTables, rules: Holding) -> None:
+        self._tables = tables
+        self.absolute: dict[str, list[Rule[ContraindicationEffect]]] = {}
+        self.relative: dict[str, list[Rule[ContraindicationEffect]]] = {}
+        self.unknown: dict[str, list[Rule[ContraindicationEffect]]] = {}
+        agent_rules = tables.agent_rules
+        for rule in rules.contraindications:
+            if rule.id in agent_rules:
+                target = self.absolute if rule.effect.absolute else self.relative
+                for agent in agent_rules[rule.id]:
+                    target.setdefault(agent, []).append(rule)
+        for unknown in rules.unknown:
+            if unknown.id in agent_rules:
+                typed = tables.agent_rule[unknown.id]
+                for agent in agent_rules[unknown.id]:
+                    self.unknown.setdefault(agent, []).append(typed)
+        self._fates: dict[str, StepFate] = {}
+
+    @property
+    def active(self) -> bool:
+        """Whether any agent is contraindicated, cautioned or undecided for this client (else every step stays)."""
+        return bool(self.absolute or self.relative or self.unknown)
+
+    def _judge(self, uses: Iterable[str]) -> tuple[list[str], list[str], list[Rule[ContraindicationEffect]]]:
+        """(agents ruled out, agents undecided, relative rules) among ``uses``."""
+        blocked, undecided, cautions = [], [], []
+        for agent in uses:
+            if agent in self.absolute:
+                blocked.append(agent)
+            elif agent in self.unknown:
+                undecided.append(agent)
+            elif agent in self.relative:
+                cautions.extend(self.relative[agent])
+        return blocked, undecided, cautions
+
+    def _rules(self, agents: Iterable[str]) -> tuple[Rule[ContraindicationEffect], ...]:
+        found: dict[str, Rule[ContraindicationEffect]] = {}
+        for agent in agents:
+            for rule in (*self.absolute.get(agent, ()), *self.unknown.get(agent, ())):
+                found.setdefault(rule.id, rule)
+        return tuple(sorted(found.values(), key=lambda r: r.id))
+
+    def step(self, rule: Rule[RequirementEffect] | Rule[AftercareEffect]) -> StepFate:
+        """The fate of a step rule that holds for this client (the same for every technique)."""
+        if not self.active:
+            return _KEEP
+        found = self._fates.get(rule.id)
+        if found is None:
+            effect = rule.effect
+            alternative = effect.alternative
+            found = self._fates[rule.id] = self._fate(
+                _used(effect.agents), effect.required, None if alternative is None else _used(alternative.agents)
+            )
+        return found
+
+    def session(self, technique: str) -> StepFate:
+        """The fate of a technique's sessions: their agents are required and have no alternative."""
+        if not self.active:
+            return _KEEP
+        return self._fate(self._tables.spec.techniques[technique].agents, True, None)
+
+    def _fate(self, uses: Iterable[str], required: bool, alternative: Iterable[str] | None) -> StepFate:
+        blocked, undecided, cautions = self._judge(uses)
+        if not blocked and not undecided:
+            return StepFate("keep", cautions=_unique(cautions)) if cautions else _KEEP
+        because = self._rules([*blocked, *undecided])
+        agents = tuple(sorted({*blocked, *undecided}))
+        if alternative is not None:
+            alt_blocked, alt_undecided, alt_cautions = self._judge(alternative)
+            if not alt_blocked and not alt_undecided:
+                return StepFate("alternative", because, agents, _unique(alt_cautions))
+        if not required:
+            return StepFate("drop", because, agents)
+        return StepFate("blocked" if blocked else "undecided", because, agents)
+
+
+def _used(agents: Iterable[AgentUse]) -> tuple[str, ...]:
+    return tuple(use.agent for use in agents if use.role == "uses")
+
+
+def _unique(rules: Iterable[Rule[ContraindicationEffect]]) -> tuple[Rule[ContraindicationEffect], ...]:
+    return tuple({rule.id: rule for rule in sorted(rules, key=lambda r: r.id)}.values())
