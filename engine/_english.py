@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from engine._model import FactSpec, WaitSpec
+from engine._model import AgentUse, FactSpec, StepAlternative, WaitSpec
 from engine._spec import (
     PREVIOUS_TREATMENTS,
     AftercareEffect,
@@ -254,6 +254,40 @@ def _wait(wait: WaitSpec, spec: ProtocolSpec) -> str:
     return f"{wait.period} after the most recent {treatment_text(wait.after_previous, spec, '')}"
 
 
+def agents_text(selector: str, spec: ProtocolSpec) -> str:
+    """An agent by its catalogue title, or a group of agents with their titles."""
+    agent = spec.agents.get(selector)
+    if agent is not None:
+        return agent.title
+    members = [spec.agents[a].title for a in spec.select_agents(selector)]
+    return f"{selector.replace('_', ' ')} ({', '.join(members)})" if members else selector
+
+
+def _use_text(use: AgentUse, spec: ProtocolSpec) -> str:
+    verb = "uses" if use.role == "uses" else "pauses"
+    span = " ".join(
+        part for part in (f"from {use.start}" if use.start else "", f"until {use.until}" if use.until else "") if part
+    )
+    return f"{verb} {agents_text(use.agent, spec)}" + (f" {span}" if span else "")
+
+
+def _step_agents(
+    uses: tuple[AgentUse, ...], required: bool, alternative: StepAlternative | None, spec: ProtocolSpec
+) -> str:
+    """The agents a step names, its alternative, and whether a plan may leave it out."""
+    text = ""
+    if uses:
+        text += " The step " + _either([_use_text(u, spec) for u in uses], "and") + "."
+    if alternative is not None:
+        text += f" If an agent it uses is ruled out for the client: \u201c{alternative.step}\u201d"
+        if alternative.agents:
+            text += " (" + _either([_use_text(u, spec) for u in alternative.agents], "and") + ")"
+        text += "."
+    if not required:
+        text += " Optional: left out when an agent it uses is ruled out and there is no alternative."
+    return text
+
+
 def effect_text(rule: Rule[Effect], spec: ProtocolSpec) -> str:
     """What happens when the rule holds, in one or two sentences."""
     effect = rule.effect
@@ -266,7 +300,16 @@ def effect_text(rule: Rule[Effect], spec: ProtocolSpec) -> str:
         text += f", otherwise it is {_value(default)})." if default is not None else ")."
         return text
     if isinstance(effect, ContraindicationEffect):
-        if effect.level == "absolute":
+        if effect.agents:
+            named = _either([agents_text(a, spec) for a in effect.agents], "and")
+            if effect.level == "absolute":
+                text = (
+                    f"Rules out {named} in every step: a step that uses one switches to its alternative, "
+                    "or is left out if optional; a required one with no alternative excludes its technique."
+                )
+            else:
+                text = f"Allows steps that use {named} only after a practitioner's review (a caution)."
+        elif effect.level == "absolute":
             text = f"Excludes {targets}."
         else:
             text = f"Allows {targets} only after a practitioner's review (a caution)."
@@ -286,7 +329,7 @@ def effect_text(rule: Rule[Effect], spec: ProtocolSpec) -> str:
             text += f" The first session may not be earlier than {_wait(effect.ready_after, spec)}."
         if effect.after_last_session is not None:
             text += f" It takes place {effect.after_last_session} after the last session."
-        return text
+        return text + _step_agents(effect.agents, effect.required, effect.alternative, spec)
     if isinstance(effect, SequencingEffect):
         if effect.not_before is not None:
             return f"For {targets}, the first session may not be earlier than {_wait(effect.not_before, spec)}."
@@ -295,5 +338,6 @@ def effect_text(rule: Rule[Effect], spec: ProtocolSpec) -> str:
         others = _either([selector_text(s, spec) for s in effect.not_same_day], "and")
         return f"For {targets}, do not combine on the same day: {others}."
     if isinstance(effect, AftercareEffect):
-        return f"After each session of {targets}, for {effect.duration}: {_sentence(effect.instruction)}"
+        text = f"After each session of {targets}, for {effect.duration}: {_sentence(effect.instruction)}"
+        return text + _step_agents(effect.agents, effect.required, effect.alternative, spec)
     return str(effect)  # pragma: no cover - every kind is handled above
