@@ -98,7 +98,7 @@ class ZenProtocol:
         field = self._id(atom.field)
         if atom.op == "within":
             cut = self._id(cut_field(atom.value.key))
-            return f"({field} != null and {field} {'>=' if positive else '<'} {cut})"
+            return f"({field} != null and {field} {'>' if positive else '<='} {cut})"
         op = (_OPS if positive else _NEG)[atom.op]
         return f"({field} != null and {field} {op} {_literal(atom.value)})"
 

@@ -106,10 +106,10 @@ def dnf(condition: Condition, positive: bool = True) -> list[Conjunction]:
 def _test(literal: Literal_) -> dict[str, Any]:
     atom, positive = literal
     op = atom.op if positive else _NEGATE[atom.op]
-    if op == "within":
-        return {"$gte": {atom.field: {"$m": _cut(atom)}}}
-    if op == "before":
-        return {"$lt": {atom.field: {"$m": _cut(atom)}}}
+    if op == "within":  # less than the period before the assessment: after the cut-off day
+        return {"$gt": {atom.field: {"$m": _cut(atom)}}}
+    if op == "before":  # the period or more before the assessment (never included)
+        return {"$lte": {atom.field: {"$m": _cut(atom)}}}
     if op == "eq":
         return {atom.field: atom.value}
     return {_DURABLE_OP[op]: {atom.field: atom.value}}

@@ -102,10 +102,17 @@ class Decision:
     """Each absent fact that could change the plan, with the rules that need it, by fact name."""
     agents: AgentCheck
     """The fate of each step for this client (see :mod:`engine._agents`)."""
+    requested: str | None = None
+    """The technique the practitioner asked for, if any (it is planned only when it is safe)."""
 
 
-def decide(tables: PlanTables, outcome: Outcome, rules: Holding) -> Decision:
-    """Exclusions, pending techniques, cautions, the ranking, the chosen technique and the status."""
+def decide(tables: PlanTables, outcome: Outcome, rules: Holding, requested: str | None = None) -> Decision:
+    """Exclusions, pending techniques, cautions, the ranking, the chosen technique and the status.
+
+    :param requested: the practitioner's choice. It is planned when it is neither excluded
+        nor pending and a cause argument indicates it (whatever its rank), and its questions
+        are the only ones asked; safety rules are never overridden.
+    """
     catalogue = tables.catalogue
     excluded: dict[str, list[Reason]] = {}
     pending: dict[str, set[str]] = {}
@@ -127,9 +134,14 @@ def decide(tables: PlanTables, outcome: Outcome, rules: Holding) -> Decision:
     out_pending = {t: frozenset(pending[t]) for t in catalogue if t in pending}
     out_cautions = {t: tuple(cautions[t]) for t in catalogue if t in cautions}
 
-    missing = _missing(tables, outcome, out_excluded)
-    ranking = _rank(tables, rules, out_excluded, out_pending, out_cautions, choose=not missing)
+    missing = _missing(tables, outcome, out_excluded, requested)
+    ranking = _rank(tables, rules, out_excluded, out_pending, out_cautions, choose=not missing and requested is None)
     chosen = ranking[0].technique if ranking and ranking[0].status == "chosen" else None
+    if requested is not None and not missing and requested not in out_excluded and requested not in out_pending:
+        row = next(r for r in ranking if r.technique == requested)
+        if row.indicated_by:
+            chosen = requested
+            ranking = tuple(r._replace(status="chosen") if r is row else r for r in ranking)
     status: PlanStatus
     if missing:
         status = "needs_information"
@@ -139,7 +151,7 @@ def decide(tables: PlanTables, outcome: Outcome, rules: Holding) -> Decision:
         status = "needs_review"
     else:
         status = "ready"
-    return Decision(status, chosen, out_excluded, out_pending, out_cautions, ranking, missing, check)
+    return Decision(status, chosen, out_excluded, out_pending, out_cautions, ranking, missing, check, requested)
 
 
 def _steps_against_agents(
@@ -229,22 +241,23 @@ def _rank(
 
 
 def _missing(
-    tables: PlanTables, outcome: Outcome, excluded: Mapping[str, object]
+    tables: PlanTables, outcome: Outcome, excluded: Mapping[str, object], requested: str | None = None
 ) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """Absent facts that could still change the plan, and the rules that need them.
+    """Absent facts that could still change the plan, and the rules that need them, most needed first.
 
     A rule about techniques that are all excluded anyway cannot change the plan, so its
     unknown facts are not asked for; derived facts are traced back to the intake questions
-    behind them.
+    behind them. With a technique the practitioner asked for, only what decides that one
+    matters. The questions that hold back the most techniques come first, then vocabulary order.
     """
     spec = tables.spec
-    open_techniques = [t for t in tables.catalogue if t not in excluded]
+    open_techniques = [t for t in tables.catalogue if t not in excluded and requested in (None, t)]
     relevant = [
         rule
         for rule in (spec.by_id[rule_id] for rule_id in outcome.needs)
         if rule.kind != "derived"
         and open_techniques
-        and (rule.general or any(t not in excluded for t in rule.techniques))
+        and (rule.general or any(t in open_techniques for t in rule.techniques))
     ]
     involved = {rule.id for rule in relevant}
     frontier: list[Rule[Effect]] = list(relevant)
@@ -256,7 +269,13 @@ def _missing(
                     involved.add(source.id)
                     frontier.append(source)
     needed: dict[str, set[str]] = {}
+    held: dict[str, set[str]] = {}
     for rule_id in involved:
+        rule = spec.by_id[rule_id]
+        techniques = set(rule.scope or rule.techniques or tables.catalogue)
         for fact in outcome.needs[rule_id]:
             needed.setdefault(fact, set()).add(rule_id)
-    return tuple((fact, tuple(sorted(rule_ids))) for fact, rule_ids in sorted(needed.items()))
+            held.setdefault(fact, set()).update(techniques)
+    order = tables.fact_order
+    ranked = sorted(needed, key=lambda fact: (-len(held[fact]), order[fact]))
+    return tuple((fact, tuple(sorted(needed[fact]))) for fact in ranked)

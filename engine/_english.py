@@ -125,7 +125,7 @@ class _Phrases:
         if atom.fact == PREVIOUS_TREATMENTS and atom.op == "within":
             selector = atom.selector
             what = treatment_text(selector, self.spec) if selector else "a treatment"
-            return f"the client had {what} within {atom.value} before the assessment"
+            return f"the client had {what} less than {atom.value} before the assessment"
         if fact is None:
             return atom.text
         label = fact.label
@@ -133,7 +133,7 @@ class _Phrases:
             member = atom.member
             return f"{label} include {_value(member)}" if atom.value else f"{label} do not include {_value(member)}"
         if fact.type == "date" and atom.op == "within":
-            return f"{label} was within {atom.value} before the assessment"
+            return f"{label} was less than {atom.value} before the assessment"
         if fact.type == "boolean" and atom.op in ("eq", "ne"):
             yes = bool(atom.value) == (atom.op == "eq")
             return f"{label}: {'yes' if yes else 'no'}"

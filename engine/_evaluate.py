@@ -26,7 +26,7 @@ from typing import Any
 from engine._adapter import Encoded, Matcher
 from engine._compile import CompiledProtocol
 from engine._errors import EngineError
-from engine._facts import NEVER, ClientFacts
+from engine._facts import NEVER, ONGOING, ClientFacts
 from engine._names import cut_field, history_field, set_member_field
 from engine._spec import Effect, ProtocolSpec, Rule
 
@@ -95,7 +95,12 @@ class Flattener:
             if kind == "plain":
                 out[name] = value
             elif kind == "date":
-                out[name] = NEVER_DATE if value == NEVER else value.isoformat()
+                if value == NEVER:
+                    out[name] = NEVER_DATE
+                elif value == ONGOING:  # still taken: within every period back from the assessment
+                    out[name] = facts.assessment_date.isoformat()
+                else:
+                    out[name] = value.isoformat()
             elif kind == "set":
                 for field, member in extra:
                     out[field] = member in value

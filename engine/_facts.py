@@ -21,9 +21,11 @@ from engine._load import MAX_DOCUMENT_BYTES, LoadedDocument, YamlProblem, decode
 from engine._model import FactSpec
 from engine._spec import ASSESSMENT_DATE, PREVIOUS_TREATMENTS, ProtocolSpec
 
-__all__ = ["NEVER", "ClientFacts", "Treatment", "check_facts", "parse_facts_text", "strict_json_loads"]
+__all__ = ["NEVER", "ONGOING", "ClientFacts", "Treatment", "check_facts", "parse_facts_text", "strict_json_loads"]
 
 NEVER = "never"
+ONGOING = "ongoing"
+"""A last dose that has not happened yet: the medicine is still taken."""
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MAX_HISTORY = 500
 FIRST_YEAR, LAST_YEAR = 1900, 2999
@@ -276,9 +278,15 @@ def _check_value(name: str, fact: FactSpec, raw: Any, spec: ProtocolSpec, add: A
     if kind == "date":
         if fact.allow_never and raw == NEVER:
             return NEVER
+        if fact.allow_ongoing and raw == ONGOING:
+            return ONGOING
         day = _date(raw)
         if day is None:
-            extra = ' or "never"' if fact.allow_never else ""
+            extra = "".join(
+                f' or "{word}"'
+                for word, allowed in ((NEVER, fact.allow_never), (ONGOING, fact.allow_ongoing))
+                if allowed
+            )
             add(name, f"must be a date written YYYY-MM-DD{extra}, not {_show(raw)}")
             return _BAD
         if not FIRST_YEAR <= day.year <= LAST_YEAR:

@@ -237,6 +237,8 @@ class FactSpec(StrictModel):
     maximum: int | None = None
     values: tuple[str, ...] = ()
     allow_never: bool = False
+    allow_ongoing: bool = False
+    """A date fact (a last dose) may be answered ``ongoing``: within every period, and no wait after it has begun."""
     required: bool = False
     derived: bool = False
     default: str | bool | None = None
@@ -267,6 +269,8 @@ class FactSpec(StrictModel):
             raise ValueError("'minimum' and 'maximum' only apply to integer facts")
         if self.allow_never and self.type != "date":
             raise ValueError("'allow_never' only applies to date facts")
+        if self.allow_ongoing and self.type != "date":
+            raise ValueError("'allow_ongoing' only applies to date facts")
         if self.default is not None:
             if not self.derived:
                 raise ValueError("only derived facts can have a default; an absent answer means unknown")

@@ -51,22 +51,29 @@ _new_derived_fact = constructor(DerivedFact)
 
 
 def build_plan(
-    spec: ProtocolSpec, facts: ClientFacts, outcome: Outcome, tables: PlanTables | None = None
+    spec: ProtocolSpec,
+    facts: ClientFacts,
+    outcome: Outcome,
+    tables: PlanTables | None = None,
+    technique: str | None = None,
 ) -> TreatmentPlan:
     """Decide, schedule and write the plan, then check it.
 
     :param tables: the protocol's planner tables (built here when not given; pass the
         protocol's own, as :class:`engine._protocol.Protocol` does, to build them once).
+    :param technique: the practitioner's choice (see :func:`engine._decide.decide`).
     :raises EngineError: the plan broke a safety invariant (a bug, never the input's fault).
     """
     tables = tables if tables is not None else PlanTables(spec)
     rules = holding(tables, outcome)
-    decision = decide(tables, outcome, rules)
+    decision = decide(tables, outcome, rules, technique)
     supplied = facts.as_json()
     justify = Justifier(tables, supplied, outcome)
     steps, earliest = Schedule(tables, facts, rules, decision.agents, justify).steps(decision.chosen)
     ranking = _ranking(tables, decision)
     missing = _missing_facts(spec, decision)
+    excluded = _exclusions(tables, facts, decision, justify)
+    reconsider = _reconsider(decision, excluded) if decision.status == "not_suitable" else None
     try:
         return assemble_plan(
             format_version=PLAN_FORMAT_VERSION,
@@ -75,16 +82,19 @@ def build_plan(
                 decision.status,
                 spec.techniques[decision.chosen].title if decision.chosen else None,
                 [m.label for m in missing],
-                len(decision.excluded),
+                len(decision.excluded) if technique is None else int(technique in decision.excluded),
+                spec.techniques[technique].title if technique else None,
+                reconsider,
             ),
             protocol=tables.stamp,
             engine_version=__version__,
             assessment_date=facts.assessment_date.isoformat(),
             technique=decision.chosen,
-            choice=choice(ranking),
+            choice=choice(ranking, requested=technique is not None),
             earliest_start=earliest.isoformat() if earliest else None,
             steps=tuple(steps),
-            excluded=_exclusions(tables, facts, decision, justify),
+            excluded=excluded,
+            reconsider_from=reconsider,
             pending=tuple(
                 _new_pending(
                     technique=t,
@@ -102,6 +112,13 @@ def build_plan(
         )
     except (ValidationError, ValueError) as exc:
         raise EngineError(f"the plan broke a safety invariant and was not returned: {_first_error(exc)}") from exc
+
+
+def _reconsider(decision: Decision, excluded: tuple[Exclusion, ...]) -> str | None:
+    """The first day an excluded technique the client is indicated for may be reconsidered, if any has one."""
+    wanted = {decision.requested} if decision.requested else {r.technique for r in decision.ranking if r.indicated_by}
+    dates = [e.reconsider_from for e in excluded if e.technique in wanted and e.reconsider_from]
+    return min(dates) if dates else None
 
 
 def _first_error(exc: Exception) -> str:

@@ -204,6 +204,11 @@ class TreatmentPlan(_Frozen):
     earliest_start: str | None
     steps: tuple[Step, ...]
     excluded: tuple[Exclusion, ...]
+    reconsider_from: str | None = Field(
+        default=None,
+        description="For a not_suitable plan: the first day a technique indicated for the client may be "
+        "reconsidered (none when no exclusion of one has a date).",
+    )
     pending: tuple[Pending, ...]
     cautions: tuple[Caution, ...]
     ranking: tuple[Ranking, ...]

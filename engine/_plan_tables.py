@@ -41,6 +41,8 @@ class PlanTables:
         self.evidence: Mapping[str, tuple[Evidence, ...]] = {
             rule.id: tuple(_new_evidence(**dataclasses.asdict(c)) for c in spec.citations(rule)) for rule in spec.rules
         }
+        self.fact_order: Mapping[str, int] = {name: n for n, name in enumerate(spec.facts)}
+        """Each fact's position in the vocabulary (the order questions are asked in, after how much they hold back)."""
         self.facts_read: Mapping[str, tuple[str, ...]] = {rule.id: tuple(sorted(rule.facts)) for rule in spec.rules}
         self.sequencing_of: Mapping[str, Rule[SequencingEffect]] = {r.id: r for r in spec.sequencing}
         self.agent_rule: Mapping[str, Rule[ContraindicationEffect]] = {

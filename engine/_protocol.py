@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from engine._compile import CompiledProtocol, compile_protocol
+from engine._errors import FactsError, Issue, suggest
 from engine._evaluate import Evaluator, Outcome
 from engine._facts import ClientFacts, check_facts, parse_facts_text
 from engine._model import FactSpec, TechniqueSpec
@@ -114,22 +115,39 @@ class Protocol:
         """
         return self._evaluator.evaluate(check_facts(self._spec, facts))
 
-    def evaluate(self, facts: Mapping[str, Any]) -> TreatmentPlan:
+    def evaluate(self, facts: Mapping[str, Any], technique: str | None = None) -> TreatmentPlan:
         """Evaluate one client's facts and return a validated plan.
 
-        :raises FactsError: the facts do not fit the intake vocabulary.
+        :param technique: the practitioner's choice: planned when it is neither excluded nor
+            pending for this client; otherwise the plan says why not. It never overrides a
+            safety rule.
+        :raises FactsError: the facts do not fit the intake vocabulary, or ``technique`` is
+            not in the catalogue.
         """
+        self._check_technique(technique)
         checked = check_facts(self._spec, facts)
-        return build_plan(self._spec, checked, self._evaluator.evaluate(checked), self._tables)
+        return build_plan(self._spec, checked, self._evaluator.evaluate(checked), self._tables, technique)
 
-    def evaluate_document(self, text: bytes | str, source: str = "<facts>") -> TreatmentPlan:
+    def evaluate_document(
+        self, text: bytes | str, source: str = "<facts>", technique: str | None = None
+    ) -> TreatmentPlan:
         """Parse YAML or JSON facts and evaluate them; errors name the line of each bad answer.
 
-        :raises FactsError: the text is not readable, or the facts do not fit the vocabulary.
+        :raises FactsError: the text is not readable, the facts do not fit the vocabulary, or
+            ``technique`` is not in the catalogue.
         """
+        self._check_technique(technique)
         data, doc = parse_facts_text(text, source)
         checked = check_facts(self._spec, data, source, doc)
-        return build_plan(self._spec, checked, self._evaluator.evaluate(checked), self._tables)
+        return build_plan(self._spec, checked, self._evaluator.evaluate(checked), self._tables, technique)
+
+    def _check_technique(self, technique: str | None) -> None:
+        if technique is not None and technique not in self._spec.techniques:
+            hint = suggest(str(technique), self._spec.techniques) or "see the technique catalogue"
+            raise FactsError(
+                "unknown technique",
+                [Issue(None, None, None, "technique", f"{technique!r} is not in the catalogue", hint)],
+            )
 
     def close(self) -> None:
         """Free the matcher's rulesets now rather than at garbage collection."""

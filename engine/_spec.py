@@ -269,7 +269,7 @@ EFFECT_MODELS: Mapping[RuleKind, type[Effect]] = {
 # ----------------------------------------------------------------------------- conditions
 
 Op = Literal["eq", "ne", "lt", "le", "gt", "ge", "within"]
-"""What an atom tests: a comparison with ``value``, or (``within``) a date at most ``value`` before the assessment."""
+"""What an atom tests: a comparison with ``value``, or (``within``) a date less than ``value`` before the assessment."""
 
 
 @dataclass(frozen=True)

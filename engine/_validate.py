@@ -673,6 +673,15 @@ class _RuleBuilder:
                         suggest(wait.after, dates),
                         spec.id,
                     )
+                elif fact.allow_ongoing and key != "wait":
+                    self.issues.add(
+                        "wrong-fact",
+                        doc,
+                        (*path, "after"),
+                        f"'{wait.after}' may be ongoing, so a wait after it has no end a session could be dated by",
+                        "wait after it only in a contraindication (which excludes while it lasts)",
+                        spec.id,
+                    )
             elif wait.after_previous is not None:
                 if PREVIOUS_TREATMENTS not in self.facts:
                     self.issues.add(

@@ -35,24 +35,40 @@ UNDECIDED_SKIP_NOTE = "skipped until the missing facts are known"
 """Note on a skip rule that is unknown: the phase is skipped, failing closed."""
 
 
-def summary(status: str, title: str | None, missing_labels: Sequence[str], excluded: int) -> str:
+def summary(
+    status: str,
+    title: str | None,
+    missing_labels: Sequence[str],
+    excluded: int,
+    requested: str | None = None,
+    reconsider: str | None = None,
+) -> str:
     """The plan's first sentence: what is planned, or why nothing is yet."""
     if status == "needs_information":
         asked = ", ".join(missing_labels[:5]) + (" and more" if len(missing_labels) > 5 else "")
+        if requested:
+            return f"{requested}, the practitioner's choice, cannot be planned until these are known: {asked}."
         return f"No technique can be chosen until these are known: {asked}."
     if status == "not_suitable":
-        return f"No technique in the protocol is both safe and indicated for this client ({excluded} excluded)."
+        again = f" It may be reconsidered from {reconsider}." if reconsider else ""
+        if requested:
+            why = "is ruled out for this client (see why below)" if excluded else "is not indicated for the pore cause"
+            return f"{requested}, the practitioner's choice, {why}.{again}"
+        return f"No technique in the protocol is both safe and indicated for this client ({excluded} excluded).{again}"
     if status == "needs_review":
         return f"{title}, after a practitioner reviews the cautions listed."
     return f"{title} is planned; every safety rule has been checked."
 
 
-def choice(ranking: Sequence[Ranking]) -> str | None:
+def choice(ranking: Sequence[Ranking], requested: bool = False) -> str | None:
     """Why the chosen technique beat the other candidates, or ``None`` when nothing was chosen.
 
     Names what decided against each runner-up, in the order the ranking weighs it: more
-    cautions, a lower score, more invasive, later in the catalogue.
+    cautions, a lower score, more invasive, later in the catalogue. For the practitioner's
+    choice, says so and where the protocol ranks it.
     """
+    if requested:
+        return _requested(ranking)
     if not ranking or ranking[0].status != "chosen":
         return None
     best = ranking[0]
@@ -66,6 +82,23 @@ def choice(ranking: Sequence[Ranking]) -> str | None:
     beaten = "; ".join(f"{r.title} ({_behind(r, best)})" for r in others[:4])
     more = f" and {len(others) - 4} more" if len(others) > 4 else ""
     return f"{text}. Ahead of {beaten}{more}."
+
+
+def _requested(ranking: Sequence[Ranking]) -> str | None:
+    chosen = next((r for r in ranking if r.status == "chosen"), None)
+    if chosen is None:
+        return None
+    indicated = bool(chosen.indicated_by) and chosen.score > 0
+    candidates = [r for r in ranking if r.status == "candidate" or (r is chosen and indicated)]
+    text = f"{chosen.title} is the practitioner's choice"
+    if chosen in candidates:
+        place = candidates.index(chosen) + 1
+        text += f"; of the {len(candidates)} techniques both safe and indicated, the protocol ranks it {place}"
+        if place > 1:
+            text += f" (first: {candidates[0].title})"
+    else:
+        text += "; its arguments are outweighed for this client"
+    return text + f". It has {_cautions(chosen)}, score {chosen.score:+d} and invasiveness {chosen.invasiveness}."
 
 
 def _cautions(row: Ranking) -> str:

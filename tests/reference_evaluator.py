@@ -155,7 +155,7 @@ class Reference:
             if value == "never":
                 return FALSE
             assert isinstance(value, dt.date)
-            return _truth(value >= self.cut_off(atom.value))
+            return _truth(value > self.cut_off(atom.value))
         if fact.type == "set":
             member = atom.member
             if member is None or member not in fact.values or atom.op != "eq":
@@ -164,7 +164,7 @@ class Reference:
         return _truth(_compare(atom.op, value, atom.value))
 
     def cut_off(self, period: Period) -> dt.date:
-        """The first day within ``period`` before the assessment date (calendar arithmetic of ``Period``)."""
+        """The day exactly ``period`` before the assessment date (calendar arithmetic of ``Period``): within is after it."""
         day = self._cut_offs.get(period)
         if day is None:
             day = self._cut_offs[period] = period.before(self.facts.assessment_date)
@@ -175,7 +175,7 @@ class Reference:
             raise ValueError(f"unexpected previous-treatment test {atom!r}")
         chosen = set(self.spec.select(atom.selector))
         cut = self.cut_off(atom.value)
-        return _truth(any(t.technique in chosen and t.date >= cut for t in treatments))
+        return _truth(any(t.technique in chosen and t.date > cut for t in treatments))
 
 
 def _precedence(rule: Rule[Effect]) -> tuple[int, str, int]:

@@ -198,8 +198,9 @@ def test_period_before_is_calendar_exact(day: dt.date, amount: int, unit: str) -
     assert cut.day == min(day.day, calendar.monthrange(cut.year, cut.month)[1])
 
 
-def test_within_is_inclusive_at_the_cut_off(protocol: engine.Protocol) -> None:
-    """A date exactly at the cut-off is within the period, one day earlier is not, and never is never within."""
+def test_within_is_exclusive_at_the_cut_off(protocol: engine.Protocol) -> None:
+    """A date exactly the period before the assessment is no longer within it (the wait has passed that day),
+    one day later is, and never is never within."""
     rule = next(
         r
         for r in protocol._spec.rules
@@ -209,7 +210,7 @@ def test_within_is_inclusive_at_the_cut_off(protocol: engine.Protocol) -> None:
     assert isinstance(atom, Atom)
     anchor = dt.date(2026, 11, 25)
     cut = atom.value.before(anchor)
-    cases = [(cut, TRUE), (cut - dt.timedelta(days=1), FALSE), (anchor, TRUE)]
+    cases = [(cut, FALSE), (cut + dt.timedelta(days=1), TRUE), (anchor, TRUE)]
     for day, expected in cases + ([("never", FALSE)] if protocol.facts[atom.fact].allow_never else []):
         facts = {"assessment_date": anchor.isoformat(), atom.fact: str(day)}
         assert protocol.outcomes(facts).truth[rule.id].value == expected, (rule.id, day)

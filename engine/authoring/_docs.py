@@ -222,7 +222,9 @@ def _answers(fact: Any) -> str:
     if fact.type == "set":
         return "any of: " + ", ".join(v.replace("_", " ") for v in fact.values)
     if fact.type == "date":
-        return "a date" + (', or "never"' if fact.allow_never else "")
+        return (
+            "a date" + (', or "never"' if fact.allow_never else "") + (', or "ongoing"' if fact.allow_ongoing else "")
+        )
     return "a list of previous treatments with their dates"
 
 

@@ -236,7 +236,7 @@ def _test(atom: Atom, value: Any) -> bool:
     op, target = atom.op, atom.value
     if op == "within":
         assert isinstance(target, Period)
-        return bool(value <= period_days(target))
+        return bool(value < period_days(target))
     if op == "eq":
         return bool(value == target)
     if op == "ne":

@@ -397,8 +397,9 @@ def facts_schema(spec: ProtocolSpec) -> dict[str, Any]:
             schema = {"type": "array", "items": {"enum": list(fact.values)}, "uniqueItems": True}
         elif fact.type == "date":
             schema = {"type": "string", "format": "date", "pattern": DATE_PATTERN}
-            if fact.allow_never:
-                schema = {"anyOf": [schema, {"const": "never"}]}
+            words = [w for w, allowed in (("never", fact.allow_never), ("ongoing", fact.allow_ongoing)) if allowed]
+            if words:
+                schema = {"anyOf": [schema, *({"const": w} for w in words)]}
         else:
             schema = {
                 "type": "array",

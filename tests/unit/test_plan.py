@@ -19,8 +19,9 @@ from typing import Any
 import pytest
 
 import engine
-from engine import _decide, _plan
-from engine._decide import Decision, Holding, RankKey
+from engine import _decide, _holding, _plan
+from engine._decide import Decision, RankKey
+from engine._holding import Holding
 from engine._model import RuleKind
 from engine.batch._run import run_batch
 from tests.conftest import ROOT
@@ -98,7 +99,7 @@ def test_holding_lists_kinds_in_the_order_of_its_fields() -> None:
     fields = [f.name for f in dataclasses.fields(Holding)]
     kinds = list(typing.get_args(RuleKind))
     assert len(fields) == len(kinds) + 1 and fields[-1] == "unknown"
-    assert {kind: n for n, kind in enumerate(kinds)} == _decide._SLOT
+    assert {kind: n for n, kind in enumerate(kinds)} == _holding._SLOT
     names = {"contraindication": "contraindications", "requirement": "requirements"}
     assert [names.get(kind, kind) for kind in kinds] == fields[:-1]
 
@@ -114,7 +115,7 @@ def test_the_rank_key_puts_fewer_cautions_before_catalogue_order() -> None:
 def test_the_decision_is_plain_data(protocol: engine.Protocol, baseline: dict[str, Any]) -> None:
     tables = protocol._tables
     outcome = protocol.outcomes(baseline)
-    decision = _decide.decide(tables, outcome, _decide.holding(tables, outcome))
+    decision = _decide.decide(tables, outcome, _holding.holding(tables, outcome))
     assert decision.status == "ready" and decision.chosen == protocol.evaluate(baseline).technique
     with pytest.raises(dataclasses.FrozenInstanceError):
         decision.chosen = None  # type: ignore[misc]
@@ -173,3 +174,56 @@ def test_a_caution_ranks_below_a_lower_score_without_one(tmp_path: Path) -> None
     assert plan.technique == "laser.two" and plan.status == "ready"
     assert plan.cautions == ()  # the alternative's caution stays with the alternative
     assert next(r for r in plan.ranking if r.technique == "peel.one").cautions == ("CI-REVIEW",)
+
+
+def test_the_practitioners_choice_is_planned_only_when_safe(tmp_path: Path) -> None:
+    from tests.protocols import FACTS, TECHNIQUES, rule, write_protocol
+
+    vocabulary = {**FACTS, "causes": {**FACTS["causes"], "indication": True}}
+    cause = rule("SUIT-X", "suitability", {"argument": "for", "strength": "strong"}, {"causes": {"includes": "x"}})
+    cause["applies_to"] = ["peel.one"]
+    other = rule("SUIT-Y", "suitability", {"argument": "for", "strength": "weak"}, {"causes": {"includes": "y"}})
+    other["applies_to"] = ["laser.two"]
+    barred = rule(
+        "CI-A",
+        "contraindication",
+        {"level": "absolute", "wait": {"after": "last", "period": "6 months"}},
+        {"last": {"within": "6 months"}},
+        applies_to=["laser.two"],
+    )
+    asks = rule("CI-B", "contraindication", {"level": "absolute"}, {"b": True}, applies_to=["laser.two"])
+    root = write_protocol(tmp_path / "rules", [cause, other, barred, asks], facts=vocabulary, techniques=TECHNIQUES)
+    protocol = engine.load_protocol(root)
+    client = {"assessment_date": "2026-11-25", "a": False, "b": False, "causes": ["x"], "last": "never"}
+    try:
+        plan = protocol.evaluate(client, technique="laser.two")  # safe, but nothing indicates it
+        assert plan.technique is None and plan.status == "not_suitable"
+        assert "practitioner's choice, is not indicated for the pore cause" in plan.summary
+        plan = protocol.evaluate({**client, "causes": ["x", "y"]}, technique="laser.two")  # y indicates it
+        assert plan.technique == "laser.two" and plan.status == "ready"
+        assert plan.choice is not None and "practitioner's choice" in plan.choice and "ranks it 2" in plan.choice
+        plan = protocol.evaluate({**client, "causes": ["y"], "last": "2026-11-01"}, technique="laser.two")
+        assert plan.status == "not_suitable" and plan.technique is None
+        assert plan.reconsider_from == "2027-05-01" and "reconsidered from 2027-05-01" in plan.summary
+        plan = protocol.evaluate({**client, "causes": ["y"], "b": None}, technique="laser.two")
+        assert plan.status == "needs_information" and [m.fact for m in plan.missing_facts] == ["b"]
+        assert protocol.evaluate({**client, "b": None}).technique is None  # b decides laser.two: asked either way
+        with pytest.raises(engine.FactsError, match=r"did you mean 'laser\.two'"):
+            protocol.evaluate(client, technique="laser.tow")
+    finally:
+        protocol.close()
+
+
+def test_questions_that_hold_back_more_techniques_come_first(tmp_path: Path) -> None:
+    from tests.protocols import FACTS, rule, write_protocol
+
+    vocabulary = {**FACTS, "causes": {**FACTS["causes"], "indication": True}}
+    cause = rule("SUIT-X", "suitability", {"argument": "for", "strength": "strong"}, {"causes": {"includes": "x"}})
+    one = rule("CI-ONE", "contraindication", {"level": "absolute"}, {"a": True}, applies_to=["peel.one"])
+    both = rule("CI-BOTH", "contraindication", {"level": "absolute"}, {"b": True}, applies_to=["all"])
+    protocol = engine.load_protocol(write_protocol(tmp_path / "rules", [cause, one, both], facts=vocabulary))
+    try:
+        plan = protocol.evaluate({"assessment_date": "2026-11-25", "causes": ["x"]})
+        assert [m.fact for m in plan.missing_facts] == ["b", "a"]  # b holds back both techniques, a one
+    finally:
+        protocol.close()
