@@ -120,19 +120,30 @@ class ConditionParser:
         return self._test(doc, sub, key, value, rule_id)
 
     def _history(self, doc: LoadedDocument, path: DocPath, value: Any, rule_id: str) -> Condition | None:
-        """``previous_treatment: {technique, within}``: a treatment of those techniques that recently."""
+        """``previous_treatment: {technique, within}``: a treatment of those techniques that recently.
+
+        With ``reaction: [...]`` (or ``response: [...]``), the latest such treatment was that
+        recent and recorded one of those values; a latest treatment that recorded none makes
+        the test unknown, so the plan asks. ``within`` is then the horizon beyond which a
+        treatment no longer matters (and is not asked about).
+        """
         if PREVIOUS_TREATMENTS not in self.facts:
             self.issues.add(
                 "reserved-fact", doc, path, "the vocabulary has no previous_treatments fact", rule_id=rule_id
             )
             return None
-        if not isinstance(value, dict) or set(value) != {"technique", "within"}:
+        history = self.facts[PREVIOUS_TREATMENTS]
+        if (
+            not isinstance(value, dict)
+            or not {"technique", "within"} <= set(value) <= _HISTORY_KEYS
+            or ("reaction" in value and "response" in value)
+        ):
             self.issues.add(
                 "bad-condition",
                 doc,
                 path,
-                "previous_treatment needs exactly 'technique' and 'within'",
-                "e.g. previous_treatment: {technique: peel.*, within: 2 weeks}",
+                "previous_treatment needs 'technique' and 'within', and may test one of 'reaction' or 'response'",
+                "e.g. previous_treatment: {technique: peel.*, within: 3 months, reaction: [hyperpigmentation]}",
                 rule_id,
             )
             return None
@@ -144,13 +155,53 @@ class ConditionParser:
         period = self._period(doc, (*path, "within"), value["within"], rule_id)
         if period is None:
             return None
-        return Atom(
+        recent = Atom(
             PREVIOUS_TREATMENTS,
             "within",
             period,
             f"a previous {selector} treatment within {period}",
             selector=selector,
         )
+        details: tuple[tuple[Literal["reaction", "response"], tuple[str, ...]], ...] = (
+            ("reaction", history.reactions),
+            ("response", history.responses),
+        )
+        for detail, allowed in details:
+            if detail in value:
+                values = self._details(doc, (*path, detail), value[detail], detail, allowed, rule_id)
+                if values is None:
+                    return None
+                tests = tuple(
+                    Atom(
+                        PREVIOUS_TREATMENTS,
+                        "eq",
+                        v,
+                        f"the last {selector} {detail} was {v}",
+                        selector=selector,
+                        detail=detail,
+                    )
+                    for v in values
+                )
+                return AllOf((recent, tests[0] if len(tests) == 1 else AnyOf(tests)))
+        return recent
+
+    def _details(
+        self, doc: LoadedDocument, path: DocPath, value: Any, detail: str, allowed: tuple[str, ...], rule_id: str
+    ) -> tuple[str, ...] | None:
+        """The reactions (or responses) a previous-treatment test names: a non-empty list of declared values."""
+        values = value if isinstance(value, list) else [value]
+        if not values or not all(isinstance(v, str) and v in allowed for v in values):
+            bad = next((v for v in values if not (isinstance(v, str) and v in allowed)), values)
+            self.issues.add(
+                "bad-value",
+                doc,
+                path,
+                f"{bad!r} is not a {detail} of the treatment history",
+                suggest(str(bad), allowed) or f"use one of {list(allowed)} (declared in the vocabulary)",
+                rule_id,
+            )
+            return None
+        return tuple(values)
 
     def _period(self, doc: LoadedDocument, path: DocPath, value: Any, rule_id: str) -> Period | None:
         """A ``within`` period; zero is refused because no date is ever within it."""
@@ -304,3 +355,6 @@ class ConditionParser:
             )
             return _BAD
         return value
+
+
+_HISTORY_KEYS = frozenset({"technique", "within", "reaction", "response"})

@@ -277,5 +277,5 @@ def _missing(
             needed.setdefault(fact, set()).add(rule_id)
             held.setdefault(fact, set()).update(techniques)
     order = tables.fact_order
-    ranked = sorted(needed, key=lambda fact: (-len(held[fact]), order[fact]))
+    ranked = sorted(needed, key=lambda fact: (-len(held[fact]), order[fact.partition(".")[0]], fact))
     return tuple((fact, tuple(sorted(needed[fact]))) for fact in ranked)

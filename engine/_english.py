@@ -122,6 +122,9 @@ class _Phrases:
     def atom(self, atom: Atom) -> str:
         """One test in words: "Fitzpatrick skin type is at least 4"."""
         fact = self.fact(atom.fact)
+        if atom.fact == PREVIOUS_TREATMENTS and atom.detail is not None:
+            what = treatment_text(atom.selector or "all", self.spec, "the last")
+            return f"the {atom.detail} recorded for {what} was {_value(atom.value)}"
         if atom.fact == PREVIOUS_TREATMENTS and atom.op == "within":
             selector = atom.selector
             what = treatment_text(selector, self.spec) if selector else "a treatment"

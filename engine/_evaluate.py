@@ -27,8 +27,8 @@ from engine._adapter import Encoded, Matcher
 from engine._compile import CompiledProtocol
 from engine._errors import EngineError
 from engine._facts import NEVER, ONGOING, ClientFacts
-from engine._names import cut_field, history_field, set_member_field
-from engine._spec import Effect, ProtocolSpec, Rule
+from engine._names import cut_field, detail_fact, history_detail_field, history_field, set_member_field
+from engine._spec import Effect, ProtocolSpec, Rule, atoms
 
 __all__ = ["NEVER_DATE", "Evaluator", "Flattener", "Outcome", "Truth", "matcher_fact"]
 
@@ -78,7 +78,12 @@ class Flattener:
                 self.kinds[name] = ("date", None)
             elif fact.type == "treatment_history":
                 selectors = tuple(
-                    (history_field(selector), frozenset(spec.select(selector)))
+                    (
+                        history_field(selector),
+                        frozenset(spec.select(selector)),
+                        history_detail_field(selector, "reaction") if fact.reactions else None,
+                        history_detail_field(selector, "response") if fact.responses else None,
+                    )
                     for selector in sorted(spec.history_selectors)
                 )
                 self.kinds[name] = ("history", selectors)
@@ -105,9 +110,17 @@ class Flattener:
                 for field, member in extra:
                     out[field] = member in value
             elif kind == "history":
-                for field, chosen in extra:
-                    dates = [t.date for t in value if t.technique in chosen]
-                    out[field] = max(dates).isoformat() if dates else NEVER_DATE
+                for field, chosen, reaction, response in extra:
+                    latest = None
+                    for treatment in value:  # sorted by date: the last match is the latest
+                        if treatment.technique in chosen:
+                            latest = treatment
+                    out[field] = latest.date.isoformat() if latest else NEVER_DATE
+                    if latest is not None:  # a detail not recorded stays absent: unknown
+                        if reaction and latest.reaction is not None:
+                            out[reaction] = latest.reaction
+                        if response and latest.response is not None:
+                            out[response] = latest.response
         anchor = facts.assessment_date
         cuts = self.cuts.get(anchor)
         if cuts is None:
@@ -155,6 +168,12 @@ class Evaluator:
         for rule_id in compiled.always:
             self._strata[spec.strata[rule_id]].always[rule_id] = Truth.TRUE
         self._position = {rule.id: n for n, rule in enumerate(spec.rules)}
+        self._details: dict[str, tuple[tuple[str, str], ...]] = {
+            rule.id: details
+            for rule in spec.rules
+            if (details := tuple((a.field, detail_fact(a.fact, a.detail)) for a in atoms(rule.condition) if a.detail))
+        }
+        """For each rule testing a detail of the treatment history: (matcher field, name to ask it by)."""
         self._rules = spec.by_id
         self._false_of: dict[str, int] = {}
         self._false: dict[int, tuple[dict[str, str], tuple[str, ...]]] = {}
@@ -220,7 +239,7 @@ class Evaluator:
                     fact[name] = value
                     self._matcher.encode({name: value}, into=encoded)
         unknown.sort(key=self._position.__getitem__)  # protocol order, as callers have always seen it
-        needs = {rule_id: self._absent(self._rules[rule_id], facts, truth, derived) for rule_id in unknown}
+        needs = {rule_id: self._absent(self._rules[rule_id], facts, fact, truth, derived) for rule_id in unknown}
         for rule_id, absent in needs.items():
             if not absent:
                 raise EngineError(f"rule {rule_id} is unknown although every fact it reads is known")
@@ -258,18 +277,30 @@ class Evaluator:
         return _UNKNOWN if default is None else default
 
     def _absent(
-        self, rule: Rule[Effect], facts: ClientFacts, truth: Mapping[str, Truth], derived: Mapping[str, Any]
+        self,
+        rule: Rule[Effect],
+        facts: ClientFacts,
+        flat: Mapping[str, Any],
+        truth: Mapping[str, Truth],
+        derived: Mapping[str, Any],
     ) -> frozenset[str]:
-        """The intake facts whose absence leaves ``rule`` unknown, traced through derived facts."""
+        """The intake facts whose absence leaves ``rule`` unknown, traced through derived facts.
+
+        A detail of the treatment history that the latest treatment did not record (its
+        reaction, say) is named ``previous_treatments.reaction`` (see ``engine._names.detail_fact``).
+        """
         absent: set[str] = set()
         for name in rule.facts:
             if name in self._deriving:
                 if name not in derived:
                     for source in self._deriving[name]:
                         if truth[source.id] is Truth.UNKNOWN:
-                            absent |= self._absent(source, facts, truth, derived)
+                            absent |= self._absent(source, facts, flat, truth, derived)
             elif not facts.known(name):
                 absent.add(name)
+        for name, detail in self._details.get(rule.id, ()):
+            if name not in flat:
+                absent.add(detail)
         return frozenset(absent)
 
 

@@ -38,10 +38,13 @@ Hint = str | Callable[[], str | None] | None
 
 @dataclass(frozen=True, order=True)
 class Treatment:
-    """One previous treatment, as :attr:`ClientFacts.values` holds it: which technique and on which day."""
+    """One previous treatment, as :attr:`ClientFacts.values` holds it: which technique, on which day,
+    and, when recorded, how the skin reacted and whether the result was adequate (``None``: not recorded)."""
 
     date: dt.date
     technique: str
+    reaction: str | None = None
+    response: str | None = None
 
 
 @dataclass(frozen=True)
@@ -77,10 +80,19 @@ class ClientFacts:
             elif isinstance(value, frozenset):
                 out[name] = sorted(value)
             elif isinstance(value, tuple):
-                out[name] = [{"technique": t.technique, "date": t.date.isoformat()} for t in value]
+                out[name] = [_treatment_json(t) for t in value]
             else:
                 out[name] = value
         return out
+
+
+def _treatment_json(treatment: Treatment) -> dict[str, str]:
+    out = {"technique": treatment.technique, "date": treatment.date.isoformat()}
+    if treatment.reaction is not None:
+        out["reaction"] = treatment.reaction
+    if treatment.response is not None:
+        out["response"] = treatment.response
+    return out
 
 
 def parse_facts_text(text: bytes | str, source: str) -> tuple[Any, LoadedDocument | None]:
@@ -303,10 +315,21 @@ def _check_value(name: str, fact: FactSpec, raw: Any, spec: ProtocolSpec, add: A
     out: list[Treatment] = []
     good = True
     for i, item in enumerate(raw):
-        if not isinstance(item, Mapping) or set(item) != {"technique", "date"}:
-            add(name, "each entry needs exactly 'technique' and 'date'", path=(i,))
+        if not isinstance(item, Mapping) or not {"technique", "date"} <= set(item) <= _TREATMENT_KEYS:
+            add(name, "each entry needs 'technique' and 'date' (and may give 'reaction' and 'response')", path=(i,))
             good = False
             continue
+        details: dict[str, str | None] = {}
+        for key, allowed in (("reaction", fact.reactions), ("response", fact.responses)):
+            given = item.get(key)
+            if given is None:
+                details[key] = None
+            elif isinstance(given, str) and given in allowed:
+                details[key] = given
+            else:
+                shown = ", ".join(allowed) or "none are declared"
+                add(name, f"{_show(given)} is not a {key} ({shown})", _hint(given, allowed), path=(i, key))
+                good = False
         technique, day = item["technique"], _date(item["date"])
         if not isinstance(technique, str) or technique not in spec.techniques:
             add(
@@ -323,8 +346,19 @@ def _check_value(name: str, fact: FactSpec, raw: Any, spec: ProtocolSpec, add: A
             add(name, _out_of_range(day), "check the year", path=(i, "date"))
             good = False
         if good and day is not None:
-            out.append(Treatment(day, technique))
-    return tuple(sorted(out)) if good else _BAD
+            treatment = Treatment(day, technique, details["reaction"], details["response"])
+            if treatment in out:
+                add(name, f"lists {technique} on {day} twice", "list each treatment once", path=(i,))
+                good = False
+            out.append(treatment)
+    return tuple(sorted(out, key=_treatment_order)) if good else _BAD
+
+
+_TREATMENT_KEYS = frozenset({"technique", "date", "reaction", "response"})
+
+
+def _treatment_order(treatment: Treatment) -> tuple[dt.date, str, str, str]:
+    return (treatment.date, treatment.technique, treatment.reaction or "", treatment.response or "")
 
 
 def _out_of_range(day: dt.date) -> str:

@@ -245,6 +245,12 @@ class FactSpec(StrictModel):
     planning_only: bool = False
     indication: bool = False
     """Says why the client came (the pore causes): a "for" argument testing only such facts is a cause argument."""
+    reactions: tuple[str, ...] = ()
+    """For the treatment history: how the skin may have reacted to a session (``reaction`` of an entry)."""
+    responses: tuple[str, ...] = ()
+    """For the treatment history: how a course worked (``response`` of an entry)."""
+    reaction_question: str = ""
+    """For the treatment history: how to ask for the reaction to the last session, when a rule needs it."""
 
     @model_validator(mode="after")
     def _consistent(self) -> FactSpec:
@@ -271,6 +277,11 @@ class FactSpec(StrictModel):
             raise ValueError("'allow_never' only applies to date facts")
         if self.allow_ongoing and self.type != "date":
             raise ValueError("'allow_ongoing' only applies to date facts")
+        if (self.reactions or self.responses or self.reaction_question) and self.type != "treatment_history":
+            raise ValueError("'reactions', 'responses' and 'reaction_question' only apply to the treatment history")
+        for value in (*self.reactions, *self.responses):
+            if not re.match(r"^[a-z][a-z0-9_]*$", value):
+                raise ValueError(f"value {value!r} must be lower_snake_case")
         if self.default is not None:
             if not self.derived:
                 raise ValueError("only derived facts can have a default; an absent answer means unknown")

@@ -27,6 +27,8 @@ __all__ = [
     "HISTORY_PREFIX",
     "Polarity",
     "cut_field",
+    "detail_fact",
+    "history_detail_field",
     "history_field",
     "rule_name",
     "set_member_field",
@@ -43,6 +45,7 @@ GUARD_FIELD = "_c"
 
 CUT_PREFIX = "__cut__"
 HISTORY_PREFIX = "__last__"
+DETAIL_PREFIX = "__lastis__"
 
 
 def rule_name(rule_id: str, polarity: Polarity, conjunction: int) -> str:
@@ -64,6 +67,19 @@ def history_field(selector: str) -> str:
     if selector == "all":
         return HISTORY_PREFIX + "ALL"
     return HISTORY_PREFIX + selector.replace(".*", "-ANY").replace(".", "-")
+
+
+def history_detail_field(selector: str, detail: str) -> str:
+    """Field holding a detail (``reaction``, ``response``) of the latest previous treatment matching ``selector``.
+
+    Absent when that treatment did not record it: a rule that reads it is then unknown.
+    """
+    return f"{DETAIL_PREFIX}{detail}__" + history_field(selector).removeprefix(HISTORY_PREFIX)
+
+
+def detail_fact(fact: str, detail: str) -> str:
+    """The name a missing detail of the treatment history is asked by (e.g. ``previous_treatments.reaction``)."""
+    return f"{fact}.{detail}"
 
 
 def set_member_field(fact: str, member: str) -> str:

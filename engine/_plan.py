@@ -150,8 +150,13 @@ def _ranking(tables: PlanTables, decision: Decision) -> tuple[Ranking, ...]:
 def _missing_facts(spec: ProtocolSpec, decision: Decision) -> tuple[MissingFact, ...]:
     out = []
     for fact, rule_ids in decision.missing:
-        fspec = spec.facts[fact]
-        out.append(_new_missing_fact(fact=fact, label=fspec.label, question=fspec.question, needed_by=rule_ids))
+        name, _, detail = fact.partition(".")
+        fspec = spec.facts[name]
+        label, question = fspec.label, fspec.question
+        if detail:  # a detail of the latest previous treatment, e.g. how the skin reacted to it
+            label = f"{fspec.label}: {detail} to the last session"
+            question = fspec.reaction_question or f"What was the {detail} to the client's last session?"
+        out.append(_new_missing_fact(fact=fact, label=label, question=question, needed_by=rule_ids))
     return tuple(out)
 
 

@@ -52,7 +52,7 @@ from engine._model import (
     WaitSpec,
     parse_period,
 )
-from engine._names import history_field, set_member_field
+from engine._names import history_detail_field, history_field, set_member_field
 
 __all__ = [
     "ASSESSMENT_DATE",
@@ -288,10 +288,14 @@ class Atom:
     """For a set test: the member tested."""
     selector: str | None = None
     """For a previous-treatment test: the technique selector (``peel.*``, an id, or ``all``)."""
+    detail: Literal["reaction", "response"] | None = None
+    """For a previous-treatment test: the detail of the latest such treatment tested (``value`` is a value of it)."""
 
     @functools.cached_property
     def field(self) -> str:
         """The name of the field this atom tests in the matcher's fact (see :mod:`engine._names`)."""
+        if self.selector is not None and self.detail is not None:
+            return history_detail_field(self.selector, self.detail)
         if self.selector is not None:
             return history_field(self.selector)
         if self.member is not None:

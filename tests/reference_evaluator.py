@@ -154,6 +154,8 @@ class Reference:
                 raise ValueError(f"date facts are only tested with 'within', not {atom.op}")
             if value == "never":
                 return FALSE
+            if value == "ongoing":  # still taken: within every period
+                return TRUE
             assert isinstance(value, dt.date)
             return _truth(value > self.cut_off(atom.value))
         if fact.type == "set":
@@ -164,16 +166,27 @@ class Reference:
         return _truth(_compare(atom.op, value, atom.value))
 
     def cut_off(self, period: Period) -> dt.date:
-        """The day exactly ``period`` before the assessment date (calendar arithmetic of ``Period``): within is after it."""
+        """The day exactly ``period`` before the assessment date (calendar arithmetic): within is after it."""
         day = self._cut_offs.get(period)
         if day is None:
             day = self._cut_offs[period] = period.before(self.facts.assessment_date)
         return day
 
     def _history(self, atom: Atom, treatments: tuple[Treatment, ...]) -> str:
-        if atom.op != "within" or atom.selector is None:
+        if atom.selector is None:
             raise ValueError(f"unexpected previous-treatment test {atom!r}")
         chosen = set(self.spec.select(atom.selector))
+        if atom.detail is not None:  # the reaction or response recorded for the latest such treatment
+            if atom.op != "eq":
+                raise ValueError(f"unexpected previous-treatment detail test {atom!r}")
+            matching = sorted(
+                (t for t in treatments if t.technique in chosen),
+                key=lambda t: (t.date, t.technique, t.reaction or "", t.response or ""),
+            )
+            recorded = getattr(matching[-1], atom.detail) if matching else None
+            return UNKNOWN if recorded is None else _truth(recorded == atom.value)
+        if atom.op != "within":
+            raise ValueError(f"unexpected previous-treatment test {atom!r}")
         cut = self.cut_off(atom.value)
         return _truth(any(t.technique in chosen and t.date > cut for t in treatments))
 

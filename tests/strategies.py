@@ -285,13 +285,25 @@ def _decode_value(sp: ClientSpace, name: str, fact: FactSpec, anchor: dt.date, r
     if fact.type == "date":
         if fact.planning_only:
             return (anchor + dt.timedelta(days=read.below(400))).isoformat()
-        if fact.allow_never and read.byte() % 4 == 0:
-            return "never"
+        if fact.allow_never or fact.allow_ongoing:
+            word = read.byte() % 4
+            if fact.allow_never and word == 0:
+                return "never"
+            if fact.allow_ongoing and word == 1:
+                return "ongoing"
         return _decode_past(sp, anchor, read)
-    entries = []
+    entries: list[dict[str, Any]] = []
     for _ in range(read.byte() % (_HISTORY_MAX + 1)):
-        technique = sp.techniques[read.byte() % len(sp.techniques)]
-        entries.append({"technique": technique, "date": _decode_past(sp, anchor, read)})
+        start = read.pos
+        entry: dict[str, Any] = {"technique": sp.techniques[read.byte() % len(sp.techniques)]}
+        entry["date"] = _decode_past(sp, anchor, read)
+        read.pos = start + 4
+        for detail, values in (("reaction", fact.reactions), ("response", fact.responses)):
+            pick = read.byte() % (len(values) + 1) if values else 0
+            if pick:  # zero: not recorded, so a rule reading it is unknown
+                entry[detail] = values[pick - 1]
+        if entry not in entries:  # the same treatment twice is refused
+            entries.append(entry)
     return entries
 
 

@@ -130,6 +130,8 @@ class Logic:
             points.append(_NEVER)
             return tuple(points)
         fact = self.spec.facts.get(atom.fact)
+        if fact is not None and atom.detail is not None:  # a recorded reaction or response
+            return fact.reactions if atom.detail == "reaction" else fact.responses
         if fact is None or atom.field != atom.fact or fact.type == "boolean":
             return (True, False)
         if fact.type == "enum":

@@ -261,7 +261,22 @@ def _condition(spec: ProtocolSpec) -> dict[str, Any]:
             "description": "A previous treatment with this technique (or family) within the period.",
             "required": ["technique", "within"],
             "additionalProperties": False,
-            "properties": {"technique": _ref("selector"), "within": _ref("period")},
+            "properties": {
+                "technique": _ref("selector"),
+                "within": _ref("period"),
+                "reaction": {
+                    "type": "array",
+                    "items": {"enum": list(spec.facts[PREVIOUS_TREATMENTS].reactions)},
+                    "minItems": 1,
+                    "description": "The latest such treatment recorded one of these reactions.",
+                },
+                "response": {
+                    "type": "array",
+                    "items": {"enum": list(spec.facts[PREVIOUS_TREATMENTS].responses)},
+                    "minItems": 1,
+                    "description": "The latest such treatment recorded one of these responses.",
+                },
+            },
         }
     for name, fact in spec.facts.items():
         if fact.planning_only:
@@ -410,6 +425,8 @@ def facts_schema(spec: ProtocolSpec) -> dict[str, Any]:
                     "properties": {
                         "technique": {"enum": list(spec.techniques)},
                         "date": {"type": "string", "format": "date", "pattern": DATE_PATTERN},
+                        "reaction": {"enum": list(fact.reactions)},
+                        "response": {"enum": list(fact.responses)},
                     },
                 },
             }

@@ -76,3 +76,72 @@ def test_a_scheduling_wait_after_an_ongoing_fact_is_refused(tmp_path: Path) -> N
     )
     with pytest.raises(engine.RulesError, match="may be ongoing"):
         engine.load_protocol(write_protocol(tmp_path / "rules", [CAUSE, step], facts=CAUSE_FACTS))
+
+
+# ----------------------------------------------------------------------------- reactions recorded on past sessions
+
+HISTORY = {
+    **FACTS["previous_treatments"],
+    "reactions": ["none", "expected", "hyperpigmentation", "blistering"],
+    "responses": ["adequate", "inadequate"],
+    "reaction_question": "How did the skin react after the last session?",
+}
+REACTED = rule(
+    "CI-DARK-MARKS-BEFORE",
+    "contraindication",
+    {"level": "relative", "advice": "Review the last reaction."},
+    {"previous_treatment": {"technique": "peel.*", "within": "6 months", "reaction": ["hyperpigmentation"]}},
+    applies_to=["all"],
+)
+
+
+@pytest.fixture
+def reacting(tmp_path: Path) -> Any:
+    facts = {**CAUSE_FACTS, "previous_treatments": HISTORY}
+    loaded = engine.load_protocol(write_protocol(tmp_path / "rules", [CAUSE, REACTED], facts=facts))
+    yield loaded
+    loaded.close()
+
+
+def _history(protocol: engine.Protocol, *entries: dict[str, str]) -> engine.TreatmentPlan:
+    client = {"assessment_date": "2026-11-25", "a": False, "b": False, "causes": ["x"], "dose": "never"}
+    return protocol.evaluate({**client, "previous_treatments": list(entries)})
+
+
+def test_a_recorded_reaction_at_the_last_session_decides(reacting: engine.Protocol) -> None:
+    plan = _history(reacting, {"technique": "peel.one", "date": "2026-10-01", "reaction": "hyperpigmentation"})
+    assert plan.status == "needs_review" and [c.rule_id for c in plan.cautions] == ["CI-DARK-MARKS-BEFORE"]
+    later = {"technique": "peel.one", "date": "2026-11-01", "reaction": "expected"}  # the last session went well
+    assert (
+        _history(
+            reacting, {"technique": "peel.one", "date": "2026-10-01", "reaction": "hyperpigmentation"}, later
+        ).status
+        == "ready"
+    )
+
+
+def test_an_unrecorded_reaction_is_asked_for(reacting: engine.Protocol) -> None:
+    plan = _history(reacting, {"technique": "peel.one", "date": "2026-10-01"})
+    assert plan.status == "needs_information"
+    [missing] = plan.missing_facts
+    assert missing.fact == "previous_treatments.reaction"
+    assert missing.question == "How did the skin react after the last session?"
+
+
+def test_a_session_older_than_the_horizon_is_not_asked_about(reacting: engine.Protocol) -> None:
+    assert _history(reacting, {"technique": "peel.one", "date": "2025-11-01"}).status == "ready"
+    assert _history(reacting).status == "ready"
+
+
+def test_reactions_are_checked_and_echoed(reacting: engine.Protocol) -> None:
+    with pytest.raises(engine.FactsError, match="'hyperpigmentaion' is not a reaction"):
+        _history(reacting, {"technique": "peel.one", "date": "2026-10-01", "reaction": "hyperpigmentaion"})
+    same = {"technique": "peel.one", "date": "2026-10-01"}
+    with pytest.raises(engine.FactsError, match="twice"):
+        _history(reacting, same, dict(same))
+    plan = _history(
+        reacting, {"technique": "peel.one", "date": "2026-10-01", "reaction": "none", "response": "adequate"}
+    )
+    assert plan.facts["previous_treatments"] == [
+        {"technique": "peel.one", "date": "2026-10-01", "reaction": "none", "response": "adequate"}
+    ]
