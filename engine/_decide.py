@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from engine._agents import AgentCheck
+from engine._course import Course
 from engine._evaluate import Outcome
 from engine._holding import Holding
 from engine._plan_model import PlanStatus, RankStatus
@@ -104,14 +105,26 @@ class Decision:
     """The fate of each step for this client (see :mod:`engine._agents`)."""
     requested: str | None = None
     """The technique the practitioner asked for, if any (it is planned only when it is safe)."""
+    course: Course | None = None
+    """The course in progress (or just completed) the plan continues (or maintains), if it does."""
 
 
-def decide(tables: PlanTables, outcome: Outcome, rules: Holding, requested: str | None = None) -> Decision:
+def decide(
+    tables: PlanTables,
+    outcome: Outcome,
+    rules: Holding,
+    requested: str | None = None,
+    course: Course | None = None,
+) -> Decision:
     """Exclusions, pending techniques, cautions, the ranking, the chosen technique and the status.
 
     :param requested: the practitioner's choice. It is planned when it is neither excluded
         nor pending and a cause argument indicates it (whatever its rank), and its questions
         are the only ones asked; safety rules are never overridden.
+    :param course: the course the client is part-way through or has completed (see
+        :mod:`engine._course`). Its technique is planned again, continued or maintained,
+        when it is still safe and indicated (unless the practitioner asks for another);
+        otherwise the choice starts afresh.
     """
     catalogue = tables.catalogue
     excluded: dict[str, list[Reason]] = {}
@@ -134,6 +147,18 @@ def decide(tables: PlanTables, outcome: Outcome, rules: Holding, requested: str 
     out_pending = {t: frozenset(pending[t]) for t in catalogue if t in pending}
     out_cautions = {t: tuple(cautions[t]) for t in catalogue if t in cautions}
 
+    if requested is None and course is not None:
+        row = next(
+            r
+            for r in _rank(tables, rules, out_excluded, out_pending, out_cautions, False)
+            if r.technique == course.technique
+        )
+        if row.status == "candidate" or (row.indicated_by and row.status == "not_indicated"):
+            requested = course.technique
+        else:
+            course = None
+    elif course is not None and requested != course.technique:
+        course = None
     missing = _missing(tables, outcome, out_excluded, requested)
     ranking = _rank(tables, rules, out_excluded, out_pending, out_cautions, choose=not missing and requested is None)
     chosen = ranking[0].technique if ranking and ranking[0].status == "chosen" else None
@@ -151,7 +176,9 @@ def decide(tables: PlanTables, outcome: Outcome, rules: Holding, requested: str 
         status = "needs_review"
     else:
         status = "ready"
-    return Decision(status, chosen, out_excluded, out_pending, out_cautions, ranking, missing, check, requested)
+    if chosen is None:
+        course = None
+    return Decision(status, chosen, out_excluded, out_pending, out_cautions, ranking, missing, check, requested, course)
 
 
 def _steps_against_agents(

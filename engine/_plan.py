@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
+from engine._course import find_course
 from engine._decide import Decision, decide
 from engine._errors import EngineError
 from engine._evaluate import Outcome, Truth
@@ -38,7 +39,7 @@ from engine._plan_tables import Justifier, PlanTables
 from engine._schedule import Schedule, wait_until
 from engine._spec import ProtocolSpec
 from engine._version import __version__
-from engine._wording import choice, summary
+from engine._wording import choice, continued, summary
 
 __all__ = ["PlanTables", "build_plan"]
 
@@ -66,10 +67,11 @@ def build_plan(
     """
     tables = tables if tables is not None else PlanTables(spec)
     rules = holding(tables, outcome)
-    decision = decide(tables, outcome, rules, technique)
+    decision = decide(tables, outcome, rules, technique, find_course(facts, spec.techniques))
     supplied = facts.as_json()
     justify = Justifier(tables, supplied, outcome)
-    steps, earliest = Schedule(tables, facts, rules, decision.agents, justify).steps(decision.chosen)
+    schedule = Schedule(tables, facts, rules, decision.agents, justify)
+    steps, earliest = schedule.steps(decision.chosen, decision.course)
     ranking = _ranking(tables, decision)
     missing = _missing_facts(spec, decision)
     excluded = _exclusions(tables, facts, decision, justify)
@@ -90,7 +92,8 @@ def build_plan(
             engine_version=__version__,
             assessment_date=facts.assessment_date.isoformat(),
             technique=decision.chosen,
-            choice=choice(ranking, requested=technique is not None),
+            choice=_choice(decision, schedule, ranking, spec, technique),
+            course=schedule.course_info,
             earliest_start=earliest.isoformat() if earliest else None,
             steps=tuple(steps),
             excluded=excluded,
@@ -119,6 +122,16 @@ def _reconsider(decision: Decision, excluded: tuple[Exclusion, ...]) -> str | No
     wanted = {decision.requested} if decision.requested else {r.technique for r in decision.ranking if r.indicated_by}
     dates = [e.reconsider_from for e in excluded if e.technique in wanted and e.reconsider_from]
     return min(dates) if dates else None
+
+
+def _choice(
+    decision: Decision, schedule: Schedule, ranking: tuple[Ranking, ...], spec: ProtocolSpec, technique: str | None
+) -> str | None:
+    """Why this technique: a course carried on (or restarted, or maintained), or the ranking's choice."""
+    info = schedule.course_info
+    if decision.course is not None and info is not None and info.state != "new":
+        return continued(info, spec.techniques[info.technique].title)
+    return choice(ranking, technique is not None)
 
 
 def _first_error(exc: Exception) -> str:

@@ -24,6 +24,7 @@ __all__ = [
     "PLAN_FORMAT_VERSION",
     "AgentTiming",
     "Caution",
+    "CourseInfo",
     "DerivedFact",
     "Evidence",
     "Exclusion",
@@ -108,9 +109,21 @@ class Step(_Frozen):
     interval: dict[str, str] | None = None
     parameters: dict[str, str | int] | None = None
     maintenance_every: str | None = None
+    maintenance: bool = Field(default=False, description="A maintenance session after a completed course.")
     agents: tuple[AgentTiming, ...] = ()
     skipped: bool = False
     justifications: tuple[Justification, ...]
+
+
+class CourseInfo(_Frozen):
+    """Where the plan stands in a course of its technique: new, continued, restarted or maintained."""
+
+    technique: str
+    state: Literal["new", "continuing", "restarting", "maintenance"]
+    sessions_done: int = Field(description="Sessions of this course the client has already had.")
+    of_sessions: int
+    first_session: str | None = Field(description="The first session of the course already begun, if any.")
+    last_session: str | None = Field(description="Its latest session, from which the next one is counted.")
 
 
 class Exclusion(_Frozen):
@@ -201,6 +214,7 @@ class TreatmentPlan(_Frozen):
     assessment_date: str
     technique: str | None
     choice: str | None
+    course: CourseInfo | None = Field(default=None, description="The course the plan starts, continues or maintains.")
     earliest_start: str | None
     steps: tuple[Step, ...]
     excluded: tuple[Exclusion, ...]
@@ -262,8 +276,11 @@ _PHASE_ORDER = {phase: i for i, phase in enumerate(PHASES)}
 
 def _check_sessions(treatment: list[Step]) -> None:
     sessions = [s.session for s in treatment]
-    if sessions != list(range(1, len(treatment) + 1)):
-        raise ValueError(f"treatment sessions are not numbered 1..n: {sessions}")
+    first = sessions[0] if sessions and isinstance(sessions[0], int) else 1
+    if sessions != list(range(first, first + len(treatment))) or first < 1:
+        raise ValueError(f"treatment sessions are not numbered consecutively from 1 or the next due: {sessions}")
+    if any(s.of_sessions is None or (s.session or 0) > s.of_sessions for s in treatment):
+        raise ValueError("a session is numbered beyond its course")
     for previous, current in itertools.pairwise(treatment):
         if previous.date is None or current.date is None:
             if (previous.date is None) != (current.date is None):

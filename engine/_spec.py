@@ -194,6 +194,9 @@ class RequirementEffect(EffectModel):
     contraindicated, with no usable alternative, excludes the technique; an optional one is dropped."""
     agents: tuple[AgentUse, ...] = ()
     alternative: StepAlternative | None = None
+    course: Literal["any", "new", "continuing"] = "any"
+    """For which plans the step is: any, a new course only (the full consultation), or only a
+    course that continues or is maintained (a short visit check)."""
 
     @field_validator("lead_time", "after_last_session", mode="before")
     @classmethod
@@ -214,12 +217,21 @@ class SequencingEffect(EffectModel):
     skip_phase: Literal["exfoliation"] | None = None
     reason: str = ""
     not_same_day: tuple[str, ...] = ()
+    late_course: Literal["restart", "continue"] | None = None
+    """For a course in progress whose next session a wait pushes past the technique's
+    ``interval_max``: start the course again (``restart``) or carry on (``continue``).
+    Without a rule that holds, the course restarts."""
 
     @model_validator(mode="after")
     def _exactly_one(self) -> SequencingEffect:
-        chosen = [self.not_before is not None, self.skip_phase is not None, bool(self.not_same_day)]
+        chosen = [
+            self.not_before is not None,
+            self.skip_phase is not None,
+            bool(self.not_same_day),
+            self.late_course is not None,
+        ]
         if sum(chosen) != 1:
-            raise ValueError("a sequencing rule sets exactly one of not_before, skip_phase, not_same_day")
+            raise ValueError("a sequencing rule sets exactly one of not_before, skip_phase, not_same_day, late_course")
         if self.skip_phase and not self.reason:
             raise ValueError("skip_phase needs a 'reason' the practitioner can read")
         return self

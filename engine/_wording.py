@@ -12,15 +12,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from engine._model import SessionSpec, TechniqueSpec
-from engine._plan_model import Ranking
+from engine._plan_model import CourseInfo, Ranking
 
 __all__ = [
     "SKIPPED_EXFOLIATION",
     "UNDECIDED_SKIP_NOTE",
     "choice",
+    "continued",
     "describe",
     "instead_note",
     "maintenance_note",
+    "maintenance_text",
+    "maintenance_title",
     "moved_note",
     "same_day_note",
     "session_text",
@@ -82,6 +85,24 @@ def choice(ranking: Sequence[Ranking], requested: bool = False) -> str | None:
     beaten = "; ".join(f"{r.title} ({_behind(r, best)})" for r in others[:4])
     more = f" and {len(others) - 4} more" if len(others) > 4 else ""
     return f"{text}. Ahead of {beaten}{more}."
+
+
+def continued(course: CourseInfo, title: str) -> str:
+    """Why the plan carries on with the technique the client is already having (or starts it again)."""
+    if course.state == "maintenance":
+        return (
+            f"{title} again: the client completed a course of {course.sessions_done} sessions on "
+            f"{course.last_session}; maintenance sessions keep the result. It is still safe and indicated."
+        )
+    if course.state == "restarting":
+        return (
+            f"{title} starts again: the course begun on {course.first_session} (last session {course.last_session}) "
+            "cannot continue within its interval, so it restarts. It is still safe and indicated."
+        )
+    return (
+        f"{title} continues: the client has had {course.sessions_done} of {course.of_sessions} sessions since "
+        f"{course.first_session} (the last on {course.last_session}), and it is still safe and indicated."
+    )
 
 
 def _requested(ranking: Sequence[Ranking]) -> str | None:
@@ -146,6 +167,18 @@ def session_text(technique: TechniqueSpec, course: SessionSpec) -> str:
         f"session{'s' if course.typical != 1 else ''} "
         f"(range {course.minimum}-{course.maximum}), {course.interval_min} to {course.interval_max} apart. "
         f"Expected downtime: {technique.downtime}."
+    )
+
+
+def maintenance_title(number: int, of: int, technique: TechniqueSpec) -> str:
+    return f"Maintenance session {number} of {of}: {technique.title}"
+
+
+def maintenance_text(technique: TechniqueSpec, every: object) -> str:
+    """What every maintenance session is: one session of the technique, to keep the course's result."""
+    return (
+        f"{technique.description or technique.title}. One session every {every} keeps the result of the completed "
+        f"course (pores enlarge again without it). Expected downtime: {technique.downtime}."
     )
 
 
