@@ -38,20 +38,47 @@ def _values(condition: Condition, fact: str) -> set[str]:
     return set()
 
 
+NEUTRAL = {"downtime_tolerance": {"extended"}}
+"""Values that deliberately argue for nothing: accepting downtime permits a deeper technique but
+is no reason to choose one (2.0.0 retired SUIT-EXTENDED-DOWNTIME)."""
+
+
 def test_every_skin_type_pore_cause_and_downtime_tolerance_is_argued(protocol: engine.Protocol) -> None:
     suitability = [r for r in protocol._spec.rules if r.kind == "suitability"]
     for fact in ("skin_type", "pore_causes", "downtime_tolerance"):
         argued = set().union(*(_values(r.condition, fact) for r in suitability))
-        missing = set(protocol.facts[fact].values) - argued
+        missing = set(protocol.facts[fact].values) - argued - NEUTRAL.get(fact, set())
         assert not missing, f"no suitability rule argues {fact} = {sorted(missing)}"
 
 
+def test_every_pore_cause_has_a_first_line_technique(protocol: engine.Protocol) -> None:
+    """Each pore cause has a strong cause argument: the first-line option the evidence supports."""
+    strong = [
+        r for r in protocol._spec.rules if r.cause_argument and r.effect.strength == "strong"  # type: ignore[union-attr]
+    ]
+    covered = set().union(*(_values(r.condition, "pore_causes") for r in strong))
+    assert covered == set(protocol.facts["pore_causes"].values), sorted(covered)
+
+
+def test_every_technique_can_be_indicated_by_a_cause_argument(protocol: engine.Protocol) -> None:
+    reachable = {t for r in protocol._spec.rules if r.cause_argument for t in r.techniques}
+    assert reachable == set(protocol.techniques), sorted(set(protocol.techniques) - reachable)
+
+
 def test_every_citation_names_the_digest_facts_it_rests_on(protocol: engine.Protocol) -> None:
-    """Each evidence entry points a reviewer to fact ids of the clinical digest, e.g. 'clinical-facts ISO-03'."""
+    """Each citation of a digest source (S01-S240) names the digest fact ids it rests on, e.g. ISO-03;
+    a source from outside the digest (BCH-ACNE-PEEL) has no digest facts to name."""
+    spec = protocol._spec
     missing = [
         rule.id
-        for rule in protocol._spec.rules
-        for evidence in rule.spec.evidence
-        if not re.fullmatch(r"clinical-facts [A-Z]+(-[A-Z]+)*-\d+(, [A-Z]+(-[A-Z]+)*-\d+)*", evidence.reference or "")
+        for rule in spec.rules
+        for cited in spec.citations(rule)
+        if cited.source is None or (re.fullmatch(r"S\d+", cited.source) and not cited.facts)
     ]
-    assert not missing, f"evidence without digest fact ids in: {sorted(set(missing))}"
+    assert not missing, f"citations without digest fact ids (or written inline) in: {sorted(set(missing))}"
+
+
+def test_every_rule_cites_at_least_one_graded_source(protocol: engine.Protocol) -> None:
+    spec = protocol._spec
+    ungraded = [rule.id for rule in spec.rules if not any(c.grade for c in spec.citations(rule))]
+    assert not ungraded, ungraded

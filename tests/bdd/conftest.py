@@ -7,6 +7,7 @@ features, the rules and the plans. Tags ``@rule:ID`` become ``pytest.mark.rule(i
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import itertools
 import re
@@ -56,7 +57,12 @@ def _answer(protocol: engine.Protocol, name: str, text: str, assessment: str) ->
         return text.replace(" ", "_")
     if spec.type == "set":
         return [] if text == "none" else [item.strip().replace(" ", "_") for item in text.split(",")]
+    if spec.type == "treatment_history":
+        assert text == "none", "previous treatments are added with 'the client had a ...' steps"
+        return []
     if spec.type == "date":
+        if text == "the assessment date":
+            return assessment
         match = _AGO.match(text)
         if match:
             from engine._model import Period
@@ -67,9 +73,46 @@ def _answer(protocol: engine.Protocol, name: str, text: str, assessment: str) ->
     raise AssertionError(f"cannot answer {name} ({spec.type}) in a table")
 
 
-@given("a client with no risk factors", target_fixture="client")
-def client_without_risks() -> dict[str, Any]:
-    return dict(BASELINE, previous_treatments=[], pore_causes=list(BASELINE["pore_causes"]))
+UNANSWERED = "unanswered"
+"""An answer that leaves the question out: the fact is unknown (never "no")."""
+
+
+def _apply(protocol: engine.Protocol, client: dict[str, Any], label: str, text: str) -> None:
+    name = _fact_name(protocol, label)
+    if text.strip() == UNANSWERED:
+        client.pop(name, None)
+    else:
+        client[name] = _answer(protocol, name, text, client["assessment_date"])
+
+
+def _table(datatable: list[list[str]]) -> list[tuple[str, str]]:
+    header, *rows = datatable
+    assert [h.lower() for h in header] == ["question", "answer"], "the table needs the columns question | answer"
+    return [(label, text) for label, text in rows]
+
+
+@given("a client with these answers:", target_fixture="client")
+def client_with_answers(protocol: engine.Protocol, datatable: list[list[str]]) -> dict[str, Any]:
+    """The Background of every feature: the baseline client, shown to the reviewer as a table.
+
+    The table must say exactly what ``tests.conftest.BASELINE`` says, so that the client a
+    reviewer reads is the client the scenarios (and the other tests) run.
+    """
+    client: dict[str, Any] = {}
+    for label, text in _table(datatable):
+        if _fact_name(protocol, label) == "assessment_date":
+            client["assessment_date"] = text.strip()
+    for label, text in _table(datatable):
+        _apply(protocol, client, label, text)
+    assert client == BASELINE, (
+        "the Background table and tests.conftest.BASELINE differ: "
+        f"{_diff(client, BASELINE)}"
+    )
+    return copy.deepcopy(client)
+
+
+def _diff(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
+    return [f"{k}: {a.get(k, '(absent)')!r} != {b.get(k, '(absent)')!r}" for k in sorted({*a, *b}) if a.get(k) != b.get(k)]
 
 
 @given("a client who has only given the assessment date", target_fixture="client")
@@ -79,11 +122,19 @@ def client_with_only_a_date() -> dict[str, Any]:
 
 @given("the client's answers include:")
 def answers(protocol: engine.Protocol, client: dict[str, Any], datatable: list[list[str]]) -> None:
-    header, *rows = datatable
-    assert [h.lower() for h in header] == ["question", "answer"], "the table needs the columns question | answer"
-    for label, text in rows:
-        name = _fact_name(protocol, label)
-        client[name] = _answer(protocol, name, text, client["assessment_date"])
+    for label, text in _table(datatable):
+        _apply(protocol, client, label, text)
+
+
+@given(parsers.parse("the client's answers differ from the baseline in: {changes}"))
+def answers_inline(protocol: engine.Protocol, client: dict[str, Any], changes: str) -> None:
+    """One line of a Scenario Outline: ``Label: answer; Label: answer`` (or ``none``)."""
+    if changes.strip() == "none":
+        return
+    for change in changes.split(";"):
+        label, _, text = change.partition(":")
+        assert text, f"write each change as 'Question label: answer', not {change!r}"
+        _apply(protocol, client, label.strip(), text)
 
 
 @given(parsers.parse('the client has not answered "{label}"'))
@@ -91,14 +142,34 @@ def unanswered(protocol: engine.Protocol, client: dict[str, Any], label: str) ->
     client.pop(_fact_name(protocol, label), None)
 
 
-@given(parsers.parse('the client had a "{title}" {amount:d} {unit} before the assessment'))
-def previous_treatment(protocol: engine.Protocol, client: dict[str, Any], title: str, amount: int, unit: str) -> None:
+def _had(protocol: engine.Protocol, client: dict[str, Any], title: str, amount: int, unit: str, **details: str) -> None:
     from engine._model import Period
 
     day = Period.parse(f"{amount} {unit}").before(dt.date.fromisoformat(client["assessment_date"]))
-    client.setdefault("previous_treatments", []).append(
-        {"technique": _technique(protocol, title), "date": day.isoformat()}
-    )
+    entry = {"technique": _technique(protocol, title), "date": day.isoformat(), **details}
+    client.setdefault("previous_treatments", []).append(entry)
+
+
+@given(parsers.parse('the client had a "{title}" {amount:d} {unit} before the assessment'))
+def previous_treatment(protocol: engine.Protocol, client: dict[str, Any], title: str, amount: int, unit: str) -> None:
+    """A previous session the skin tolerated (its reaction is recorded as none)."""
+    _had(protocol, client, title, amount, unit, reaction="none")
+
+
+@given(parsers.parse('the client had a "{title}" {amount:d} {unit} before the assessment, which left {reaction}'))
+def previous_reaction(
+    protocol: engine.Protocol, client: dict[str, Any], title: str, amount: int, unit: str, reaction: str
+) -> None:
+    """A previous session and the skin's reaction to it, in words: e.g. "prolonged redness"."""
+    _had(protocol, client, title, amount, unit, reaction=reaction.replace(" ", "_"))
+
+
+@given(parsers.parse('the client had a "{title}" {amount:d} {unit} before the assessment, with the result "{response}"'))
+def previous_response(
+    protocol: engine.Protocol, client: dict[str, Any], title: str, amount: int, unit: str, response: str
+) -> None:
+    """The last session of a course and the practitioner's judgement of its result (adequate, inadequate)."""
+    _had(protocol, client, title, amount, unit, reaction="none", response=response.replace(" ", "_"))
 
 
 @given(parsers.parse("the client would like to start on {day}"))
@@ -106,9 +177,20 @@ def start_on(client: dict[str, Any], day: str) -> None:
     client["start_date"] = day
 
 
+@pytest.fixture
+def practitioner() -> dict[str, str]:
+    """The practitioner's choice of technique, when a scenario makes one (empty: the protocol's choice)."""
+    return {}
+
+
+@given(parsers.parse('the practitioner asks for "{title}"'))
+def practitioner_asks(protocol: engine.Protocol, practitioner: dict[str, str], title: str) -> None:
+    practitioner["technique"] = _technique(protocol, title)
+
+
 @when("the protocol is applied", target_fixture="plan")
-def apply(protocol: engine.Protocol, client: dict[str, Any]) -> engine.TreatmentPlan:
-    plan = protocol.evaluate(client)
+def apply(protocol: engine.Protocol, client: dict[str, Any], practitioner: dict[str, str]) -> engine.TreatmentPlan:
+    plan = protocol.evaluate(client, technique=practitioner.get("technique"))
     record(protocol, client)  # every rule must fire in some test: see tests/rule_coverage.py
     return plan
 
@@ -276,3 +358,120 @@ def derived(protocol: engine.Protocol, plan: engine.TreatmentPlan, label: str, v
 @then(parsers.parse("every step names the rule behind it"))
 def every_step_justified(plan: engine.TreatmentPlan) -> None:
     assert plan.steps and all(s.justifications for s in plan.steps)
+
+
+def _titles(protocol: engine.Protocol, text: str) -> list[str]:
+    if text.strip() in ("none", "-"):
+        return []
+    return [_technique(protocol, title.strip()) for title in text.split(",")]
+
+
+@then(parsers.parse('the plan chooses "{title}"'))
+def chooses(protocol: engine.Protocol, plan: engine.TreatmentPlan, title: str) -> None:
+    """``no technique`` when nothing may be planned (not suitable, or questions still open)."""
+    if title == "no technique":
+        assert plan.technique is None, plan.choice
+        assert not [s for s in plan.steps if s.phase == "treatment"]
+    else:
+        assert plan.technique == _technique(protocol, title), plan.choice or plan.summary
+
+
+@then(parsers.parse("none of these is the planned technique: {titles}"))
+def never_planned(protocol: engine.Protocol, plan: engine.TreatmentPlan, titles: str) -> None:
+    for technique in _titles(protocol, titles):
+        assert plan.technique != technique, f"{technique} must never be chosen here: {plan.choice}"
+
+
+@then(parsers.parse("none of these is a candidate: {titles}"))
+def not_candidates(protocol: engine.Protocol, plan: engine.TreatmentPlan, titles: str) -> None:
+    rows = {r.technique: r for r in plan.ranking}
+    for technique in _titles(protocol, titles):
+        assert rows[technique].status not in ("chosen", "candidate"), (technique, rows[technique].status)
+
+
+def _agent(protocol: engine.Protocol, title: str) -> str:
+    agents = protocol._spec.agents
+    for agent_id, spec in agents.items():
+        if title.lower() in (spec.title.lower(), agent_id):
+            return agent_id
+    raise AssertionError(f"no agent is titled {title!r}")
+
+
+@then(parsers.parse('no step of the plan uses "{title}"'))
+def agent_not_used(protocol: engine.Protocol, plan: engine.TreatmentPlan, title: str) -> None:
+    agent = _agent(protocol, title)
+    used = [s.title for s in plan.steps for a in s.agents if a.agent == agent and a.role == "uses"]
+    assert not used, f"{agent} is used by {used}"
+    if plan.technique is not None:
+        assert agent not in protocol._spec.techniques[plan.technique].agents, f"the sessions of {plan.technique} use {agent}"
+
+
+@then(parsers.parse('the step "{step}" {role} "{title}" from {start} until {until}'))
+def agent_timing(plan: engine.TreatmentPlan, protocol: engine.Protocol, step: str, role: str, title: str, start: str, until: str) -> None:
+    """Dates of a timed agent: ``from 2026-12-07 until 2027-01-22`` as the plan prints them."""
+    agent = _agent(protocol, title)
+    wanted = {"uses": "uses", "pauses": "withholds"}[role]
+    found = [s for s in plan.steps if s.title == step and not s.skipped]
+    assert found, [s.title for s in plan.steps]
+    timings = [a for a in found[0].agents if a.agent == agent and a.role == wanted]
+    assert timings, found[0].agents
+    assert (timings[0].start_on, timings[0].until_on) == (start, until), timings
+
+
+@then(parsers.parse('"{title}" is ranked above "{second}" because it has fewer cautions'))
+def fewer_cautions(protocol: engine.Protocol, plan: engine.TreatmentPlan, title: str, second: str) -> None:
+    rows = {r.technique: (i, r) for i, r in enumerate(plan.ranking)}
+    first_at, first = rows[_technique(protocol, title)]
+    second_at, other = rows[_technique(protocol, second)]
+    assert first_at < second_at, [r.technique for r in plan.ranking]
+    assert len(first.cautions) < len(other.cautions), (first.cautions, other.cautions)
+    assert first.score <= other.score, "the score alone would already decide: pick a pair where it does not"
+
+
+@then(parsers.parse('"{title}" is a candidate, indicated by {rule_id}'))
+def candidate_indicated(protocol: engine.Protocol, plan: engine.TreatmentPlan, title: str, rule_id: str) -> None:
+    technique = _technique(protocol, title)
+    (row,) = [r for r in plan.ranking if r.technique == technique]
+    assert row.status in ("chosen", "candidate"), row.status
+    assert rule_id in row.indicated_by, row.indicated_by
+
+
+@then(parsers.parse('"{title}" is not indicated for this pore cause'))
+def not_indicated(protocol: engine.Protocol, plan: engine.TreatmentPlan, title: str) -> None:
+    technique = _technique(protocol, title)
+    (row,) = [r for r in plan.ranking if r.technique == technique]
+    assert row.status == "not_indicated" and not row.indicated_by, (row.status, row.indicated_by)
+
+
+@then(parsers.parse("the plan may be reconsidered from {day}"))
+def plan_reconsider(plan: engine.TreatmentPlan, day: str) -> None:
+    assert plan.reconsider_from == day, plan.reconsider_from
+
+
+@then("the plan names no date to reconsider")
+def no_reconsider(plan: engine.TreatmentPlan) -> None:
+    assert plan.reconsider_from is None, plan.reconsider_from
+
+
+@then(parsers.parse('"{title}" is excluded because {rule_id} rules out an agent it needs'))
+def excluded_by_agent(protocol: engine.Protocol, plan: engine.TreatmentPlan, title: str, rule_id: str) -> None:
+    technique = _technique(protocol, title)
+    found = [e for e in plan.excluded if e.technique == technique]
+    assert found, f"{technique} is not excluded; excluded: {[e.technique for e in plan.excluded]}"
+    reasons = [r for r in found[0].reasons if r.rule_id == rule_id]
+    assert reasons and reasons[0].note and "rules out" in reasons[0].note, found[0].reasons
+
+
+@then(parsers.parse('the plan asks first for "{label}"'))
+def asks_first(protocol: engine.Protocol, plan: engine.TreatmentPlan, label: str) -> None:
+    assert plan.missing_facts and plan.missing_facts[0].fact == _fact_name(protocol, label), [
+        m.fact for m in plan.missing_facts
+    ]
+
+
+@then(parsers.parse('"{title}" has a caution from {rule_id}'))
+def ranked_caution(protocol: engine.Protocol, plan: engine.TreatmentPlan, title: str, rule_id: str) -> None:
+    """A caution on a technique that is not (or not necessarily) the chosen one: the ranking shows it."""
+    technique = _technique(protocol, title)
+    (row,) = [r for r in plan.ranking if r.technique == technique]
+    assert rule_id in row.cautions, (technique, row.status, row.cautions)
