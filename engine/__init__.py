@@ -7,6 +7,7 @@ Load the rules once, evaluate clients many times::
     plan = protocol.evaluate({"assessment_date": "2026-11-25", "fitzpatrick": 2, ...})
     print(plan.status, plan.technique)
     plan.model_dump_json(indent=2)             # byte-identical for the same facts and rules
+    protocol.check(facts, {"technique": "peel.salicylic", "sessions": ["2026-12-01"]}).verdict
 
 Everything not listed in ``__all__`` is private and may change without notice.
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine._check import CheckResult, Proposal, Violation
 from engine._errors import EngineError, FactsError, Issue, PoreProtocolError, RulesError
 from engine._evaluate import Outcome, Truth
 from engine._explain import render_text
@@ -42,6 +44,7 @@ __all__ = [
     "BatchError",
     "BatchResult",
     "Caution",
+    "CheckResult",
     "ClientFacts",
     "EngineError",
     "Exclusion",
@@ -54,6 +57,7 @@ __all__ = [
     "Pending",
     "Period",
     "PoreProtocolError",
+    "Proposal",
     "Protocol",
     "Ranking",
     "RecordError",
@@ -65,6 +69,7 @@ __all__ = [
     "Treatment",
     "TreatmentPlan",
     "Truth",
+    "Violation",
     "__version__",
     "evaluate_batch",
     "load_protocol",

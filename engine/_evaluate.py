@@ -126,7 +126,7 @@ class Flattener:
         if cuts is None:
             if len(self.cuts) > 4096:  # many distinct assessment dates: start again rather than grow
                 self.cuts.clear()
-            cuts = self.cuts[anchor] = {field: period.before(anchor).isoformat() for field, period in self.periods}
+            cuts = self.cuts[anchor] = {field: period.cut_off(anchor).isoformat() for field, period in self.periods}
         out.update(cuts)
         return out
 

@@ -21,7 +21,19 @@ from engine._load import MAX_DOCUMENT_BYTES, LoadedDocument, YamlProblem, decode
 from engine._model import FactSpec
 from engine._spec import ASSESSMENT_DATE, PREVIOUS_TREATMENTS, ProtocolSpec
 
-__all__ = ["NEVER", "ONGOING", "ClientFacts", "Treatment", "check_facts", "parse_facts_text", "strict_json_loads"]
+__all__ = [
+    "FIRST_YEAR",
+    "LAST_YEAR",
+    "NEVER",
+    "ONGOING",
+    "ClientFacts",
+    "Treatment",
+    "as_date",
+    "check_facts",
+    "out_of_range",
+    "parse_facts_text",
+    "strict_json_loads",
+]
 
 NEVER = "never"
 ONGOING = "ongoing"
@@ -95,15 +107,23 @@ def _treatment_json(treatment: Treatment) -> dict[str, str]:
     return out
 
 
-def parse_facts_text(text: bytes | str, source: str) -> tuple[Any, LoadedDocument | None]:
+def parse_facts_text(
+    text: bytes | str,
+    source: str,
+    what: str = "facts",
+    example: str = "a mapping of facts such as 'assessment_date: 2026-01-15'",
+) -> tuple[Any, LoadedDocument | None]:
     """Parse YAML or JSON client facts; raise :class:`FactsError` if the text is not readable.
+
+    ``what`` and ``example`` name the document in messages, for other documents read the
+    same way (a practitioner's proposal).
 
     A ``.json`` source is JSON and a ``.yaml`` or ``.yml`` source YAML. Anything else (standard
     input, say) is read as JSON when it starts with ``{``, and as YAML otherwise or when it is
     not JSON but is valid YAML (a YAML flow mapping ``{a: 1}`` also starts with ``{``).
     """
     if len(text) > MAX_DOCUMENT_BYTES:
-        raise FactsError(f"{source} is larger than {MAX_DOCUMENT_BYTES:,} bytes; client facts are a few hundred")
+        raise FactsError(f"{source} is larger than {MAX_DOCUMENT_BYTES:,} bytes; {what} are a few hundred")
     if isinstance(text, bytes):
         try:
             text = decode_utf8(text)
@@ -112,11 +132,11 @@ def parse_facts_text(text: bytes | str, source: str) -> tuple[Any, LoadedDocumen
             raise FactsError(f"{source} cannot be read", [issue]) from None
     text = text.removeprefix("\ufeff")  # a byte-order mark some editors write; it is not part of the facts
     if not text.strip():
-        raise FactsError(f"{source} is empty; expected a mapping of facts such as 'assessment_date: 2026-01-15'")
+        raise FactsError(f"{source} is empty; expected {example}")
     suffix = source.rsplit(".", 1)[-1].lower() if "." in source else ""
     if suffix == "json" or (suffix not in ("yaml", "yml") and text.lstrip().startswith("{")):
         try:
-            return _json_facts(text, source), None
+            return _json_facts(text, source, what), None
         except FactsError as not_json:
             if suffix == "json":
                 raise
@@ -131,27 +151,27 @@ def parse_facts_text(text: bytes | str, source: str) -> tuple[Any, LoadedDocumen
         doc = load_yaml_text(text, source)
     except YamlProblem as problem:
         raise FactsError(
-            "the facts are not valid YAML",
+            f"the {what} are not valid YAML",
             [Issue(source, problem.line, None, "", problem.message, problem.hint)],
         ) from None
     if doc.data is None:
-        raise FactsError(f"{source} holds no facts (only comments or an empty document)")
+        raise FactsError(f"{source} holds no {what} (only comments or an empty document)")
     return doc.data, doc
 
 
-def _json_facts(text: str, source: str) -> Any:
+def _json_facts(text: str, source: str, what: str) -> Any:
     try:
         return strict_json_loads(text)
     except json.JSONDecodeError as exc:
         raise FactsError(
-            "the facts are not valid JSON",
+            f"the {what} are not valid JSON",
             [Issue(source, exc.lineno, None, "", f"{exc.msg} (line {exc.lineno}, column {exc.colno})", None)],
         ) from None
     except ValueError as exc:
         message = str(exc).split("; use sys.", 1)[0]  # Python's hint on huge integers is not the caller's
-        raise FactsError("the facts are not valid JSON", [Issue(source, None, None, "", message, None)]) from None
+        raise FactsError(f"the {what} are not valid JSON", [Issue(source, None, None, "", message, None)]) from None
     except RecursionError:
-        raise FactsError("the facts are nested too deeply to be client facts") from None
+        raise FactsError(f"the {what} are nested too deeply") from None
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -292,7 +312,7 @@ def _check_value(name: str, fact: FactSpec, raw: Any, spec: ProtocolSpec, add: A
             return NEVER
         if fact.allow_ongoing and raw == ONGOING:
             return ONGOING
-        day = _date(raw)
+        day = as_date(raw)
         if day is None:
             extra = "".join(
                 f' or "{word}"'
@@ -302,7 +322,7 @@ def _check_value(name: str, fact: FactSpec, raw: Any, spec: ProtocolSpec, add: A
             add(name, f"must be a date written YYYY-MM-DD{extra}, not {_show(raw)}")
             return _BAD
         if not FIRST_YEAR <= day.year <= LAST_YEAR:
-            add(name, _out_of_range(day), "check the year")
+            add(name, out_of_range(day), "check the year")
             return _BAD
         return day
     # treatment history
@@ -330,7 +350,7 @@ def _check_value(name: str, fact: FactSpec, raw: Any, spec: ProtocolSpec, add: A
                 shown = ", ".join(allowed) or "none are declared"
                 add(name, f"{_show(given)} is not a {key} ({shown})", _hint(given, allowed), path=(i, key))
                 good = False
-        technique, day = item["technique"], _date(item["date"])
+        technique, day = item["technique"], as_date(item["date"])
         if not isinstance(technique, str) or technique not in spec.techniques:
             add(
                 name,
@@ -343,7 +363,7 @@ def _check_value(name: str, fact: FactSpec, raw: Any, spec: ProtocolSpec, add: A
             add(name, f"must be a date written YYYY-MM-DD, not {_show(item['date'])}", path=(i, "date"))
             good = False
         elif not FIRST_YEAR <= day.year <= LAST_YEAR:
-            add(name, _out_of_range(day), "check the year", path=(i, "date"))
+            add(name, out_of_range(day), "check the year", path=(i, "date"))
             good = False
         if good and day is not None:
             treatment = Treatment(day, technique, details["reaction"], details["response"])
@@ -361,11 +381,12 @@ def _treatment_order(treatment: Treatment) -> tuple[dt.date, str, str, str]:
     return (treatment.date, treatment.technique, treatment.reaction or "", treatment.response or "")
 
 
-def _out_of_range(day: dt.date) -> str:
+def out_of_range(day: dt.date) -> str:
     return f"{day.isoformat()} is not a date a clinic could mean (years {FIRST_YEAR}-{LAST_YEAR} are accepted)"
 
 
-def _date(raw: Any) -> dt.date | None:
+def as_date(raw: Any) -> dt.date | None:
+    """A date written as a YAML date or ISO text (``YYYY-MM-DD``), or ``None``; never a timestamp."""
     if isinstance(raw, dt.datetime):
         return None
     if isinstance(raw, dt.date):

@@ -107,6 +107,22 @@ class Period:
         """The date ``self`` after ``day``."""
         return _shift(day, self, +1)
 
+    def cut_off(self, anchor: dt.date) -> dt.date:
+        """The last day ``d`` whose wait of ``self`` has ended by ``anchor`` (``self.after(d) <= anchor``).
+
+        ``within self`` holds for a date after it: exactly when a wait of ``self`` from that
+        date has not ended on ``anchor``. ``before`` alone would not do at month ends, where
+        ``after`` clamps: 31 March + 6 months is 30 September, yet 30 September - 6 months is
+        30 March, so 31 March would still be "within" on the day its wait ends.
+        """
+        day = self.before(anchor)
+        one = dt.timedelta(days=1)
+        while day < dt.date.max and self.after(day + one) <= anchor:
+            day += one
+        while self.after(day) > anchor and day > dt.date.min:
+            day -= one
+        return day
+
 
 def _shift(day: dt.date, period: Period, sign: int) -> dt.date:
     if period.unit == "days":

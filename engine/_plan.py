@@ -16,6 +16,10 @@ invariants are always checked. A plan that breaks one is never returned: the fai
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 from pydantic import ValidationError
 
 from engine._course import find_course
@@ -41,7 +45,7 @@ from engine._spec import ProtocolSpec
 from engine._version import __version__
 from engine._wording import choice, continued, summary
 
-__all__ = ["PlanTables", "build_plan"]
+__all__ = ["PlanTables", "Workings", "build_plan", "plan_with_workings"]
 
 _new_exclusion = constructor(Exclusion)
 _new_pending = constructor(Pending)
@@ -65,6 +69,32 @@ def build_plan(
     :param technique: the practitioner's choice (see :func:`engine._decide.decide`).
     :raises EngineError: the plan broke a safety invariant (a bug, never the input's fault).
     """
+    return plan_with_workings(spec, facts, outcome, tables, technique)[0]
+
+
+@dataclass(frozen=True)
+class Workings:
+    """What the planner worked out on the way to a plan that the plan does not itemise.
+
+    :mod:`engine._check` reads it to judge a practitioner's own dates against the same
+    waits, rule by rule, rather than working them out a second time.
+    """
+
+    waits: tuple[tuple[dt.date, str], ...]
+    """Each first day a rule allows for the first session, with the rule's id (the plan's
+    ``earliest_start`` is the latest of them and the assessment date)."""
+    ends: Mapping[tuple[str, str], dt.date | None]
+    """(technique, rule id) of each exclusion -> the day its wait ends (``None``: no end)."""
+
+
+def plan_with_workings(
+    spec: ProtocolSpec,
+    facts: ClientFacts,
+    outcome: Outcome,
+    tables: PlanTables | None = None,
+    technique: str | None = None,
+) -> tuple[TreatmentPlan, Workings]:
+    """:func:`build_plan`, with the waits behind its dates (for checking a proposal)."""
     tables = tables if tables is not None else PlanTables(spec)
     rules = holding(tables, outcome)
     decision = decide(tables, outcome, rules, technique, find_course(facts, spec.techniques))
@@ -74,10 +104,11 @@ def build_plan(
     steps, earliest = schedule.steps(decision.chosen, decision.course)
     ranking = _ranking(tables, decision)
     missing = _missing_facts(spec, decision)
-    excluded = _exclusions(tables, facts, decision, justify)
+    ends: dict[tuple[str, str], dt.date | None] = {}
+    excluded = _exclusions(tables, facts, decision, justify, ends)
     reconsider = _reconsider(decision, excluded) if decision.status == "not_suitable" else None
     try:
-        return assemble_plan(
+        plan = assemble_plan(
             format_version=PLAN_FORMAT_VERSION,
             status=decision.status,
             summary=summary(
@@ -115,6 +146,7 @@ def build_plan(
         )
     except (ValidationError, ValueError) as exc:
         raise EngineError(f"the plan broke a safety invariant and was not returned: {_first_error(exc)}") from exc
+    return plan, Workings(tuple(schedule.waits), ends)
 
 
 def _reconsider(decision: Decision, excluded: tuple[Exclusion, ...]) -> str | None:
@@ -174,9 +206,16 @@ def _missing_facts(spec: ProtocolSpec, decision: Decision) -> tuple[MissingFact,
 
 
 def _exclusions(
-    tables: PlanTables, facts: ClientFacts, decision: Decision, justify: Justifier
+    tables: PlanTables,
+    facts: ClientFacts,
+    decision: Decision,
+    justify: Justifier,
+    ends: dict[tuple[str, str], dt.date | None],
 ) -> tuple[Exclusion, ...]:
-    """Each excluded technique with its reasons and, when every reason is a wait, when to reconsider."""
+    """Each excluded technique with its reasons and, when every reason is a wait, when to reconsider.
+
+    Fills ``ends`` with the day each reason's wait ends, by (technique, rule id).
+    """
     out = []
     for technique, reasons in sorted(decision.excluded.items()):
         dates = []
@@ -184,6 +223,7 @@ def _exclusions(
         for reason in reasons:
             wait = reason.rule.effect.wait
             until = wait_until(wait, facts, tables) if wait else None
+            ends[technique, reason.rule.id] = until
             if until is None:
                 permanent = True
             else:

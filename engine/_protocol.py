@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from engine._check import CheckResult, Proposal, check_proposal, read_proposal
 from engine._compile import CompiledProtocol, compile_protocol
 from engine._errors import FactsError, Issue, suggest
 from engine._evaluate import Evaluator, Outcome
@@ -140,6 +141,38 @@ class Protocol:
         data, doc = parse_facts_text(text, source)
         checked = check_facts(self._spec, data, source, doc)
         return build_plan(self._spec, checked, self._evaluator.evaluate(checked), self._tables, technique)
+
+    def check(self, facts: Mapping[str, Any], proposal: Mapping[str, Any] | Proposal) -> CheckResult:
+        """Is a practitioner's own plan acceptable? ``proposal`` is ``{technique: T, sessions: [dates]}``.
+
+        One session dated on the assessment day asks whether today's session can go ahead.
+        The answer's ``verdict`` is ``acceptable``, ``needs_review``, ``needs_information`` or
+        ``unacceptable``, with each violation naming its rule; see :mod:`engine._check`.
+
+        :raises FactsError: the facts or the proposal are invalid (an unknown technique included).
+        """
+        checked = check_facts(self._spec, facts)
+        wanted = proposal if isinstance(proposal, Proposal) else read_proposal(proposal, self._spec)
+        return check_proposal(self._spec, self._tables, checked, self._evaluator.evaluate(checked), wanted)
+
+    def check_document(
+        self,
+        facts: bytes | str,
+        proposal: bytes | str,
+        facts_source: str = "<facts>",
+        proposal_source: str = "<proposal>",
+    ) -> CheckResult:
+        """Parse YAML or JSON facts and proposal, then :meth:`check`; errors name the line of each bad answer.
+
+        :raises FactsError: either text is unreadable or invalid.
+        """
+        data, doc = parse_facts_text(facts, facts_source)
+        checked = check_facts(self._spec, data, facts_source, doc)
+        raw, pdoc = parse_facts_text(
+            proposal, proposal_source, "proposal", "a technique and its sessions, e.g. 'technique: peel.salicylic'"
+        )
+        wanted = read_proposal(raw, self._spec, proposal_source, pdoc)
+        return check_proposal(self._spec, self._tables, checked, self._evaluator.evaluate(checked), wanted)
 
     def _check_technique(self, technique: str | None) -> None:
         if technique is not None and technique not in self._spec.techniques:

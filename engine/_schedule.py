@@ -84,6 +84,8 @@ class Schedule:
         self.course = _Course(None, ())
         self.course_info: CourseInfo | None = None
         """Where the plan stands in a course of its technique (set when the sessions are laid out)."""
+        self.waits: list[tuple[dt.date, str]] = []
+        """Each first day a rule allows for the first session, with the rule (set when the steps are laid out)."""
 
     def steps(self, chosen: str | None, course: Course | None = None) -> tuple[list[Step], dt.date | None]:
         """Every step in phase order, and the earliest safe first session (``None`` without a technique).
@@ -113,6 +115,7 @@ class Schedule:
                     not_before = max(not_before, until) if not_before else until
             if not_before is not None and effect.phase != "follow_up":
                 constraints.append(not_before)
+                self.waits.append((not_before, rule.id))
             wanted.append((rule, fate, not_before))
         if chosen is None:
             self.course = _Course(None, ())
@@ -122,6 +125,7 @@ class Schedule:
                 until = wait_until(seq.effect.not_before, self.facts, self.tables)
                 if until is not None:
                     constraints.append(until)
+                    self.waits.append((until, seq.id))
         earliest = max(constraints)
         sessions = self.sessions(chosen, earliest, course, continuing)
         self.course = _Course(self.anchor, tuple(dt.date.fromisoformat(s.date) for s in sessions if s.date))

@@ -79,7 +79,6 @@ class Reference:
     derived: dict[str, Any] = field(default_factory=dict)
     _resolving: set[str] = field(default_factory=set)
     _resolved: dict[str, Any] = field(default_factory=dict)
-    _cut_offs: dict[Period, dt.date] = field(default_factory=dict)
 
     @classmethod
     def run(cls, protocol: engine.Protocol, facts: Mapping[str, Any]) -> Reference:
@@ -157,7 +156,7 @@ class Reference:
             if value == "ongoing":  # still taken: within every period
                 return TRUE
             assert isinstance(value, dt.date)
-            return _truth(value > self.cut_off(atom.value))
+            return _truth(self.waiting(atom.value, value))
         if fact.type == "set":
             member = atom.member
             if member is None or member not in fact.values or atom.op != "eq":
@@ -165,12 +164,9 @@ class Reference:
             return _truth((member in value) == atom.value)
         return _truth(_compare(atom.op, value, atom.value))
 
-    def cut_off(self, period: Period) -> dt.date:
-        """The day exactly ``period`` before the assessment date (calendar arithmetic): within is after it."""
-        day = self._cut_offs.get(period)
-        if day is None:
-            day = self._cut_offs[period] = period.before(self.facts.assessment_date)
-        return day
+    def waiting(self, period: Period, day: dt.date) -> bool:
+        """``within period``, by its definition: a wait of ``period`` from ``day`` has not ended at the assessment."""
+        return period.after(day) > self.facts.assessment_date
 
     def _history(self, atom: Atom, treatments: tuple[Treatment, ...]) -> str:
         if atom.selector is None:
@@ -187,8 +183,7 @@ class Reference:
             return UNKNOWN if recorded is None else _truth(recorded == atom.value)
         if atom.op != "within":
             raise ValueError(f"unexpected previous-treatment test {atom!r}")
-        cut = self.cut_off(atom.value)
-        return _truth(any(t.technique in chosen and t.date > cut for t in treatments))
+        return _truth(any(t.technique in chosen and self.waiting(atom.value, t.date) for t in treatments))
 
 
 def _precedence(rule: Rule[Effect]) -> tuple[int, str, int]:

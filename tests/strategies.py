@@ -311,7 +311,7 @@ def _decode_past(sp: ClientSpace, anchor: dt.date, read: _Reader) -> str:
     """A date on or before ``anchor``: half the time a rule's cut-off or one day either side."""
     kind = read.byte() % 4
     if kind < 2 and sp.periods:
-        cut = sp.periods[read.byte() % len(sp.periods)].before(anchor)
+        cut = sp.periods[read.byte() % len(sp.periods)].cut_off(anchor)
         day = cut + dt.timedelta(days=read.byte() % 3 - 1)
     elif kind == 2:
         day = anchor - dt.timedelta(days=read.byte() % 3)

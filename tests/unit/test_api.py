@@ -59,6 +59,9 @@ def test_pinned_names() -> None:
         "EngineError",
         "PoreProtocolError",
         "ReloadingProtocol",
+        "CheckResult",
+        "Violation",
+        "Proposal",
     } <= set(engine.__all__)
 
 

@@ -74,8 +74,8 @@ def test_and_or_not_follow_kleene_truth_tables(tiny: engine.Protocol, a: str, b:
 @pytest.mark.parametrize(
     ("last", "expected"),
     [
-        ("2025-12-30", T),  # exactly six months before 2026-06-30: inside the window
-        ("2025-12-29", F),  # one day earlier: outside
+        ("2026-01-01", T),  # six months after it is 2026-07-01: the wait has not ended on 2026-06-30
+        ("2025-12-31", F),  # six months after it is 2026-06-30 (no 31 June): the wait ends that day
         ("2026-06-30", T),
         ("never", F),
         (None, U),
@@ -87,18 +87,22 @@ def test_within_is_calendar_exact_and_never_is_outside(tiny: engine.Protocol, la
 
 
 def test_month_arithmetic_clamps_at_month_end(tiny: engine.Protocol) -> None:
-    # 2026-08-31 minus six months is 2026-02-28 (no 31 February)
-    got = tiny.outcomes({"assessment_date": "2026-08-31", "last": "2026-02-28"})
+    # six months after 2026-02-28 is 2026-08-28; after 2026-03-31 it is 2026-09-30 (no 31 September)
+    got = tiny.outcomes({"assessment_date": "2026-08-31", "last": "2026-03-01"})
     assert got.truth["D-WITHIN"].value == T
-    got = tiny.outcomes({"assessment_date": "2026-08-31", "last": "2026-02-27"})
+    got = tiny.outcomes({"assessment_date": "2026-08-31", "last": "2026-02-28"})
+    assert got.truth["D-WITHIN"].value == F
+    got = tiny.outcomes({"assessment_date": "2026-09-29", "last": "2026-03-31"})
+    assert got.truth["D-WITHIN"].value == T  # six months after 31 March ends on 30 September
+    got = tiny.outcomes({"assessment_date": "2026-09-30", "last": "2026-03-31"})
     assert got.truth["D-WITHIN"].value == F
 
 
 @pytest.mark.parametrize(
     ("history", "expected"),
     [
-        ([{"technique": "peel.one", "date": "2026-06-16"}], T),
-        ([{"technique": "peel.one", "date": "2026-06-15"}], F),
+        ([{"technique": "peel.one", "date": "2026-06-17"}], T),
+        ([{"technique": "peel.one", "date": "2026-06-16"}], F),  # exactly two weeks: the wait has ended
         ([{"technique": "laser.two", "date": "2026-06-29"}], F),
         ([], F),
         (None, U),

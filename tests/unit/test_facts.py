@@ -39,7 +39,11 @@ def problems(protocol: engine.Protocol, facts: Any) -> list[engine.Issue]:
             "previous_treatments[0].technique",
             "unknown technique",
         ),
-        ({"previous_treatments": [{"technique": "peel.glycolic"}]}, "previous_treatments[0]", "exactly"),
+        (
+            {"previous_treatments": [{"technique": "peel.glycolic"}]},
+            "previous_treatments[0]",
+            "needs 'technique' and 'date'",
+        ),
         (
             {"previous_treatments": [{"technique": "peel.glycolic", "date": "2027-01-01"}]},
             "previous_treatments[0].date",

@@ -34,8 +34,8 @@ _FORCE_EXCLUDED = textwrap.dedent(
 
     _real = _plan.decide
 
-    def _broken(tables, outcome, rules):
-        decision = _real(tables, outcome, rules)
+    def _broken(*args):
+        decision = _real(*args)
         excluded = next(iter(decision.excluded))
         return dataclasses.replace(decision, chosen=excluded, status="ready")
 
@@ -53,8 +53,8 @@ def dark_skin(baseline: dict[str, Any]) -> dict[str, Any]:
 def _force_excluded(monkeypatch: pytest.MonkeyPatch) -> None:
     real = _plan.decide
 
-    def broken(tables: Any, outcome: Any, rules: Any) -> Decision:
-        decision = real(tables, outcome, rules)
+    def broken(*args: Any) -> Decision:
+        decision = real(*args)
         return dataclasses.replace(decision, chosen=next(iter(decision.excluded)), status="ready")
 
     monkeypatch.setattr(_plan, "decide", broken)
@@ -104,12 +104,30 @@ def test_holding_lists_kinds_in_the_order_of_its_fields() -> None:
     assert [names.get(kind, kind) for kind in kinds] == fields[:-1]
 
 
-def test_the_rank_key_puts_fewer_cautions_before_catalogue_order() -> None:
-    cautious = RankKey(not_candidate=False, minus_score=-3, cautions=1, catalogue=0)
-    plain = RankKey(not_candidate=False, minus_score=-3, cautions=0, catalogue=9)
-    better = RankKey(not_candidate=False, minus_score=-4, cautions=2, catalogue=11)
-    outsider = RankKey(not_candidate=True, minus_score=-9, cautions=0, catalogue=0)
-    assert sorted([outsider, cautious, plain, better]) == [better, plain, cautious, outsider]
+def test_the_rank_key_weighs_cautions_then_score_then_invasiveness_then_catalogue() -> None:
+    def key(cautions: int, score: int, invasiveness: int, catalogue: int, candidate: bool = True) -> RankKey:
+        return RankKey(
+            not_candidate=not candidate,
+            cautions=cautions,
+            minus_score=-score,
+            invasiveness=invasiveness,
+            catalogue=catalogue,
+        )
+
+    best = key(0, 3, 2, 9)
+    deeper = key(0, 3, 3, 0)  # as good, more invasive
+    later = key(0, 3, 3, 1)  # as good and as invasive, later in the catalogue
+    weaker = key(0, 2, 1, 0)  # a lower score loses, however gentle
+    cautious = key(1, 9, 1, 0)  # a caution loses to every technique without one
+    outsider = key(0, 9, 1, 0, candidate=False)
+    assert sorted([outsider, cautious, weaker, later, deeper, best]) == [
+        best,
+        deeper,
+        later,
+        weaker,
+        cautious,
+        outsider,
+    ]
 
 
 def test_the_decision_is_plain_data(protocol: engine.Protocol, baseline: dict[str, Any]) -> None:
