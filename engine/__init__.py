@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine._calendar import NotDatedError, render_ics
 from engine._check import CheckResult, Proposal, Violation
 from engine._errors import EngineError, FactsError, Issue, PoreProtocolError, RulesError
 from engine._evaluate import Outcome, Truth
@@ -53,6 +54,7 @@ __all__ = [
     "Issue",
     "Justification",
     "MissingFact",
+    "NotDatedError",
     "Outcome",
     "Pending",
     "Period",
@@ -73,6 +75,7 @@ __all__ = [
     "__version__",
     "evaluate_batch",
     "load_protocol",
+    "render_ics",
     "render_text",
     "shipped_rules_path",
 ]

@@ -23,7 +23,7 @@ from engine._holding import Holding
 from engine._model import AgentUse, Moment, Period, WaitSpec
 from engine._plan_model import AgentTiming, CourseInfo, Step
 from engine._plan_tables import Justifier, PlanTables
-from engine._spec import PREVIOUS_TREATMENTS, Effect, RequirementEffect, Rule
+from engine._spec import PREVIOUS_TREATMENTS, START_DATE, Effect, RequirementEffect, Rule
 from engine._wording import (
     SKIPPED_EXFOLIATION,
     UNDECIDED_SKIP_NOTE,
@@ -235,7 +235,7 @@ class Schedule:
 
     def _first_day(self, not_before: dt.date) -> dt.date:
         """The first session's day before the other waits are known: the start date, if later."""
-        start = self.facts.values.get("start_date")
+        start = self.facts.values.get(START_DATE)
         return max(start, not_before) if isinstance(start, dt.date) else not_before
 
     def sessions(
@@ -320,7 +320,7 @@ class Schedule:
         ]
         timing = [r for r in self.rules.sequencing if r.governs(chosen) and not r.effect.skip_phase]
         justifications = tuple(self.justify(r) for r in [*supporting, *timing])
-        start = self.facts.values.get("start_date")
+        start = self.facts.values.get(START_DATE)
         first: dt.date | None = earliest if dated else None
         note = ""
         if isinstance(start, dt.date):
@@ -429,9 +429,18 @@ class _Course:
         return self.sessions[-1] if last else self.sessions[0]  # each session: the first and the last occurrence
 
     def first_day(self, moment: Moment | None) -> str | None:
-        """The first day a moment falls on (for a start)."""
+        """The first day a moment falls on (for a start), never before the assessment.
+
+        "Stop waxing 2 weeks before the first session", with the first session 6 days after
+        the assessment, starts on the assessment day: an instruction cannot begin in the past
+        (a wait that must be kept in full is a lead time or a sequencing rule, which move the
+        sessions instead).
+        """
         day = self._anchor(moment, last=False) if moment else None
-        return moment.on(day).isoformat() if moment and day else None
+        if moment is None or day is None:
+            return None
+        start = moment.on(day)
+        return max(start, self.assessment).isoformat() if self.assessment else start.isoformat()
 
     def last_day(self, moment: Moment | None) -> str | None:
         """The last day a moment falls on (for an end)."""

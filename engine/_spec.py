@@ -60,6 +60,7 @@ __all__ = [
     "PHASES",
     "PREVIOUS_TREATMENTS",
     "SAFETY_KINDS",
+    "START_DATE",
     "STRENGTH_POINTS",
     "AftercareEffect",
     "AllOf",
@@ -95,6 +96,8 @@ ASSESSMENT_DATE = "assessment_date"
 """The required date fact every ``within`` is measured back from: "today" for a plan."""
 PREVIOUS_TREATMENTS = "previous_treatments"
 """The treatment-history fact that ``previous_treatment`` tests and ``after_previous`` waits read."""
+START_DATE = "start_date"
+"""The planning fact for the first session the client asks for: sessions are dated from it."""
 
 Strength = Literal["weak", "moderate", "strong"]
 STRENGTH_POINTS: Mapping[Strength, int] = {"weak": 1, "moderate": 2, "strong": 3}
