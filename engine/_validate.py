@@ -41,6 +41,7 @@ from engine._model import (
     SOURCE_ID_PATTERN,
     TECHNIQUE_ID_PATTERN,
     AgentSpec,
+    AgentUse,
     EvidenceRef,
     EvidenceSource,
     FactSpec,
@@ -600,6 +601,8 @@ class _RuleBuilder:
                     ((*then, "alternative", "agents", i, "agent"), use.agent, False)
                     for i, use in enumerate(effect.alternative.agents)
                 ]
+        if isinstance(effect, RequirementEffect):
+            self._check_lead_time(doc, then, spec, effect)
         groups = {group for agent in self.agents.values() for group in agent.groups}
         for path, name, group_allowed in named:
             if name in self.agents or (group_allowed and name in groups):
@@ -613,6 +616,31 @@ class _RuleBuilder:
                 suggest(name, options) or f"declare it in {AGENTS_FILE}",
                 spec.id,
             )
+
+    def _check_lead_time(self, doc: LoadedDocument, then: DocPath, spec: RuleSpec, effect: RequirementEffect) -> None:
+        """A step that has the client use an agent from "P before first session" moves the sessions by P.
+
+        Instructions never start before the assessment, so without a ``lead_time`` of at least
+        P a client assessed a week before her start date would prime for a week, not four.
+        """
+        uses: list[tuple[DocPath, AgentUse]] = [(("agents", i), u) for i, u in enumerate(effect.agents)]
+        if effect.alternative is not None:
+            uses += [(("alternative", "agents", i), u) for i, u in enumerate(effect.alternative.agents)]
+        lead = effect.lead_time.approx_days() if effect.lead_time is not None else 0
+        for where, use in uses:
+            start = use.start
+            if use.role != "uses" or start is None or start.period is None:
+                continue
+            if start.anchor == "first_session" and start.direction == "before" and start.period.approx_days() > lead:
+                self.issues.add(
+                    "bad-value",
+                    doc,
+                    (*then, *where, "from"),
+                    f"the client starts {use.agent} {start}, but the step's lead_time "
+                    f"({effect.lead_time or 'none'}) does not keep the first session that far away",
+                    f"add lead_time: {start.period} to the step",
+                    spec.id,
+                )
 
     def _check_derived(self, doc: LoadedDocument, base: DocPath, spec: RuleSpec, effect: DerivedEffect) -> None:
         """A derived rule sets a fact declared as derived, to a value of that fact."""

@@ -33,6 +33,7 @@ def priming(required: bool = True, alternative: bool = True) -> dict[str, Any]:
         "phase": "preparation",
         "step": "Skin priming",
         "instructions": "Hydroquinone 4% at night.",
+        "lead_time": "4 weeks",
         "required": required,
         "agents": [
             {"agent": "hydroquinone", "from": "4 weeks before first session", "until": "2 days before each session"},
@@ -77,10 +78,12 @@ def test_a_step_keeps_its_agents_when_none_is_contraindicated(tmp_path: Path) ->
     step = next(s for s in plan.steps if s.title == "Skin priming")
     uses = {a.agent: a for a in step.agents}
     assert uses["hydroquinone"].start == "4 weeks before first session"
-    assert uses["hydroquinone"].start_on == "2026-11-12"  # 4 weeks before the first session, 2026-12-10
-    assert uses["hydroquinone"].until_on == "2027-01-05"  # 2 days before the last (third) session, 2027-01-07
+    # the priming's 4-week lead time moves the first session from the asked 2026-12-10 to 2026-12-23
+    assert [s.date for s in plan.steps if s.phase == "treatment"] == ["2026-12-23", "2027-01-06", "2027-01-20"]
+    assert uses["hydroquinone"].start_on == "2026-11-25"  # 4 weeks before the first session: the assessment
+    assert uses["hydroquinone"].until_on == "2027-01-18"  # 2 days before the last (third) session
     assert uses["retinoid"].role == "withholds"
-    assert step.start_on == "2026-11-12"
+    assert step.start_on == "2026-11-25"
 
 
 def test_a_contraindicated_agent_switches_the_step_to_its_alternative(tmp_path: Path) -> None:
@@ -163,3 +166,15 @@ def test_agents_are_validated(tmp_path: Path, then: dict[str, Any], message: str
         engine.load_protocol(root)
     expected = message or "a contraindication of agents does not apply to techniques"
     assert expected in str(info.value)
+
+
+def test_a_step_that_starts_an_agent_before_the_first_session_needs_that_lead_time(tmp_path: Path) -> None:
+    short = priming()
+    short["then"]["lead_time"] = "2 weeks"
+    root = write_protocol(tmp_path / "rules", [CAUSE, short], facts=FACTS_X, agents=AGENTS)
+    with pytest.raises(engine.RulesError) as info:
+        engine.load_protocol(root)
+    main, alternative = info.value.issues  # the step and its alternative both start 4 weeks ahead
+    assert main.path == "rules[1].then.agents[0].from" and main.hint == "add lead_time: 4 weeks to the step"
+    assert "starts hydroquinone 4 weeks before first session" in main.message
+    assert alternative.path == "rules[1].then.alternative.agents[0].from"

@@ -17,7 +17,7 @@ import engine
 from tests.protocols import FACTS, TECHNIQUES, rule, write_protocol
 
 VOCABULARY = {**FACTS, "causes": {**FACTS["causes"], "indication": True}}
-AGENTS = {"antiviral": {"title": "Antiviral"}}
+AGENTS = {"antiviral": {"title": "Antiviral"}, "wax": {"title": "Waxing"}}
 RULES = [
     {**rule("SUIT-X", "suitability", {"argument": "for", "strength": "strong"}, {"causes": {"includes": "x"}})},
     rule(
@@ -27,10 +27,20 @@ RULES = [
             "phase": "pre_treatment",
             "step": "Antiviral",
             "instructions": "Take the antiviral.",
-            "agents": [{"agent": "antiviral", "start": "2 weeks before first session", "until": "last session"}],
+            "agents": [{"agent": "antiviral", "from": "2 days before first session", "until": "last session"}],
             "lead_time": "1 week",
         },
         applies_to=["peel.one"],
+    ),
+    rule(
+        "REQ-NO-WAX",
+        "requirement",
+        {
+            "phase": "pre_treatment",
+            "step": "No waxing",
+            "instructions": "Do not wax.",
+            "agents": [{"agent": "wax", "role": "withholds", "from": "2 weeks before first session"}],
+        },
     ),
     rule("REQ-CLEANSE", "requirement", {"phase": "preparation", "step": "Cleansing", "instructions": "Cleanse."}),
     rule(
@@ -70,7 +80,8 @@ def test_every_dated_step_and_only_those_become_events(protocol: engine.Protocol
     assert plan.status == "ready"
     got = [(day.isoformat(), summary) for day, summary, _ in events(engine.render_ics(plan))]
     assert got == [
-        ("2026-11-25", "Start: Antiviral"),  # 2 weeks before the first session is in the past: from today
+        ("2026-11-30", "Start: Antiviral"),
+        ("2026-11-25", "Start: No waxing"),  # 2 weeks before the first session is in the past: from today
         ("2026-12-02", "Session 1 of 3: Peel one"),
         ("2026-12-16", "Session 2 of 3: Peel one"),
         ("2026-12-30", "Session 3 of 3: Peel one"),
@@ -80,7 +91,7 @@ def test_every_dated_step_and_only_those_become_events(protocol: engine.Protocol
 
 def test_events_are_all_day_with_instructions_and_rules(protocol: engine.Protocol) -> None:
     calendar = icalendar.Calendar.from_ical(engine.render_ics(protocol.evaluate(CLIENT)))
-    first = calendar.walk("VEVENT")[1]
+    first = calendar.walk("VEVENT")[2]
     assert first["dtend"].dt - first["dtstart"].dt == dt.timedelta(days=1)
     assert isinstance(first["dtstart"].dt, dt.date) and not isinstance(first["dtstart"].dt, dt.datetime)
     assert "Rules: SUIT-X" in str(first["description"])
@@ -95,7 +106,7 @@ def test_moving_the_start_keeps_each_events_identity(protocol: engine.Protocol) 
     before = events(engine.render_ics(protocol.evaluate(CLIENT)))
     after = events(engine.render_ics(protocol.evaluate({**CLIENT, "start_date": "2026-12-09"})))
     assert [uid for *_, uid in before] == [uid for *_, uid in after]
-    assert before[1][0] != after[1][0]  # the sessions moved; a re-import updates them
+    assert before[2][0] != after[2][0]  # the sessions moved; a re-import updates them
 
 
 def test_a_client_id_identifies_events_across_assessments(protocol: engine.Protocol) -> None:
