@@ -14,15 +14,19 @@ negative status (the signal), so nothing the real command could do goes unseen.
 
 Used as ``python tests/cli_runner.py CASES.jsonl RESULTS.jsonl``; each case line is
 ``{"args": [...], "cwd": DIR, "stdin": FILE or null, "stdout": FILE, "stderr": FILE}`` (and, for
-the runner's own test, ``"module"`` to run instead of ``engine`` and ``"path"`` to find it on)
-and each result line ``{"status": N}``, in the same order.
+the runner's own test, ``"module"`` to run instead of ``engine`` and ``"path"`` to find it on;
+``"file_size_limit"``: the largest file the child may write, in bytes, as a full disk would
+refuse more) and each result line ``{"status": N, "max_rss_kb": K}`` (the child's peak
+resident memory, which includes the pages it shares with this runner), in the same order.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import resource
 import runpy
+import signal
 import sys
 import traceback
 from typing import Any
@@ -31,6 +35,10 @@ import engine.cli  # imported once here, inherited by every child
 
 
 def _child(case: dict[str, Any]) -> int:
+    limit = case.get("file_size_limit")
+    if limit is not None:  # writing past it fails with EFBIG (File too large) instead of killing the child
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
     os.chdir(case["cwd"])
     stdin = os.open(case["stdin"] or os.devnull, os.O_RDONLY)
     os.dup2(stdin, 0)
@@ -62,8 +70,8 @@ def _child(case: dict[str, Any]) -> int:
     return status
 
 
-def run(case: dict[str, Any]) -> int:
-    """Run one case in a forked child; its exit status (negative: killed by that signal)."""
+def run(case: dict[str, Any]) -> tuple[int, int]:
+    """Run one case in a forked child; its exit status (negative: killed by that signal) and peak RSS in KB."""
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
@@ -73,16 +81,16 @@ def run(case: dict[str, Any]) -> int:
             status = _child(case)
         finally:
             os._exit(status)
-    _, wait_status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(wait_status)
+    _, wait_status, usage = os.wait4(pid, 0)
+    return os.waitstatus_to_exitcode(wait_status), usage.ru_maxrss
 
 
 def main(argv: list[str]) -> int:
     with open(argv[0], encoding="utf-8") as cases, open(argv[1], "w", encoding="utf-8") as results:
         for line in cases:
             if line.strip():
-                status = run(json.loads(line))
-                results.write(json.dumps({"status": status}) + "\n")
+                status, rss = run(json.loads(line))
+                results.write(json.dumps({"status": status, "max_rss_kb": rss}) + "\n")
     return 0
 
 

@@ -1,12 +1,15 @@
 """Bad input never crashes the engine: the command line on a corpus, and the loaders under fuzzing.
 
-The corpus lives in ``tests/corpus/facts`` (malformed client facts: exit 2) and
-``tests/corpus/rules`` (one broken rules folder per load-time error class: exit 3), each
-with an ``EXPECTED.yaml`` naming the patterns stderr must show; a few cases too large to
-store, or that are about paths rather than contents, are built here. Every case runs the
-real command line (see ``tests/cli_runner.py``; a sample also runs as a plain
-``python -m engine`` subprocess and must behave identically) and must give the documented
-exit code, an actionable message on stderr, no ``Traceback`` and nothing on stdout.
+The corpus lives in ``tests/corpus/facts`` (malformed client facts: exit 2),
+``tests/corpus/rules`` (one broken rules folder per load-time error class: exit 3) and
+``tests/corpus/batch`` (batch inputs: one result line per record, whatever is wrong with
+it), each with an ``EXPECTED.yaml`` naming the patterns stderr (or, for a batch, each output
+line) must show; cases too large to store, or that are about paths, devices, links, output
+files and limits rather than contents, are built here. Every case runs the real command line
+(see ``tests/cli_runner.py``; a sample also runs as a plain ``python -m engine`` subprocess
+and must behave identically) and must give the documented exit code, an actionable message,
+no ``Traceback``, and nothing on stdout unless the command writes a result there (a batch's
+lines, lint's findings). Some cases also check what is left on disk afterwards.
 
 The fuzzers feed arbitrary bytes, YAML-like text and JSON-like structures to the facts
 parser and validator, arbitrary text to the YAML loader (whose libyaml and pure-Python
@@ -25,7 +28,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +46,7 @@ from tests.strategies import profile, to_yaml
 CORPUS = Path(__file__).resolve().parent / "corpus"
 FACTS = CORPUS / "facts"
 RULES_CORPUS = CORPUS / "rules"
+BATCH = CORPUS / "batch"
 RUNNER = Path(__file__).resolve().parent / "cli_runner.py"
 MAX_STDERR = 20_000
 """An error message is for a person: it never echoes a huge input back."""
@@ -56,12 +60,29 @@ def _manifest(folder: Path) -> dict[str, dict[str, Any]]:
 
 @dataclass(frozen=True)
 class Case:
+    """One run of the command line and what it must give.
+
+    :param patterns: regular expressions stderr must match (stdout's, for a command whose
+        result is a report: see ``stdout``).
+    :param lines: for a batch, the number of output lines (one per record); stdout is then
+        expected, and stderr must be empty.
+    :param line_patterns: (0-based line index, regular expression) pairs for a batch's output.
+    :param stdout: ``True`` when the command's report goes to stdout even though it fails (lint).
+    :param file_size_limit: the largest file the command may write, as a full disk would allow.
+    :param max_rss_mb: the peak resident memory allowed (the runner's shared pages included).
+    """
+
     name: str
     args: tuple[str, ...]
     status: int
     patterns: tuple[str, ...]
     stdin: str | None = None
     module: str = "engine"
+    lines: int | None = None
+    line_patterns: tuple[tuple[int, str], ...] = ()
+    stdout: bool = False
+    file_size_limit: int | None = None
+    max_rss_mb: int | None = None
 
 
 def _facts_case(name: str, patterns: list[str]) -> Case:
@@ -110,12 +131,179 @@ PATH_CASES = [
 ]
 
 
+BAD_NAME = "\udcff\udcfe.yaml"
+"""A file name whose bytes (0xFF 0xFE) are not UTF-8, as Python sees it."""
+UNDECODABLE = (r"a file name in the rules folder is not valid text: b'\\xff\\xfe\.yaml'",)
+BAD_NAME_CASES = [
+    Case("rules/undecodable-name/validate", ("validate", "bad-name-rules"), 3, UNDECODABLE),
+    Case("rules/undecodable-name/evaluate", ("evaluate", "ok.yaml", "--rules", "bad-name-rules"), 3, UNDECODABLE),
+    Case("rules/undecodable-name/docs", ("docs", "bad-name-rules"), 3, UNDECODABLE),
+    Case("rules/undecodable-name/trace", ("trace", "bad-name-rules"), 3, UNDECODABLE),
+    Case(
+        "rules/undecodable-name/lint",
+        ("lint", "bad-name-rules", "--today", "2026-11-25"),
+        3,
+        (r"error \[invalid\] A file name in the rules folder is not valid text: b'\\xff\\xfe\.yaml'",),
+        stdout=True,
+    ),
+]
+READ_LIMIT_CASES = [
+    Case("facts/dev-zero", ("evaluate", "/dev/zero"), 2, (r"/dev/zero is larger than 5,000,000 bytes",)),
+    Case("facts/stdin-dev-zero", ("evaluate", "-"), 2, (r"<stdin> is larger than 5,000,000 bytes",), stdin="/dev/zero"),
+    Case("batch/dev-zero", ("evaluate-batch", "/dev/zero"), 2, (r"'/dev/zero' is not a regular file or a pipe",)),
+    Case(
+        "batch/stream-without-line-break",
+        ("evaluate-batch", "-"),
+        2,
+        (),
+        stdin="no-line-break.bin",
+        lines=1,
+        line_patterns=(
+            (0, r'^\{"record":1,"line":1,"error":"input","message":"line 1 is longer than 1,000,000 bytes"'),
+        ),
+        max_rss_mb=250,
+    ),
+    Case(
+        "rules/sparse-1gb-file", ("validate", "sparse-rules"), 3, (r"huge\.yaml: file is larger than 5,000,000 bytes",)
+    ),
+    Case(
+        "rules/link-outside",
+        ("validate", "linked-rules"),
+        3,
+        (r"evil\.yaml is a link to /etc/passwd, outside the rules folder",),
+    ),
+]
+BATCH_CASES = [
+    Case(
+        "batch/csv-open-quote-on-row-3-of-1000",
+        ("evaluate-batch", "open-quote.csv"),
+        2,
+        (),
+        lines=1000,
+        line_patterns=(
+            (
+                2,
+                r'^\{"record":3,"line":4,"error":"input","message":"not valid CSV: a quote is left open at the end '
+                r"of line 4",
+            ),
+            (3, r'^\{"record":4,"line":5,"id":"client-4","plan":\{'),
+            (999, r'^\{"record":1000,"line":1001,"id":"client-1000","plan":\{'),
+        ),
+    ),
+    Case(
+        "batch/jsonl-bad-byte-on-line-51",
+        ("evaluate-batch", "bad-byte.jsonl", "--workers", "2"),
+        2,
+        (),
+        lines=101,
+        line_patterns=(
+            (49, r'^\{"record":50,"line":50,"id":"client-50","plan":\{'),
+            (
+                50,
+                r'^\{"record":51,"line":51,"error":"input","message":"line 51 is not valid UTF-8: byte '
+                r"b'\\\\xe9' at offset \d+ ",
+            ),
+            (51, r'^\{"record":52,"line":52,"id":"client-52","plan":\{'),
+        ),
+    ),
+]
+OUTPUT_CASES = [
+    Case(
+        "output/existing-folder",
+        ("evaluate-batch", "two.jsonl", "--output", "out-folder"),
+        64,
+        (r"--output 'out-folder' is a folder; give the name of a file",),
+    ),
+    Case("output/through-a-symlink", ("evaluate-batch", "two.jsonl", "--output", "link.jsonl"), 0, ()),
+    Case(
+        "output/schema-in-proc",
+        ("schema", "--output", "/proc/x.json"),
+        64,
+        (r"--output '/proc/x\.json' is on the proc file system",),
+    ),
+    Case(
+        "output/docs-in-proc",
+        ("docs", "--output", "/proc/x.html", "--format", "html"),
+        64,
+        (r"--output '/proc/x\.html' is on the proc file system",),
+    ),
+    Case(
+        "output/dev-stdout-by-path",
+        ("evaluate-batch", "two.jsonl", "--output", "/dev/stdout"),
+        64,
+        (r"--output '/dev/stdout' is on the devtmpfs file system|is not a regular file",),
+    ),
+    Case(
+        "output/schema-all-into-a-file",
+        ("schema", "--all", "--output", "existing-file.txt"),
+        64,
+        (r"--all writes one file per schema, so --output must be a folder; 'existing-file\.txt' is not",),
+    ),
+    Case(
+        "output/docs-missing-folder",
+        ("docs", "--output", "missing-folder/x.html"),
+        64,
+        (r"the folder '.*missing-folder' does not exist \(folders are not created",),
+    ),
+    Case(
+        "output/docs-missing-top-level-folder",
+        ("docs", "--output", "/nonexistent-pore-protocol/x.html"),
+        64,
+        (r"the folder '/nonexistent-pore-protocol' does not exist",),
+    ),
+    Case(
+        "output/batch-file-too-large",
+        ("evaluate-batch", "two.jsonl", "--output", "too-large.jsonl"),
+        74,
+        (r"^error: cannot write 'too-large\.jsonl': File too large",),
+        file_size_limit=4000,
+    ),
+    Case(
+        "output/docs-file-too-large",
+        ("docs", "--output", "too-large.md"),
+        74,
+        (r"^error: cannot write 'too-large\.md': File too large",),
+        file_size_limit=4000,
+    ),
+    Case(
+        "usage/workers-beyond-any-machine",
+        ("evaluate-batch", "two.jsonl", "--workers", "99999999999999999999"),
+        64,
+        (r"argument --workers: at most 256 workers",),
+    ),
+    Case(
+        "usage/trace-results-missing",
+        ("trace", "--results", "no-results.json"),
+        64,
+        (r"--results 'no-results\.json' does not exist.*python -m pytest --trace-results no-results\.json",),
+    ),
+    Case(
+        "usage/docs-results-missing",
+        ("docs", "--results", "no-results.json"),
+        64,
+        (r"--results 'no-results\.json' does not exist",),
+    ),
+]
+
+
+def _batch_case(name: str, entry: dict[str, Any]) -> Case:
+    return Case(
+        f"batch/{name}",
+        ("evaluate-batch", name),
+        entry["status"],
+        tuple(entry.get("stderr", ())),
+        lines=entry["lines"],
+        line_patterns=tuple((index, pattern) for index, pattern in entry["stdout"]),
+    )
+
+
 def _all_cases() -> list[Case]:
     cases = [_facts_case(name, entry["stderr"]) for name, entry in _manifest(FACTS).items()]
     cases += [_facts_case(name, list(patterns)) for name, patterns in GENERATED_FACTS.items()]
     for name, entry in _manifest(RULES_CORPUS).items():
         cases.append(Case(f"rules/{name}", ("validate", str(RULES_CORPUS / name)), 3, tuple(entry["stderr"])))
-    return cases + PATH_CASES
+    cases += [_batch_case(name, entry) for name, entry in _manifest(BATCH).items()]
+    return cases + PATH_CASES + BAD_NAME_CASES + READ_LIMIT_CASES + BATCH_CASES + OUTPUT_CASES
 
 
 CASES = {case.name: case for case in _all_cases()}
@@ -128,11 +316,32 @@ SUBPROCESS_SAMPLE = (
 """Cases also run as a plain ``python -m engine`` subprocess, to prove the runner changes nothing."""
 
 
+def _valid_rules(target: Path) -> Path:
+    """A small valid rules folder (the unknown-fact case, repaired) at ``target``."""
+    shutil.copytree(RULES_CORPUS / "unknown-fact", target)
+    text = (target / "rules.yaml").read_text(encoding="utf-8")
+    (target / "rules.yaml").write_text(text.replace("pregnnt", "pregnant"), encoding="utf-8")
+    return target
+
+
+def _client(number: int) -> dict[str, Any]:
+    facts = {
+        "assessment_date": "2026-11-25",
+        "fitzpatrick": 1 + number % 6,
+        "skin_type": ("oily", "dry", "combination", "normal", "sensitive")[number % 5],
+        "pore_causes": ["excess_sebum", "congestion"],
+        "pregnant": False,
+        "age": 20 + number % 50,
+    }
+    return {"id": f"client-{number}", "facts": facts}
+
+
 def _build_work(work: Path) -> None:
     """The generated inputs, next to copies of the stored facts (cases run with ``work`` as their folder)."""
-    for path in FACTS.iterdir():
-        if path.name != "EXPECTED.yaml":
-            shutil.copy(path, work / path.name)
+    for folder in (FACTS, BATCH):
+        for path in folder.iterdir():
+            if path.name != "EXPECTED.yaml":
+                shutil.copy(path, work / path.name)
     (work / "huge-string.yaml").write_text("assessment_date: 2026-11-25\nskin_type: " + "x" * 1_000_000 + "\n")
     (work / "huge-key.json").write_text('{"assessment_date": "2026-11-25", "' + "y" * 1_000_000 + '": true}')
     (work / "over-5mb.yaml").write_text("assessment_date: 2026-11-25\n" + "# padding\n" * 520_000)
@@ -143,6 +352,30 @@ def _build_work(work: Path) -> None:
     (work / "bad-utf8.bin").write_bytes(b"assessment_date: 2026-11-25\n\xc3\x28\n")
     (work / "empty.bin").write_bytes(b"")
     (work / "empty-rules").mkdir()
+    # rules folders: a file name that is not text, a link out of the folder, a sparse gigabyte
+    (_valid_rules(work / "bad-name-rules") / BAD_NAME).write_text("rules: []\n", encoding="utf-8")
+    (_valid_rules(work / "linked-rules") / "evil.yaml").symlink_to("/etc/passwd")
+    with (_valid_rules(work / "sparse-rules") / "huge.yaml").open("wb") as huge:
+        huge.truncate(1 << 30)
+    # batch inputs
+    with (work / "no-line-break.bin").open("wb") as sparse:
+        sparse.truncate(300_000_000)  # 300 MB of zero bytes and no line break, at no cost on disk
+    rows = ["id,assessment_date,skin_type,fitzpatrick,pregnant"]
+    for number in range(1, 1001):
+        facts = _client(number)["facts"]
+        row = f"client-{number},2026-11-25,{facts['skin_type']},{facts['fitzpatrick']},false"
+        rows.append('2026-11-25,"oily,22' if number == 3 else row)
+    (work / "open-quote.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    lines = [json.dumps(_client(n)).encode() + b" " * 1000 for n in range(1, 102)]
+    lines[50] = lines[50].replace(b'"oily"', b'"caf\xe9"').replace(b'"dry"', b'"caf\xe9"')
+    lines[50] = lines[50].replace(b'"combination"', b'"caf\xe9"').replace(b'"normal"', b'"caf\xe9"')
+    lines[50] = lines[50].replace(b'"sensitive"', b'"caf\xe9"')
+    (work / "bad-byte.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    (work / "two.jsonl").write_text("".join(json.dumps(_client(n)) + "\n" for n in (1, 2)), encoding="utf-8")
+    (work / "out-folder").mkdir()
+    (work / "existing-file.txt").write_text("keep me\n", encoding="utf-8")
+    (work / "target.jsonl").write_text("the previous results\n", encoding="utf-8")
+    (work / "link.jsonl").symlink_to("target.jsonl")
 
 
 @dataclass(frozen=True)
@@ -150,6 +383,7 @@ class Result:
     status: int
     stdout: bytes
     stderr: bytes
+    max_rss_kb: int = field(default=0, compare=False)
 
 
 def _run_with_runner(cases: list[Case], work: Path, outputs: Path, jobs: int = 2) -> dict[str, Result]:
@@ -170,6 +404,7 @@ def _run_with_runner(cases: list[Case], work: Path, outputs: Path, jobs: int = 2
                     "stdin": str(work / case.stdin) if case.stdin else None,
                     "stdout": str(outputs / f"{index}.out"),
                     "stderr": str(outputs / f"{index}.err"),
+                    "file_size_limit": case.file_size_limit,
                 }
                 handle.write(json.dumps(line) + "\n")
         done = outputs / f"results-{number}.jsonl"
@@ -177,16 +412,17 @@ def _run_with_runner(cases: list[Case], work: Path, outputs: Path, jobs: int = 2
     results: dict[str, Result] = {}
     for batch, done, process in processes:
         assert process.wait(timeout=600) == 0, "the CLI runner itself failed"
-        statuses = [json.loads(line)["status"] for line in done.read_text(encoding="utf-8").splitlines()]
-        assert len(statuses) == len(batch)
-        for (index, case), status in zip(batch, statuses, strict=True):
+        reports = [json.loads(line) for line in done.read_text(encoding="utf-8").splitlines()]
+        assert len(reports) == len(batch)
+        for (index, case), report in zip(batch, reports, strict=True):
             out = (outputs / f"{index}.out").read_bytes()
             err = (outputs / f"{index}.err").read_bytes()
-            results[case.name] = Result(status, out, err)
+            results[case.name] = Result(report["status"], out, err, report["max_rss_kb"])
     return results
 
 
 def _run_subprocess(case: Case, work: Path) -> Result:
+    assert case.stdin != "/dev/zero" and case.file_size_limit is None, "not for this runner"
     stdin = (work / case.stdin).read_bytes() if case.stdin else b""
     done = subprocess.run(
         [sys.executable, "-m", "engine", *case.args], cwd=work, input=stdin, capture_output=True, timeout=300
@@ -209,24 +445,86 @@ def results(work: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, R
     return _run_with_runner(cases, work, tmp_path_factory.mktemp("bad-input-out"))
 
 
+LEADS = {
+    2: "error: invalid facts\n",
+    3: "error: invalid rules\n",
+    64: "usage: pore-protocol",
+    74: "error: cannot write ",
+}
+"""How stderr starts, by exit status, when the command fails."""
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_bad_input_gets_a_clear_error(results: dict[str, Result], name: str) -> None:
     case = CASES[name]
     result = results[name]
     stderr = result.stderr.decode("utf-8", errors="replace")
+    stdout = result.stdout.decode("utf-8", errors="replace")
     assert b"Traceback" not in result.stderr, stderr[-3000:]
     assert result.status == case.status, f"exit {result.status}, expected {case.status}:\n{stderr[:3000]}"
-    assert result.stdout == b"", "nothing may be written to stdout when the command fails"
     assert len(result.stderr) < MAX_STDERR, f"{len(result.stderr)} bytes of error output"
-    lead = {2: "error: invalid facts\n", 3: "error: invalid rules\n", 64: "usage: pore-protocol"}[case.status]
-    assert stderr.startswith(lead), stderr[:500]
+    if case.max_rss_mb is not None:
+        assert result.max_rss_kb < case.max_rss_mb * 1024, f"peak RSS {result.max_rss_kb} KB"
+    if case.lines is not None:  # a batch: one line per record, in order, each naming its record
+        assert stderr == "", stderr[:3000]
+        lines = stdout.splitlines()
+        assert len(lines) == case.lines, f"{len(lines)} output lines, expected {case.lines}"
+        assert [json.loads(line)["record"] for line in lines] == list(range(1, case.lines + 1))
+        for index, pattern in case.line_patterns:
+            assert re.search(pattern, lines[index]), f"{pattern!r} does not match line {index}:\n{lines[index][:500]}"
+        return
+    if case.stdout:  # a report on stdout (lint), nothing on stderr
+        assert stderr == "", stderr[:3000]
+        for pattern in case.patterns:
+            assert re.search(pattern, stdout), f"{pattern!r} not found in:\n{stdout[:3000]}"
+        return
+    assert result.stdout == b"", "nothing may be written to stdout when the command fails"
+    if case.status == 0:
+        assert stderr == "", stderr[:3000]
+    else:
+        assert stderr.startswith(LEADS[case.status]), stderr[:500]
     for pattern in case.patterns:
-        assert re.search(pattern, stderr), f"{pattern!r} not found in:\n{stderr[:3000]}"
+        assert re.search(pattern, stderr, re.MULTILINE), f"{pattern!r} not found in:\n{stderr[:3000]}"
+
+
+def _partials(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".partial"))
+
+
+def test_no_temporary_file_is_left_by_any_case(results: dict[str, Result], work: Path) -> None:
+    assert _partials(work) == []
+    assert list((work / "out-folder").iterdir()) == []
+    assert not (work / "too-large.jsonl").exists() and not (work / "too-large.md").exists()
+
+
+def test_an_output_through_a_symlink_replaces_its_target_and_keeps_the_link(
+    results: dict[str, Result], work: Path
+) -> None:
+    link = work / "link.jsonl"
+    assert link.is_symlink() and os.readlink(link) == "target.jsonl"
+    lines = (work / "target.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["id"] for line in lines] == ["client-1", "client-2"]
+    assert all("plan" in json.loads(line) for line in lines)
+
+
+def test_missing_output_folders_are_not_created(results: dict[str, Result], work: Path) -> None:
+    assert not (work / "missing-folder").exists()
+    assert not Path("/nonexistent-pore-protocol").exists()
+    assert (work / "existing-file.txt").read_text(encoding="utf-8") == "keep me\n"
+
+
+def test_the_bad_byte_is_located_by_its_offset_in_the_file(results: dict[str, Result], work: Path) -> None:
+    data = (work / "bad-byte.jsonl").read_bytes()
+    offset = data.index(b"\xe9")
+    assert data.count(b"\n", 0, offset) + 1 == 51
+    line = results["batch/jsonl-bad-byte-on-line-51"].stdout.decode("utf-8").splitlines()[50]
+    assert f"at offset {offset} " in json.loads(line)["message"], line
 
 
 def test_every_corpus_file_has_an_expectation() -> None:
-    stored = {p.name for p in FACTS.iterdir() if p.name != "EXPECTED.yaml"}
-    assert stored == set(_manifest(FACTS)), stored ^ set(_manifest(FACTS))
+    for folder in (FACTS, BATCH):
+        stored = {p.name for p in folder.iterdir() if p.name != "EXPECTED.yaml"}
+        assert stored == set(_manifest(folder)), stored ^ set(_manifest(folder))
     folders = {p.name for p in RULES_CORPUS.iterdir() if p.is_dir()}
     assert folders == set(_manifest(RULES_CORPUS)), folders ^ set(_manifest(RULES_CORPUS))
 

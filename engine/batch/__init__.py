@@ -6,16 +6,32 @@ imports it (``engine.evaluate_batch`` and friends are loaded from here on first 
 
 from __future__ import annotations
 
-from engine.batch._records import csv_records, jsonl_records
-from engine.batch._run import BatchError, BatchResult, Record, RecordError, evaluate_batch, run_batch
+from engine.batch._records import MAX_LINE_BYTES, Line, csv_records, jsonl_records, read_lines
+from engine.batch._run import (
+    MAX_ID_LENGTH,
+    BatchError,
+    BatchResult,
+    Record,
+    RecordError,
+    RecordId,
+    evaluate_batch,
+    run_batch,
+    split_record,
+)
 
 __all__ = [
+    "MAX_ID_LENGTH",
+    "MAX_LINE_BYTES",
     "BatchError",
     "BatchResult",
+    "Line",
     "Record",
     "RecordError",
+    "RecordId",
     "csv_records",
     "evaluate_batch",
     "jsonl_records",
+    "read_lines",
     "run_batch",
+    "split_record",
 ]

@@ -1,8 +1,11 @@
 """The ``pore-protocol`` command line.
 
 Exit status: 0 a plan or a clean check; 2 invalid client facts; 3 invalid rules;
-4 an internal engine failure; 64 a usage error. Errors go to stderr as plain sentences,
-never as tracebacks, and nothing is written to stdout unless the command succeeded.
+4 an internal engine failure; 64 a usage error; 74 an output that cannot be written (as in
+sysexits); 130 interrupted (SIGINT); 143 terminated (SIGTERM). Errors go to stderr as plain
+sentences, never as tracebacks, and nothing is written to stdout unless the command
+succeeded. SIGTERM is turned into an exception while a command runs, so that, as on an
+interrupt, temporary files are removed and batch workers ended before the process exits.
 
 Each subcommand lives in a module of this package that is imported only when that
 subcommand runs: ``pore-protocol evaluate`` never imports the authoring tools or the batch
@@ -12,21 +15,42 @@ machinery, so it starts as fast as the core allows.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
+import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from types import FrameType
 from typing import NoReturn, TextIO
 
 from engine._errors import EngineError, FactsError, PoreProtocolError, RulesError
 from engine._version import __version__
+from engine.cli._output import OutputError, UsageError, guard_stream
 
-__all__ = ["EXIT_ENGINE", "EXIT_FACTS", "EXIT_OK", "EXIT_RULES", "EXIT_USAGE", "build_parser", "main"]
+__all__ = [
+    "EXIT_ENGINE",
+    "EXIT_FACTS",
+    "EXIT_INTERRUPTED",
+    "EXIT_IO",
+    "EXIT_OK",
+    "EXIT_RULES",
+    "EXIT_TERMINATED",
+    "EXIT_USAGE",
+    "Terminated",
+    "build_parser",
+    "main",
+]
 
 EXIT_OK = 0
 EXIT_FACTS = 2
 EXIT_RULES = 3
 EXIT_ENGINE = 4
 EXIT_USAGE = 64
+EXIT_IO = 74
+"""EX_IOERR: an output could not be written."""
+EXIT_INTERRUPTED = 128 + signal.SIGINT
+EXIT_TERMINATED = 128 + signal.SIGTERM
 
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "evaluate": ("_evaluate", "add_evaluate_parser", "evaluate one client's facts (YAML or JSON) and print the plan"),
@@ -70,6 +94,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"pore-protocol {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser.set_defaults(subcommands=sub.choices)
     for name, (module, adder, help_text) in COMMANDS.items():
         if name == chosen:
             add = getattr(importlib.import_module(f"engine.cli.{module}"), adder)
@@ -79,13 +104,54 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived while a command ran (a ``BaseException``, like ``KeyboardInterrupt``, so nothing swallows it)."""
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    raise Terminated()
+
+
+@contextlib.contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """Turn SIGTERM into :class:`Terminated` while the command runs (only possible in the main thread)."""
+    try:
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:  # not the main thread: leave signals to whoever owns them
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _usage(args: argparse.Namespace, message: str) -> int:
+    """Report a usage error found while running, as argparse reports one found while parsing."""
+    subcommand = args.subcommands.get(args.command)
+    if subcommand is not None:
+        subcommand.print_usage(sys.stderr)
+    sys.stderr.write(f"pore-protocol {args.command}: error: {message}\n")
+    return EXIT_USAGE
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status instead of raising."""
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     handler: Command = args.handler
+    out = guard_stream(sys.stdout)
     try:
-        return handler(args, sys.stdout)
+        with _sigterm_raises():
+            status = handler(args, out)
+            out.flush()
+            return status
+    except UsageError as exc:
+        return _usage(args, str(exc))
+    except OutputError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        _discard_stdout()
+        return EXIT_IO
     except RulesError as exc:
         sys.stderr.write(f"error: invalid rules\n{exc}\n")
         return EXIT_RULES
@@ -100,10 +166,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ENGINE
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
-        return 130
+        return EXIT_INTERRUPTED
+    except Terminated:
+        sys.stderr.write("terminated\n")
+        return EXIT_TERMINATED
     except BrokenPipeError:  # e.g. piped into `head`; the reader left, nothing to report
-        sys.stderr.close()
+        _discard_stdout()
         return EXIT_OK
+
+
+def _discard_stdout() -> None:
+    """Point standard output at the null device, so that the interpreter's last flush cannot fail again."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any, TextIO
 
 from engine import FactsError, load_protocol, render_text, shipped_rules_path
+from engine._load import MAX_DOCUMENT_BYTES
 
-__all__ = ["add_evaluate_parser", "add_validate_parser"]
+__all__ = ["add_evaluate_parser", "add_validate_parser", "read_input"]
 
 
 def add_evaluate_parser(sub: Any, name: str, help_text: str) -> None:
@@ -28,23 +29,46 @@ def add_validate_parser(sub: Any, name: str, help_text: str) -> None:
     parser.set_defaults(handler=_validate)
 
 
-def _read_input(name: str) -> tuple[bytes, str]:
+def read_input(name: str, what: str = "facts") -> tuple[bytes, str]:
+    """A YAML or JSON document named on the command line (``-``: standard input) and the name to cite it by.
+
+    At most one byte past the size limit is read, so that the parser refuses a larger
+    document by its size: ``/dev/zero`` or an endless pipe is refused at once, in bounded
+    memory. ``what`` names the document in messages (``facts``, ``proposal``).
+
+    :raises FactsError: the file is missing, a folder, or unreadable.
+    """
     if name == "-":
-        return sys.stdin.buffer.read(), "<stdin>"
+        return _capped(sys.stdin.buffer), "<stdin>"
     path = Path(name)
+    kind = "facts" if what == "facts" else f"the {what}"
     try:
-        return path.read_bytes(), name
+        with path.open("rb") as stream:
+            return _capped(stream), name
     except FileNotFoundError:
-        raise FactsError(f"facts file {name!r} does not exist") from None
+        raise FactsError(f"{what} file {name!r} does not exist") from None
     except IsADirectoryError:
-        raise FactsError(f"{name!r} is a folder; give a YAML or JSON file of facts") from None
+        raise FactsError(f"{name!r} is a folder; give a YAML or JSON file of {kind}") from None
     except OSError as exc:
-        raise FactsError(f"cannot read facts file {name!r}: {exc.strerror}") from None
+        raise FactsError(f"cannot read {what} file {name!r}: {exc.strerror}") from None
+
+
+def _capped(stream: IO[bytes]) -> bytes:
+    """At most ``MAX_DOCUMENT_BYTES + 1`` bytes: enough for the parser to refuse a larger document by its size."""
+    parts: list[bytes] = []
+    left = MAX_DOCUMENT_BYTES + 1
+    while left > 0:
+        part = stream.read(left)
+        if not part:
+            break
+        parts.append(part)
+        left -= len(part)
+    return b"".join(parts)
 
 
 def _evaluate(args: argparse.Namespace, out: TextIO) -> int:
     protocol = load_protocol(args.rules)
-    data, source = _read_input(args.file)
+    data, source = read_input(args.file)
     plan = protocol.evaluate_document(data, source)
     out.write(plan.model_dump_json(indent=2) + "\n" if args.format == "json" else render_text(plan))
     return 0

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any, TextIO
 
 from engine import shipped_rules_path
 from engine._validate import validate_folder
 from engine.authoring import SCHEMAS, build_schemas, schema_text
+from engine.cli._output import UsageError, check_output, write_folder, write_output
 
 __all__ = ["add_parser"]
 
@@ -27,30 +27,30 @@ def add_parser(sub: Any, name: str, help_text: str) -> None:
     for schema in SCHEMAS:
         which.add_argument(f"--{schema}", dest="which", action="store_const", const=schema, help=f"the {schema} schema")
     which.add_argument("--all", dest="which", action="store_const", const="all", help="every schema, into --output DIR")
-    parser.add_argument("--output", metavar="PATH", default=None, help="write to this file (a folder with --all)")
+    parser.add_argument(
+        "--output",
+        metavar="PATH",
+        default=None,
+        help="write to this file, replaced at the end (with --all: into this folder, which must exist or whose "
+        "parent must)",
+    )
     parser.set_defaults(handler=_run, which="rules")
 
 
 def _run(args: argparse.Namespace, out: TextIO) -> int:
+    if args.which == "all":
+        if not args.output or args.output == "-":
+            raise UsageError("--all needs --output DIR (a folder: one file per schema)")
+        if Path(args.output).exists() and not Path(args.output).is_dir():
+            raise UsageError(f"--all writes one file per schema, so --output must be a folder; {args.output!r} is not")
+    elif args.output is not None:
+        check_output(args.output)  # a wrong --output is reported before any work is done
     spec = validate_folder(Path(args.dir) if args.dir is not None else shipped_rules_path())
     schemas = build_schemas(spec)
     if args.which == "all":
-        if not args.output:
-            raise SystemExit(_usage("--all needs --output DIR"))
-        folder = Path(args.output)
-        folder.mkdir(parents=True, exist_ok=True)
-        for schema in SCHEMAS:
-            (folder / f"{schema}.schema.json").write_text(schema_text(schemas[schema]), "utf-8")
-        out.write(f"wrote {', '.join(f'{n}.schema.json' for n in SCHEMAS)} to {folder}\n")
+        files = {f"{schema}.schema.json": schema_text(schemas[schema]) for schema in SCHEMAS}
+        folder = write_folder(args.output, files)
+        out.write(f"wrote {', '.join(files)} to {folder}\n")
         return 0
-    text = schema_text(schemas[args.which])
-    if args.output:
-        Path(args.output).write_text(text, "utf-8")
-    else:
-        out.write(text)
+    write_output(args.output, schema_text(schemas[args.which]), out)
     return 0
-
-
-def _usage(message: str) -> int:
-    sys.stderr.write(f"pore-protocol schema: error: {message}\n")
-    return 64

@@ -5,10 +5,12 @@ from __future__ import annotations
 import copy
 import io
 import json
+import multiprocessing
 import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,11 +19,21 @@ import pytest
 
 import engine
 from engine import cli
+from engine.batch import Record, csv_records, jsonl_records, read_lines, split_record
 from engine.batch import _run as _batch
-from engine.batch import csv_records, jsonl_records
 from engine.batch._run import BatchResult, RecordError, run_batch
 from engine.cli._batch import Progress
 from tests.conftest import BASELINE, ROOT, RULES
+
+
+def _envelope(number: int, plan: str, line: int | None = None, record_id: Any = None) -> str:
+    """The output line of a planned record, built by hand: the plan's JSON embedded byte for byte."""
+    head = f'{{"record":{number}'
+    if line is not None:
+        head += f',"line":{line}'
+    if record_id is not None:
+        head += f',"id":{json.dumps(record_id, ensure_ascii=False)}'
+    return head + f',"plan":{plan}}}'
 
 
 def _clients() -> list[Any]:
@@ -92,7 +104,51 @@ def test_a_bad_record_reports_every_problem_and_does_not_stop_the_batch() -> Non
 def test_result_plan_round_trips(protocol: engine.Protocol) -> None:
     (result,) = engine.evaluate_batch([BASELINE], rules=RULES)
     assert result.plan() == protocol.evaluate(BASELINE)
-    assert result.plan().model_dump_json() == result.to_json()
+    assert result.to_json() == _envelope(1, protocol.evaluate(BASELINE).model_dump_json())
+    assert json.loads(result.to_json())["plan"] == json.loads(result.plan().model_dump_json())
+
+
+def test_library_records_may_carry_an_id(protocol: engine.Protocol) -> None:
+    records: list[Any] = [
+        {"id": "client-1", "facts": BASELINE},
+        BASELINE,
+        {"id": 7, "facts": {**BASELINE, "fitzpatrick": 9}},
+        {"id": True, "facts": BASELINE},
+        {"id": "x", "facts": BASELINE, "note": "?"},
+        {"id": "y", "facts": [BASELINE]},
+    ]
+    results = list(engine.evaluate_batch(records, rules=RULES))
+    assert [r.id for r in results] == ["client-1", None, 7, None, "x", "y"]
+    assert results[0].plan_json == results[1].plan_json == protocol.evaluate(BASELINE).model_dump_json()
+    assert results[0].to_json() == _envelope(1, protocol.evaluate(BASELINE).model_dump_json(), record_id="client-1")
+    assert [r.error.kind if r.error else None for r in results] == [None, None, "facts", "input", "input", "input"]
+    assert json.loads(results[2].to_json())["id"] == 7
+    messages = [r.error.message for r in results[3:] if r.error]
+    assert "id must be text or a whole number" in messages[0]
+    assert "only 'id' beside it, not 'note'" in messages[1]
+    assert "'facts' must be an object" in messages[2]
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("", "1 to 200 characters"),
+        ("x" * 201, "1 to 200 characters"),
+        (10**200, "more than 200 digits"),
+        ("a\nb", "control character"),
+        ("\ud800", "not valid text"),
+        (1.5, "not float"),
+        (None, None),
+        ("x" * 200, None),
+        (-(10**199), None),
+    ],
+)
+def test_ids_are_text_or_whole_numbers_of_bounded_length(value: Any, problem: str | None) -> None:
+    record_id, facts = split_record({"id": value, "facts": BASELINE})
+    if problem is None:
+        assert record_id == value and facts == BASELINE
+    else:
+        assert record_id is None and isinstance(facts, RecordError) and problem in facts.message
 
 
 def test_progress_callback_counts_every_record() -> None:
@@ -131,37 +187,94 @@ def test_a_worker_that_loaded_other_rules_refuses_to_evaluate() -> None:
     _batch._worker_init(str(RULES), "0" * 64)
     try:
         with pytest.raises(engine.EngineError, match="changed"):
-            _batch._worker_run([(1, None, BASELINE)])
+            _batch._worker_run([Record(1, None, BASELINE)])
     finally:
         _batch._WORKER.clear()
 
 
 def test_input_errors_pass_through_in_order() -> None:
-    records = [(1, 1, BASELINE), (2, 3, RecordError("input", "not valid JSON")), (3, 4, BASELINE)]
+    records = [(1, 1, BASELINE), Record(2, 3, RecordError("input", "not valid JSON"), "b"), (3, 4, BASELINE, 3)]
     for workers in (1, 2):
         results = list(run_batch(records, rules=RULES, workers=workers))
-        assert [(r.number, r.line, r.ok) for r in results] == [(1, 1, True), (2, 3, False), (3, 4, True)]
+        assert [(r.number, r.line, r.id, r.ok) for r in results] == [
+            (1, 1, None, True),
+            (2, 3, "b", False),
+            (3, 4, 3, True),
+        ]
         assert json.loads(results[1].to_json()) == {
             "record": 2,
             "line": 3,
+            "id": "b",
             "error": "input",
             "message": "not valid JSON",
             "issues": [],
         }
 
 
+def test_closing_the_batch_early_ends_its_workers() -> None:
+    """A caller that stops reading (an error, a signal) does not leave worker processes behind."""
+    results = run_batch(((n, None, BASELINE) for n in range(1, 100_000)), rules=RULES, workers=2, chunk_size=4)
+    assert next(results).ok
+    children = multiprocessing.active_children()
+    assert children
+    results.close()
+    assert not [child for child in children if child.is_alive()]
+
+
 # -- reading JSON Lines and CSV
 
 
+def _stream(text: str | bytes) -> io.BytesIO:
+    return io.BytesIO(text.encode("utf-8") if isinstance(text, str) else text)
+
+
 def test_jsonl_numbers_records_and_reports_bad_lines_with_their_line_number() -> None:
-    text = '{"a": 1}\n\n   \nnot json\n{"a": 1, "a": 2}\n{"x": NaN}\n[1, 2]\n'
-    got = list(jsonl_records(iter(io.StringIO(text))))
-    assert [(n, line) for n, line, _ in got] == [(1, 1), (2, 4), (3, 5), (4, 6), (5, 7)]
-    assert got[0][2] == {"a": 1}
-    assert isinstance(got[1][2], RecordError) and "not valid JSON" in got[1][2].message
-    assert isinstance(got[2][2], RecordError) and "appears twice" in got[2][2].message
-    assert isinstance(got[3][2], RecordError) and "NaN is not a number" in got[3][2].message
-    assert got[4][2] == [1, 2]  # valid JSON; the engine reports that it is not a mapping
+    text = '{"a": 1}\n\n   \nnot json\n{"a": 1, "a": 2}\n{"x": NaN}\n[1, 2]\n{"id": "k", "facts": {"b": 2}}'
+    got = list(jsonl_records(_stream(text)))
+    expected = [(1, 1, None), (2, 4, None), (3, 5, None), (4, 6, None), (5, 7, None), (6, 8, "k")]
+    assert [(r.number, r.line, r.id) for r in got] == expected
+    assert got[0].facts == {"a": 1}
+    assert isinstance(got[1].facts, RecordError) and "line 4 is not valid JSON" in got[1].facts.message
+    assert isinstance(got[2].facts, RecordError) and "appears twice" in got[2].facts.message
+    assert isinstance(got[3].facts, RecordError) and "NaN is not a number" in got[3].facts.message
+    assert got[4].facts == [1, 2]  # valid JSON; the engine reports that it is not a mapping
+    assert got[5].facts == {"b": 2}
+
+
+def test_a_truncated_jsonl_record_names_the_column_where_it_stops() -> None:
+    (record,) = jsonl_records(_stream('{"assessment_date": "2026-11-25", \r\n'))
+    assert isinstance(record.facts, RecordError)
+    assert "(column 35)" in record.facts.message, record.facts.message
+
+
+def test_a_byte_that_is_not_utf8_spoils_only_its_record_and_is_located() -> None:
+    lines = [json.dumps({"assessment_date": "2026-11-25", "n": i}).encode() for i in range(10)]
+    lines[4] = b'{"skin_type": "caf\xe9"}'
+    data = b"\xef\xbb\xbf" + b"\n".join(lines) + b"\n"
+    got = list(jsonl_records(_stream(data)))
+    assert len(got) == 10
+    assert [r.number for r in got if isinstance(r.facts, RecordError)] == [5]
+    offset = data.index(b"\xe9")
+    message = got[4].facts.message
+    assert f"line 5 is not valid UTF-8: byte b'\\xe9' at offset {offset} " in message, message
+    assert got[0].facts == {"assessment_date": "2026-11-25", "n": 0}  # the byte-order mark is skipped
+
+
+def test_lines_longer_than_the_limit_are_skipped_in_bounded_memory() -> None:
+    class Reader(io.BytesIO):
+        largest = 0
+
+        def readline(self, size: int | None = -1) -> bytes:
+            assert size is not None and 0 < size <= 101
+            chunk = super().readline(size)
+            Reader.largest = max(Reader.largest, len(chunk))
+            return chunk
+
+    data = b"a" * 1000 + b"\n" + b"ok\r\n" + b"b" * 250
+    got = list(read_lines(Reader(data), limit=100))
+    assert [(line.number, line.data) for line in got] == [(1, None), (2, b"ok"), (3, None)]
+    assert [line.offset for line in got] == [0, 1001, 1005]
+    assert Reader.largest <= 101
 
 
 def test_csv_cells_are_typed_by_the_vocabulary(protocol: engine.Protocol) -> None:
@@ -174,9 +287,9 @@ def test_csv_cells_are_typed_by_the_vocabulary(protocol: engine.Protocol) -> Non
         "2026-11-25,x,yes,oily,,,,\n"
         "2026-11-25,2\n"
     )
-    got = list(csv_records(io.StringIO(text), protocol.facts))
-    assert [(n, line) for n, line, _ in got] == [(1, 2), (2, 4), (3, 5), (4, 6)]
-    assert got[0][2] == {
+    got = list(csv_records(_stream(text), protocol.facts))
+    assert [(r.number, r.line) for r in got] == [(1, 2), (2, 4), (3, 5), (4, 6)]
+    assert got[0].facts == {
         "assessment_date": "2026-11-25",
         "fitzpatrick": 2,
         "pregnant": False,
@@ -185,10 +298,44 @@ def test_csv_cells_are_typed_by_the_vocabulary(protocol: engine.Protocol) -> Non
         "isotretinoin_last_dose": "never",
         "previous_treatments": [{"technique": "peel.glycolic", "date": "2026-10-01"}],
     }
-    assert got[1][2]["pore_causes"] == [] and got[1][2]["age"] == 40 and got[1][2]["pregnant"] is True
+    assert got[1].facts["pore_causes"] == [] and got[1].facts["age"] == 40 and got[1].facts["pregnant"] is True
     # cells that do not convert stay text, so the engine reports them with its usual message
-    assert got[2][2] == {"assessment_date": "2026-11-25", "fitzpatrick": "x", "pregnant": "yes", "skin_type": "oily"}
-    assert isinstance(got[3][2], RecordError) and "2 cells" in got[3][2].message
+    assert got[2].facts == {"assessment_date": "2026-11-25", "fitzpatrick": "x", "pregnant": "yes", "skin_type": "oily"}
+    assert isinstance(got[3].facts, RecordError) and "2 cells" in got[3].facts.message
+
+
+def test_a_csv_record_is_one_line_and_an_open_quote_spoils_only_that_line(protocol: engine.Protocol) -> None:
+    text = (
+        "\ufeffid,assessment_date,skin_type,age\n"
+        "a,2026-11-25,oily,30\n"
+        '2026-11-25,"oily,22\n'
+        'c,2026-11-25,"dry",40\r\n'
+        f"d,2026-11-25,oily,{'9' * 4301}\n"
+        ",2026-11-25,normal,\n"
+        f"{'e' * 201},2026-11-25,oily,\n"
+    )
+    got = list(csv_records(_stream(text), protocol.facts))
+    assert [(r.number, r.line, r.id) for r in got] == [
+        (1, 2, "a"),
+        (2, 3, None),
+        (3, 4, "c"),
+        (4, 5, "d"),
+        (5, 6, None),
+        (6, 7, None),
+    ]
+    assert got[0].facts == {"assessment_date": "2026-11-25", "skin_type": "oily", "age": 30}
+    assert isinstance(got[1].facts, RecordError) and "quote is left open at the end of line 3" in got[1].facts.message
+    assert got[2].facts == {"assessment_date": "2026-11-25", "skin_type": "dry", "age": 40}
+    assert isinstance(got[3].facts, RecordError) and "'age' holds a number of 4,301 digits" in got[3].facts.message
+    assert got[4].facts == {"assessment_date": "2026-11-25", "skin_type": "normal"}
+    assert isinstance(got[5].facts, RecordError) and "1 to 200 characters" in got[5].facts.message
+
+
+def test_a_csv_header_that_cannot_be_read_stops_the_batch(protocol: engine.Protocol) -> None:
+    with pytest.raises(engine.FactsError, match="'age' twice"):
+        list(csv_records(_stream("age,age\n1,2\n"), protocol.facts))
+    with pytest.raises(engine.FactsError, match="not valid UTF-8"):
+        list(csv_records(_stream(b"ag\xe9\n1\n"), protocol.facts))
 
 
 def test_progress_bar_draws_counts_and_rate() -> None:
@@ -244,8 +391,9 @@ def test_cli_writes_one_line_per_record_identical_to_the_library(
         if plan is None:
             body = json.loads(line)
             assert body["record"] == number and body["line"] == number and body["error"] == "facts"
+            assert "id" not in body and "plan" not in body
         else:
-            assert line == plan
+            assert line == _envelope(number, plan, line=number)
     assert b"Traceback" not in result.stderr
     out = tmp_path / "plans.jsonl"
     again = _cli("evaluate-batch", str(jsonl), "--output", str(out), "--no-progress")
@@ -256,14 +404,18 @@ def test_cli_writes_one_line_per_record_identical_to_the_library(
 
 def test_cli_exit_0_when_every_record_has_a_plan_and_reads_stdin(protocol: engine.Protocol) -> None:
     good = [c for i, c in enumerate(CLIENTS, 1) if i not in BAD][:5]
-    result = _cli("evaluate-batch", "-", stdin="".join(json.dumps(c) + "\n" for c in good).encode())
+    text = "".join(json.dumps({"id": f"client-{n}", "facts": c}) + "\n" for n, c in enumerate(good))
+    result = _cli("evaluate-batch", "-", stdin=text.encode())
     assert result.returncode == 0, result.stderr.decode()
-    assert _lines(result.stdout) == _sequential(protocol, good)
+    plans = _sequential(protocol, good)
+    assert _lines(result.stdout) == [
+        _envelope(n + 1, plan or "", line=n + 1, record_id=f"client-{n}") for n, plan in enumerate(plans)
+    ]
 
 
 def test_cli_reads_csv_from_a_file_and_from_stdin(protocol: engine.Protocol, tmp_path: Path) -> None:
-    header = "assessment_date,fitzpatrick,skin_type,pore_causes,pregnant\n"
-    text = header + "2026-11-25,2,oily,excess_sebum;congestion,false\n2026-11-25,7,oily,,\n"
+    header = "assessment_date,fitzpatrick,skin_type,pore_causes,pregnant,id\n"
+    text = header + "2026-11-25,2,oily,excess_sebum;congestion,false,A-1\n2026-11-25,7,oily,,,0042\n"
     path = tmp_path / "clients.csv"
     path.write_text(text, encoding="utf-8")
     first = {
@@ -277,15 +429,18 @@ def test_cli_reads_csv_from_a_file_and_from_stdin(protocol: engine.Protocol, tmp
         result = _cli("evaluate-batch", *args, stdin=stdin)
         assert result.returncode == 2, result.stderr.decode()
         lines = _lines(result.stdout)
-        assert lines[0] == protocol.evaluate(first).model_dump_json()
+        assert lines[0] == _envelope(1, protocol.evaluate(first).model_dump_json(), line=2, record_id="A-1")
         body = json.loads(lines[1])
-        assert body["record"] == 2 and body["line"] == 3 and "7 is outside 1-6" in body["issues"][0]["message"]
+        assert body["record"] == 2 and body["line"] == 3 and body["id"] == "0042"
+        assert "7 is outside 1-6" in body["issues"][0]["message"]
 
 
 def test_cli_exit_codes(tmp_path: Path, jsonl: Path) -> None:
     missing = _cli("evaluate-batch", str(tmp_path / "none.jsonl"))
     assert missing.returncode == 2 and b"does not exist" in missing.stderr and missing.stdout == b""
     assert _cli("evaluate-batch", str(jsonl), "--workers", "0").returncode == 64
+    many = _cli("evaluate-batch", str(jsonl), "--workers", "257")
+    assert many.returncode == 64 and b"at most 256 workers" in many.stderr and b"Traceback" not in many.stderr
     assert _cli("evaluate-batch").returncode == 64
     rules = shutil.copytree(RULES, tmp_path / "rules")
     (rules / "techniques.yaml").write_text("techniques: {}\n")
@@ -323,3 +478,99 @@ def test_cli_output_file_is_not_left_behind_when_the_run_fails(monkeypatch: pyte
     out = tmp_path / "out.jsonl"
     assert cli.main(["evaluate-batch", str(path), "--output", str(out), "--no-progress"]) == 4
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.jsonl"]
+    out.write_text("the previous results\n")
+    assert cli.main(["evaluate-batch", str(path), "--output", str(out), "--no-progress"]) == 4
+    assert out.read_text() == "the previous results\n"  # a failed run leaves the old file as it was
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.jsonl", "out.jsonl"]
+
+
+# -- signals: the workers end with the batch, and no partial output is left
+
+
+def _children(pid: int) -> set[int]:
+    """Live (not zombie) processes whose parent is ``pid``, read from /proc."""
+    found: set[int] = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.add(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
+@pytest.mark.parametrize(("signal_number", "status"), [(15, 143), (2, 130)])
+def test_a_signal_ends_the_workers_and_removes_the_partial_output(
+    tmp_path: Path, signal_number: int, status: int
+) -> None:
+    clients = tmp_path / "clients.jsonl"
+    with clients.open("w", encoding="utf-8") as handle:
+        for n in range(30_000):
+            handle.write(json.dumps({"id": n, "facts": {**BASELINE, "fitzpatrick": 1 + n % 6}}) + "\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "engine",
+            "evaluate-batch",
+            str(clients),
+            "--workers",
+            "2",
+            "--output",
+            str(out / "r.jsonl"),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        while True:  # the first results have been written (to the temporary file)
+            assert process.poll() is None, process.communicate()
+            written = [p for p in out.iterdir() if p.stat().st_size > 0]
+            if written and written[0].read_bytes().count(b"\n") >= 1:
+                break
+            time.sleep(0.05)
+        assert [p.name.endswith(".partial") for p in written] == [True]
+        workers = _children(process.pid)
+        assert len(workers) >= 2, workers  # two workers (and multiprocessing's resource tracker)
+        process.send_signal(signal_number)
+        stdout, stderr = process.communicate(timeout=60)  # returns only once nothing holds stderr open
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == status, stderr.decode()
+    assert stderr.decode() == ("terminated\n" if status == 143 else "interrupted\n")
+    assert stdout == b""
+    assert list(out.iterdir()) == []  # neither the result nor the temporary file
+    deadline = time.monotonic() + 20
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in workers if _alive(pid)], "a worker outlived the batch"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write into a read-only folder")
+def test_an_output_folder_without_write_permission_exits_74(tmp_path: Path, jsonl: Path) -> None:
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        result = _cli("evaluate-batch", str(jsonl), "--output", str(folder / "out.jsonl"))
+    finally:
+        folder.chmod(0o700)
+    assert result.returncode == 74, result.stderr.decode()
+    assert result.stderr.startswith(b"error: cannot write") and b"Permission denied" in result.stderr
+    assert list(folder.iterdir()) == []
