@@ -21,6 +21,7 @@ paths must agree), and arbitrary values into a rules folder: only ``FactsError``
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -775,3 +776,103 @@ def test_fuzz_rules_folder(protocol: engine.Protocol, base_rules: dict[str, Any]
         loaded.evaluate({"assessment_date": "2026-11-25"})
     finally:
         loaded.close()
+
+
+# ----------------------------------------------------------------------------- the library: only FactsError
+
+_DATES = st.one_of(
+    st.dates(min_value=dt.date(1, 1, 1), max_value=dt.date(9999, 12, 31)),
+    st.sampled_from([dt.date(1, 1, 1), dt.date(1, 2, 25), dt.date(26, 11, 25), dt.date(9999, 12, 31)]),
+)
+_HUGE_INTEGERS = st.one_of(
+    st.integers(),
+    st.integers(min_value=10**4290, max_value=10**4299),
+    st.builds(lambda digits, sign: sign * 10**digits, st.integers(0, 4299), st.sampled_from([1, -1])),
+)
+
+
+def _json_like(protocol: engine.Protocol) -> st.SearchStrategy[Any]:
+    """Any JSON-like value, and dates (as YAML gives them): nested, of any size, biased towards the vocabulary."""
+    names = st.sampled_from(sorted(protocol.facts))
+    scalars = st.one_of(
+        st.none(),
+        st.booleans(),
+        _HUGE_INTEGERS,
+        st.floats(),
+        st.text(max_size=30),
+        st.builds(str.__mul__, st.sampled_from(["x", "\ud800", "\x00", "é"]), st.integers(1_000, 100_000)),
+        _DATES,
+        _DATES.map(dt.date.isoformat),
+        st.sampled_from(["never", "oily", "peel.glycolic", "excess_sebum", ""]),
+    )
+    keys = st.one_of(names, st.sampled_from(["technique", "date", "id", "facts"]), st.text(max_size=10))
+    return st.recursive(
+        scalars,
+        lambda inner: st.one_of(
+            st.lists(inner, max_size=5),
+            st.dictionaries(keys, inner, max_size=6),
+        ),
+        max_leaves=20,
+    )
+
+
+@profile(250)
+@given(data=st.data())
+def test_evaluate_raises_only_facts_error_on_any_json_like_value(
+    protocol: engine.Protocol, data: st.DataObject
+) -> None:
+    """``Protocol.evaluate`` on any value a caller could send: a plan, or ``FactsError``, never another exception.
+
+    Facts are drawn as a mapping of fact names (mostly the vocabulary's) to arbitrary values
+    (nested lists and mappings; text up to 100,000 characters, lone surrogates and NUL
+    included; whole numbers up to 4,299 digits; any float; dates from year 1 to 9999, as
+    dates and as text), with and without a valid assessment date, and as arbitrary values at
+    the top level. Beyond 4,300 digits Python refuses to print a number (and hypothesis to
+    report one), so those sizes are pinned by the expected failure below instead.
+    """
+    values = _json_like(protocol)
+    names = st.one_of(st.sampled_from(sorted(protocol.facts)), st.text(max_size=10))
+    facts: Any = data.draw(
+        st.one_of(
+            st.dictionaries(names, values, max_size=8),
+            st.dictionaries(names, values, max_size=8).map(lambda d: {**d, "assessment_date": "2026-11-25"}),
+            values,
+        ),
+        label="facts",
+    )
+    try:
+        plan = protocol.evaluate(facts)
+    except engine.FactsError as exc:
+        assert str(exc)
+        for issue in exc.issues:
+            issue.format().encode("utf-8")  # printable as UTF-8 (no lone surrogates)
+    else:
+        assert plan.protocol.sha256 == protocol.sha256
+
+
+def _deep(depth: int) -> Any:
+    value: Any = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="engine/_facts.py quotes a bad answer with repr() and str(): a whole number of more than 4,300 digits "
+    "raises ValueError and a list nested 100,000 deep RecursionError (the property above stays below both); "
+    "the fix, in a file this wing does not own, is described in the issue 11 report",
+)
+@pytest.mark.parametrize(
+    "facts",
+    [
+        {"assessment_date": "2026-11-25", "age": 10**4300},
+        {"assessment_date": "2026-11-25", "skin_type": -(10**5000)},
+        {"assessment_date": "2026-11-25", 10**5000: True},
+        {"assessment_date": "2026-11-25", "age": _deep(100_000)},
+    ],
+    ids=["age-4301-digits", "choice-5001-digits", "key-5001-digits", "list-nested-100000-deep"],
+)
+def test_evaluate_refuses_values_too_large_to_quote(protocol: engine.Protocol, facts: dict[Any, Any]) -> None:
+    with pytest.raises(engine.FactsError):
+        protocol.evaluate(facts)
