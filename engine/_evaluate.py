@@ -34,6 +34,10 @@ __all__ = ["NEVER_DATE", "Evaluator", "Flattener", "Outcome", "Truth", "matcher_
 
 NEVER_DATE = "0000-00-00"
 """Sorts before every real ISO date, so ``never`` is outside every 'within' window."""
+NO_TREATMENT = "-"
+"""The reaction (and response) of a treatment the client never had: no value a rule tests, so a
+reaction test is false without asking the "definitely false" rulesets. A test of a reaction is
+always joined to a ``within`` of the same treatments, which is false then anyway."""
 
 
 class Truth(str, enum.Enum):
@@ -115,12 +119,18 @@ class Flattener:
                     for treatment in value:  # sorted by date: the last match is the latest
                         if treatment.technique in chosen:
                             latest = treatment
-                    out[field] = latest.date.isoformat() if latest else NEVER_DATE
-                    if latest is not None:  # a detail not recorded stays absent: unknown
-                        if reaction and latest.reaction is not None:
-                            out[reaction] = latest.reaction
-                        if response and latest.response is not None:
-                            out[response] = latest.response
+                    if latest is None:
+                        out[field] = NEVER_DATE
+                        if reaction:
+                            out[reaction] = NO_TREATMENT
+                        if response:
+                            out[response] = NO_TREATMENT
+                        continue
+                    out[field] = latest.date.isoformat()
+                    if reaction and latest.reaction is not None:  # a detail not recorded stays absent: unknown
+                        out[reaction] = latest.reaction
+                    if response and latest.response is not None:
+                        out[response] = latest.response
         anchor = facts.assessment_date
         cuts = self.cuts.get(anchor)
         if cuts is None:

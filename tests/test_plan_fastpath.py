@@ -52,7 +52,7 @@ def _variants() -> list[dict[str, Any]]:
         if i % 7 == 4:
             facts["isotretinoin_last_dose"] = "2026-08-01"
         if i % 9 == 5:
-            facts["rosacea"] = True
+            facts["rosacea_active"] = True
         out.append(facts)
     return out
 
@@ -74,7 +74,7 @@ def test_the_population_covers_every_status(protocol: engine.Protocol) -> None:
 
 
 def test_make_equals_validation_field_for_field() -> None:
-    evidence = make(Evidence, citation="A citation", url="https://example.org")
+    evidence = make(Evidence, source=None, citation="A citation", url="https://example.org", grade=None, facts=())
     justification = make(
         Justification,
         rule_id="CI-X-Y",

@@ -42,7 +42,7 @@ def _versioned_copy(root: Path, version: str) -> Path:
         elif path.name == "techniques.yaml":
             for technique in data["techniques"].values():
                 technique["title"] = f"{_tag(version)} {technique['title']}"
-        elif path.name != "vocabulary.yaml":
+        elif isinstance(data, dict) and "rules" in data:  # not the vocabulary, evidence or agents
             for rule in data["rules"]:
                 rule["title"] = f"{_tag(version)} {rule['title']}"
         path.write_text(to_yaml(data), encoding="utf-8")
