@@ -1,12 +1,13 @@
-"""Render a plan as plain text for the practitioner who will carry it out."""
+"""Render a plan (or the check of a practitioner's own plan) as plain text for the practitioner."""
 
 from __future__ import annotations
 
 import textwrap
 
+from engine._check import CheckResult
 from engine._plan_model import AgentTiming, Justification, Ranking, Step, TreatmentPlan
 
-__all__ = ["render_text"]
+__all__ = ["render_check_text", "render_text"]
 
 _STATUS = {
     "ready": "READY: every safety rule was checked and passed",
@@ -133,5 +134,53 @@ def render_text(plan: TreatmentPlan) -> str:
         "",
         f"Protocol {plan.protocol.id} {plan.protocol.version}, sha256 {plan.protocol.sha256}",
         f"Engine {plan.engine_version}",
+    ]
+    return "\n".join(out) + "\n"
+
+
+_VERDICT = {
+    "acceptable": "ACCEPTABLE: the proposal keeps to every rule that was checked",
+    "needs_review": "NEEDS REVIEW: it keeps to the rules, but a practitioner must review the cautions first",
+    "needs_information": "NEEDS INFORMATION: answers are missing; do not book until they are given",
+    "unacceptable": "UNACCEPTABLE: it breaks the protocol as listed below",
+}
+
+
+def render_check_text(result: CheckResult) -> str:
+    """A readable answer to "is this plan acceptable?": the verdict, each violation with its rule, what to ask."""
+    out = [
+        f"Check of a proposed plan — {result.protocol.title} v{result.protocol.version}",
+        f"Assessment date: {result.assessment_date}",
+        f"Verdict: {_VERDICT[result.verdict]}",
+        _wrap(result.summary, ""),
+        "",
+        f"Technique: {result.technique}",
+        "Sessions: " + ", ".join(f"{n}. {day}" for n, day in enumerate(result.sessions, 1)),
+    ]
+    if result.earliest_start:
+        out.append(f"Earliest first session the protocol allows: {result.earliest_start}")
+    if result.course is not None and result.course.state != "new":
+        course = result.course
+        out.append(
+            f"Course: {course.state}, {course.sessions_done} of {course.of_sessions} sessions done"
+            + (f" (last on {course.last_session})" if course.last_session else "")
+        )
+    if result.violations:
+        out += ["", "Violations:"]
+        for v in result.violations:
+            where = f"session {v.session} ({v.date})" if v.session is not None else "the whole proposal"
+            out.append(_list_item(f"{where} [{v.rule_id}]: {v.message}"))
+    if result.missing_facts:
+        out += ["", "Questions to ask first:"]
+        for m in result.missing_facts:
+            out.append(_list_item(f"{m.question} ({m.fact}; needed by {', '.join(m.needed_by)})"))
+    if result.cautions:
+        out += ["", "Cautions (practitioner review required):"]
+        for c in result.cautions:
+            out.append(_wrap(f"- {c.rule_id} {c.title}: {c.advice}", "  "))
+    out += [
+        "",
+        f"Protocol {result.protocol.id} {result.protocol.version}, sha256 {result.protocol.sha256}",
+        f"Engine {result.engine_version}",
     ]
     return "\n".join(out) + "\n"
