@@ -213,12 +213,6 @@ def excluded_because(protocol: engine.Protocol, plan: engine.TreatmentPlan, titl
     assert all(s.technique != technique for s in plan.steps)
 
 
-@then(parsers.parse('"{title}" is not excluded'))
-def not_excluded(protocol: engine.Protocol, plan: engine.TreatmentPlan, title: str) -> None:
-    technique = _technique(protocol, title)
-    assert technique not in {e.technique for e in plan.excluded}
-
-
 @then(parsers.parse('"{title}" may be reconsidered from {day}'))
 def reconsider(protocol: engine.Protocol, plan: engine.TreatmentPlan, title: str, day: str) -> None:
     technique = _technique(protocol, title)
