@@ -40,11 +40,14 @@ class StepFate:
 
     fate: Fate
     because: tuple[Rule[ContraindicationEffect], ...] = ()
-    """The agent contraindications that made the step change (none for ``keep``)."""
+    """The agent contraindications that hold and made the step change (none for ``keep``)."""
     agents: tuple[str, ...] = ()
     """The agents the step uses that are contraindicated or undecided."""
     cautions: tuple[Rule[ContraindicationEffect], ...] = ()
     """Relative contraindications of agents the step (as planned) uses: the technique needs review."""
+    unsure: tuple[Rule[ContraindicationEffect], ...] = ()
+    """The agent contraindications that are unknown (a fact is missing) and, failing closed, made
+    the step change too: never the reason for an exclusion, which only a rule that holds can give."""
 
 
 _KEEP = StepFate("keep")
@@ -92,10 +95,12 @@ class AgentCheck:
                 cautions.extend(self.relative[agent])
         return blocked, undecided, cautions
 
-    def _rules(self, agents: Iterable[str]) -> tuple[Rule[ContraindicationEffect], ...]:
+    def _rules(
+        self, agents: Iterable[str], by_agent: dict[str, list[Rule[ContraindicationEffect]]]
+    ) -> tuple[Rule[ContraindicationEffect], ...]:
         found: dict[str, Rule[ContraindicationEffect]] = {}
         for agent in agents:
-            for rule in (*self.absolute.get(agent, ()), *self.unknown.get(agent, ())):
+            for rule in by_agent.get(agent, ()):
                 found.setdefault(rule.id, rule)
         return tuple(sorted(found.values(), key=lambda r: r.id))
 
@@ -122,15 +127,18 @@ class AgentCheck:
         blocked, undecided, cautions = self._judge(uses)
         if not blocked and not undecided:
             return StepFate("keep", cautions=_unique(cautions)) if cautions else _KEEP
-        because = self._rules([*blocked, *undecided])
+        because = self._rules(blocked, self.absolute)
+        unsure = self._rules(undecided, self.unknown)
         agents = tuple(sorted({*blocked, *undecided}))
         if alternative is not None:
             alt_blocked, alt_undecided, alt_cautions = self._judge(alternative)
             if not alt_blocked and not alt_undecided:
-                return StepFate("alternative", because, agents, _unique(alt_cautions))
+                return StepFate("alternative", because, agents, _unique(alt_cautions), unsure)
         if not required:
-            return StepFate("drop", because, agents)
-        return StepFate("blocked" if blocked else "undecided", because, agents)
+            return StepFate("drop", because, agents, unsure=unsure)
+        if blocked:
+            return StepFate("blocked", because, tuple(sorted(set(blocked))), unsure=unsure)
+        return StepFate("undecided", (), agents, unsure=unsure)
 
 
 def _used(agents: Iterable[AgentUse]) -> tuple[str, ...]:

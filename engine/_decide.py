@@ -206,7 +206,7 @@ def _steps_against_agents(
             if fate.fate == "blocked":
                 excluded.setdefault(technique, []).extend(Reason(r, note) for r in fate.because)
             elif fate.fate == "undecided":
-                pending.setdefault(technique, set()).update(r.id for r in fate.because)
+                pending.setdefault(technique, set()).update(r.id for r in fate.unsure)
             for caution in fate.cautions:
                 cautions.setdefault(technique, []).append(Reason(caution, f"cautions {needed_by}"))
 

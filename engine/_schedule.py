@@ -159,6 +159,7 @@ class Schedule:
                 effect.alternative.agents,
             )
             justifications += [self.justify(r, instead_note(effect.step)) for r in fate.because]
+            justifications += [self.justify(r, instead_note(effect.step, unsure=True)) for r in fate.unsure]
         timings = self.timings(agents)
         preparing = effect.phase in ("preparation", "pre_treatment")
         starts = [t.start_on for t in timings if t.start_on]
@@ -371,6 +372,7 @@ class Schedule:
                 title, instructions = effect.alternative.step, effect.alternative.instructions
                 agents = effect.alternative.agents
                 justifications += [self.justify(r, instead_note(rule.title)) for r in fate.because]
+                justifications += [self.justify(r, instead_note(rule.title, unsure=True)) for r in fate.unsure]
             until = effect.duration.after(last).isoformat() if last else None
             out.append(
                 _new_step(

@@ -197,8 +197,10 @@ def skip_instructions(reasons: Sequence[str]) -> str:
     return " ".join(sorted(set(reasons)))
 
 
-def instead_note(step: str) -> str:
-    """The note on the rule that replaced a step by its alternative."""
+def instead_note(step: str, unsure: bool = False) -> str:
+    """The note on the rule that replaced a step by its alternative (``unsure``: the rule is undecided)."""
+    if unsure:
+        return f"instead of \u201c{step}\u201d, which uses an agent this rule may rule out: it is undecided"
     return f"instead of \u201c{step}\u201d, which uses an agent this rule rules out"
 
 

@@ -34,7 +34,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 import engine
-from engine._model import FactSpec, Period
+from engine._model import FactSpec, Period, SessionSpec
 from engine._spec import AllOf, AnyOf, Atom, Condition, NotOf
 
 __all__ = [
@@ -117,6 +117,9 @@ class ClientSpace:
     periods: tuple[Period, ...]
     thresholds: Mapping[str, tuple[int, ...]]
     anchor: str
+    courses: tuple[tuple[int, int, int], ...] = ()
+    """For each technique (in ``techniques`` order): its shortest and longest interval in days, and
+    its typical number of sessions, to generate courses in progress and just completed."""
 
     def boundaries(self, fact: FactSpec, name: str) -> tuple[int, ...]:
         assert fact.minimum is not None and fact.maximum is not None
@@ -168,7 +171,16 @@ def _build_space(protocol: engine.Protocol) -> ClientSpace:
         periods=tuple(sorted(spec.periods)),
         thresholds={k: tuple(sorted(v)) for k, v in thresholds.items()},
         anchor=anchor,
+        courses=tuple(_course_shape(spec.techniques[t].sessions) for t in sorted(spec.techniques)),
     )
+
+
+def _course_shape(sessions: SessionSpec) -> tuple[int, int, int]:
+    """A technique's intervals in days (the longest no shorter than the shortest) and its typical count."""
+    day = dt.date(2001, 1, 1)
+    low = (sessions.interval_min.after(day) - day).days
+    high = (sessions.interval_max.after(day) - day).days
+    return low, max(low, high), sessions.typical
 
 
 # ----------------------------------------------------------------------------- clients
@@ -181,6 +193,8 @@ def _build_space(protocol: engine.Protocol) -> ClientSpace:
 # way, so scripts and tests cover exactly the same space.
 
 _HISTORY_MAX = 6
+_COURSE_MAX = 10
+"""At most this many sessions in a generated course: 3 bytes each, within a history's bytes."""
 _RARITY = (2, 8, 32, 256)
 """How rarely a yes/no answer is yes, chosen per client: most risk factors are yes/no questions,
 and a client with none of them (so a plan can be ``ready``) must come up often enough."""
@@ -286,24 +300,60 @@ def _decode_value(sp: ClientSpace, name: str, fact: FactSpec, anchor: dt.date, r
         if fact.planning_only:
             return (anchor + dt.timedelta(days=read.below(400))).isoformat()
         if fact.allow_never or fact.allow_ongoing:
-            word = read.byte() % 4
-            if fact.allow_never and word == 0:
-                return "never"
-            if fact.allow_ongoing and word == 1:
+            # like a yes/no risk factor, a dated event is as rare as the client's rarity says: most
+            # clients never had most of them, and a client with none must come up (a ready plan)
+            word = read.byte()
+            if fact.allow_ongoing and word % rarity == rarity - 1 and word & 1:
                 return "ongoing"
+            if fact.allow_never and word % rarity != rarity - 1:
+                return "never"
         return _decode_past(sp, anchor, read)
     entries: list[dict[str, Any]] = []
-    for _ in range(read.byte() % (_HISTORY_MAX + 1)):
+    shape = read.byte()
+    if shape % 4 == 3 and sp.courses:
+        return _decode_course(sp, fact, anchor, read, rarity)
+    for _ in range(shape % (_HISTORY_MAX + 1)):
         start = read.pos
         entry: dict[str, Any] = {"technique": sp.techniques[read.byte() % len(sp.techniques)]}
         entry["date"] = _decode_past(sp, anchor, read)
         read.pos = start + 4
-        for detail, values in (("reaction", fact.reactions), ("response", fact.responses)):
-            pick = read.byte() % (len(values) + 1) if values else 0
-            if pick:  # zero: not recorded, so a rule reading it is unknown
-                entry[detail] = values[pick - 1]
+        _details(entry, fact, read, rarity)
         if entry not in entries:  # the same treatment twice is refused
             entries.append(entry)
+    return entries
+
+
+def _details(entry: dict[str, Any], fact: FactSpec, read: _Reader, rarity: int) -> None:
+    """A treatment's reaction and response: as rare as a risk factor, else the first two values
+    (none, expected: the usual answers) or not recorded (so a rule reading it is unknown)."""
+    for detail, values in (("reaction", fact.reactions), ("response", fact.responses)):
+        if not values:
+            continue
+        pick = read.byte()
+        if pick % rarity == rarity - 1:
+            entry[detail] = values[(pick // rarity) % len(values)]
+        elif pick % 3:
+            entry[detail] = values[(pick % 3 - 1) % len(values)]
+
+
+def _decode_course(
+    sp: ClientSpace, fact: FactSpec, anchor: dt.date, read: _Reader, rarity: int = 2
+) -> list[dict[str, Any]]:
+    """A course of one technique in progress, just completed or just lapsed: 1 to typical + 1 sessions,
+    each a shortest-to-longest interval (give or take a day) after the one before, the last one
+    about an interval before the assessment."""
+    index = read.byte() % len(sp.techniques)
+    low, high, typical = sp.courses[index]
+    count = 1 + read.byte() % min(typical + 1, _COURSE_MAX)
+    day = anchor - dt.timedelta(days=max(1, low - 1 + read.byte() % (high - low + 3)))
+    entries: list[dict[str, Any]] = []
+    for _ in range(count):
+        if day < _EARLIEST:
+            break
+        entry: dict[str, Any] = {"technique": sp.techniques[index], "date": min(day, anchor).isoformat()}
+        _details(entry, fact, read, rarity)
+        entries.insert(0, entry)
+        day -= dt.timedelta(days=max(1, low - 1 + read.byte() % (high - low + 3)))
     return entries
 
 
@@ -541,3 +591,56 @@ def rule_sets(draw: st.DrawFn, protocol: engine.Protocol, max_rules: int = 8) ->
         then = {"argument": draw(st.sampled_from(["for", "against"])), "strength": "weak"}
         rules.append(_rule(next_id("S"), "suitability", draw(conditions(protocol, everything)), then))
     return rules
+
+
+# ----------------------------------------------------------------------------- courses and proposals
+
+_COURSE_BYTES = 3 + 3 * _COURSE_MAX
+
+
+def course_history(protocol: engine.Protocol, anchor: dt.date) -> st.SearchStrategy[list[dict[str, Any]]]:
+    """Previous treatments that form a course of one technique (in progress, completed or lapsed),
+    with reactions and responses recorded or not, for a client assessed on ``anchor``."""
+    sp = space(protocol)
+    history = next(f for _, f in sp.facts if f.type == "treatment_history")
+    return st.binary(min_size=_COURSE_BYTES, max_size=_COURSE_BYTES).map(
+        lambda data: _decode_course(sp, history, anchor, _Reader(data))
+    )
+
+
+def proposals(protocol: engine.Protocol, anchor: dt.date) -> st.SearchStrategy[dict[str, Any]]:
+    """A practitioner's proposal: any technique, 1 to 8 sessions from a little before the assessment
+    to half a year after it, spaced anything from a day to two months (in order or not)."""
+    techniques = sorted(protocol.techniques)
+    first = st.one_of(st.just(0), st.integers(-10, 180)).map(lambda d: anchor + dt.timedelta(days=d))  # 0: today
+    gaps = st.one_of(st.just([]), st.lists(st.integers(-3, 60), max_size=7))  # []: one visit
+
+    def build(technique: str, start: dt.date, steps: list[int]) -> dict[str, Any]:
+        days = [start]
+        for gap in steps:
+            days.append(days[-1] + dt.timedelta(days=gap))
+        return {"technique": technique, "sessions": [d.isoformat() for d in days]}
+
+    return st.builds(build, st.sampled_from(techniques), first, gaps)
+
+
+def near(base: Mapping[str, Any], protocol: engine.Protocol) -> st.SearchStrategy[dict[str, Any]]:
+    """``base`` (a complete client, say with a ready plan) with one to four answers changed or left out:
+    the clients a clinic mostly sees, and the ones whose plans are ready or need review."""
+    names = sorted(n for n in protocol.facts if not protocol.facts[n].derived and n != "assessment_date")
+
+    def build(other: dict[str, Any], changed: list[str]) -> dict[str, Any]:
+        out = dict(base)
+        for name in changed:
+            if other.get(name) is None:
+                out.pop(name, None)
+            else:
+                out[name] = other[name]
+        out["assessment_date"] = base["assessment_date"]
+        return out
+
+    anchor = dt.date.fromisoformat(str(base["assessment_date"]))
+    sp_size = client_size(protocol)
+    sp = space(protocol)
+    others = st.binary(min_size=sp_size, max_size=sp_size).map(lambda data: _decode(sp, anchor, data, None))
+    return st.builds(build, others, st.lists(st.sampled_from(names), min_size=1, max_size=4, unique=True))
