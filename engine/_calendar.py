@@ -45,15 +45,16 @@ def render_ics(plan: TreatmentPlan, client_id: str | None = None) -> bytes:
     :param client_id: the client's identifier in the caller's records, for event identities
         that survive re-assessment (see the module docstring).
 
-    :raises NotDatedError: no step has a date (a plan without a ``start_date``, or without a technique).
+    :raises NotDatedError: no session has a date (a plan without a ``start_date``, or without a technique):
+        a calendar with only the day to start a preparation would mislead.
     """
-    events = [event for step in plan.steps for event in _events(step)]
-    if not events:
+    if not any(step.phase == "treatment" and step.date for step in plan.steps):
         raise NotDatedError(
-            "the plan has no dated step to export: give the client's start_date"
+            "the plan's sessions have no dates to export: give the client's start_date"
             if plan.technique
             else f"the plan is {plan.status} and schedules no session: there is nothing to put in a calendar"
         )
+    events = [event for step in plan.steps for event in _events(step)]
     import icalendar  # here, not at the top: 60 ms of imports, paid only by an export
 
     calendar = icalendar.Calendar()

@@ -1,6 +1,7 @@
 """The ``pore-protocol`` command line.
 
-Exit status: 0 a plan or a clean check; 2 invalid client facts; 3 invalid rules;
+Exit status: 0 a plan or a clean check; 1 a proposal ``check`` does not find acceptable;
+2 invalid client facts (or proposal); 3 invalid rules;
 4 an internal engine failure; 64 a usage error; 74 an output that cannot be written (as in
 sysexits); 130 interrupted (SIGINT); 143 terminated (SIGTERM). Errors go to stderr as plain
 sentences, never as tracebacks, and nothing is written to stdout unless the command
@@ -54,6 +55,11 @@ EXIT_TERMINATED = 128 + signal.SIGTERM
 
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "evaluate": ("_evaluate", "add_evaluate_parser", "evaluate one client's facts (YAML or JSON) and print the plan"),
+    "check": (
+        "_check",
+        "add_parser",
+        "check a proposed plan (a technique and its session dates) against a client's facts; exit 0 only if acceptable",
+    ),
     "validate": ("_evaluate", "add_validate_parser", "check a rules folder and print every problem"),
     "evaluate-batch": (
         "_batch",

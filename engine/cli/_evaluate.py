@@ -7,8 +7,9 @@ import sys
 from pathlib import Path
 from typing import IO, Any, TextIO
 
-from engine import FactsError, load_protocol, render_text, shipped_rules_path
+from engine import FactsError, NotDatedError, load_protocol, render_ics, render_text, shipped_rules_path
 from engine._load import MAX_DOCUMENT_BYTES
+from engine.cli._output import UsageError
 
 __all__ = ["add_evaluate_parser", "add_validate_parser", "read_input"]
 
@@ -17,8 +18,27 @@ def add_evaluate_parser(sub: Any, name: str, help_text: str) -> None:
     """Add ``evaluate`` to the command line's subparsers."""
     parser = sub.add_parser(name, help=help_text)
     parser.add_argument("file", help="facts file, or - to read standard input")
-    parser.add_argument("--format", choices=("json", "text"), default="json", help="output format (default json)")
+    parser.add_argument(
+        "--format",
+        choices=("json", "text", "ics"),
+        default="json",
+        help="output format (default json); ics: the dated steps as an iCalendar file (needs a start_date)",
+    )
     parser.add_argument("--rules", metavar="DIR", default=None, help="rules folder (default: the shipped rules)")
+    parser.add_argument(
+        "--technique",
+        metavar="ID",
+        default=None,
+        help="the practitioner's choice: plan this technique when it is neither excluded nor pending "
+        "(it never overrides a safety rule)",
+    )
+    parser.add_argument(
+        "--client-id",
+        metavar="ID",
+        default=None,
+        help="with --format ics: the client's id in your records, so that the events of later plans "
+        "update these instead of adding copies",
+    )
     parser.set_defaults(handler=_evaluate)
 
 
@@ -67,9 +87,17 @@ def _capped(stream: IO[bytes]) -> bytes:
 
 
 def _evaluate(args: argparse.Namespace, out: TextIO) -> int:
+    if args.client_id is not None and args.format != "ics":
+        raise UsageError("--client-id only names the events of --format ics")
     protocol = load_protocol(args.rules)
     data, source = read_input(args.file)
-    plan = protocol.evaluate_document(data, source)
+    plan = protocol.evaluate_document(data, source, technique=args.technique)
+    if args.format == "ics":
+        try:
+            out.write(render_ics(plan, client_id=args.client_id).decode("utf-8"))
+        except NotDatedError as exc:
+            raise UsageError(str(exc)) from None
+        return 0
     out.write(plan.model_dump_json(indent=2) + "\n" if args.format == "json" else render_text(plan))
     return 0
 
