@@ -24,7 +24,7 @@ from engine._calendar import NotDatedError, render_ics
 from engine._check import CheckResult, Proposal, Violation
 from engine._errors import EngineError, FactsError, Issue, PoreProtocolError, RulesError
 from engine._evaluate import Outcome, Truth
-from engine._explain import render_text
+from engine._explain import render_check_text, render_text
 from engine._facts import ClientFacts, Treatment
 from engine._model import FactSpec, Period, SessionSpec, TechniqueSpec
 from engine._plan_model import (
@@ -75,6 +75,7 @@ __all__ = [
     "__version__",
     "evaluate_batch",
     "load_protocol",
+    "render_check_text",
     "render_ics",
     "render_text",
     "shipped_rules_path",

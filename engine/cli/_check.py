@@ -12,8 +12,7 @@ from __future__ import annotations
 import argparse
 from typing import Any, TextIO
 
-from engine import load_protocol
-from engine._explain import render_check_text
+from engine import load_protocol, render_check_text
 from engine.cli._evaluate import read_input
 from engine.cli._output import UsageError
 

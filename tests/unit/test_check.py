@@ -201,9 +201,7 @@ def test_a_verdict_that_does_not_follow_from_the_findings_cannot_be_built(protoc
 
 
 def test_the_text_answer_names_the_verdict_each_violation_and_its_rule(protocol: engine.Protocol) -> None:
-    from engine._explain import render_check_text
-
-    text = render_check_text(check(protocol, TODAY, last="2026-11-20"))
+    text = engine.render_check_text(check(protocol, TODAY, last="2026-11-20"))
     assert "Verdict: UNACCEPTABLE" in text
     assert "session 1 (2026-11-25) [CI-LAST]: not today, from 2026-12-04: Rule CI-LAST" in text
     assert f"sha256 {protocol.sha256}" in text
