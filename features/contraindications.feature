@@ -582,8 +582,8 @@ Feature: Contraindications
       And the plan cautions about "Nd:YAG 1064 nm laser" because of CI-MELASMA-REVIEW
       And the plan includes the step "Nd:YAG protocol: low-fluence Q-switched" because of REQ-ND-YAG-PROTOCOL-MELASMA
 
-    @rule:CI-VITILIGO-PEELS-REVIEW @rule:CI-VITILIGO-MDA @rule:CI-VITILIGO-REVIEW
-    Scenario: Vitiligo asks for review of a peel and a laser and rules out microdermabrasion
+    @rule:CI-VITILIGO-PEELS-REVIEW @rule:CI-VITILIGO-MDA @rule:CI-VITILIGO-REVIEW @rule:CI-VITILIGO-MEDIUM-PEEL
+    Scenario: Vitiligo asks for review of a superficial peel and a laser and rules out microdermabrasion and a medium peel
       Given the client's answers include:
         | question | answer |
         | Vitiligo | yes    |
@@ -592,6 +592,7 @@ Feature: Contraindications
       And the plan chooses "Salicylic acid peel"
       And the plan cautions about "Salicylic acid peel" because of CI-VITILIGO-PEELS-REVIEW
       And "Diamond-tip microdermabrasion" is excluded because of CI-VITILIGO-MDA
+      And "Medium-depth trichloroacetic acid peel" is excluded because of CI-VITILIGO-MEDIUM-PEEL
       And "Nd:YAG 1064 nm laser" has a caution from CI-VITILIGO-REVIEW
 
     @rule:CI-PIH-HISTORY-LASER-REVIEW
