@@ -21,6 +21,7 @@ __all__ = [
     "AGENTS_FILE",
     "CORE_FILES",
     "EVIDENCE_FILE",
+    "FHIR_MAPPING_FILE",
     "ISSUE_CODES",
     "MANIFEST_FILE",
     "REQUIRED_FILES",
@@ -36,9 +37,11 @@ VOCABULARY_FILE = "vocabulary.yaml"
 TECHNIQUES_FILE = "techniques.yaml"
 EVIDENCE_FILE = "evidence.yaml"
 AGENTS_FILE = "agents.yaml"
+FHIR_MAPPING_FILE = "fhir-mapping.yaml"
+"""How each intake fact is read from FHIR resources (:mod:`engine._fhir_mapping`); optional."""
 REQUIRED_FILES = (MANIFEST_FILE, VOCABULARY_FILE, TECHNIQUES_FILE)
 """The files every rules folder must have."""
-CORE_FILES = (*REQUIRED_FILES, EVIDENCE_FILE, AGENTS_FILE)
+CORE_FILES = (*REQUIRED_FILES, EVIDENCE_FILE, AGENTS_FILE, FHIR_MAPPING_FILE)
 """The files a rules folder recognises by name; every other ``*.yaml`` holds rules."""
 
 IssueCode = Literal[

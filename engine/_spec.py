@@ -31,6 +31,7 @@ from typing import Any, ClassVar, Generic, Literal, TypeGuard, TypeVar
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
+from engine._fhir_mapping import FhirMapping
 from engine._model import (
     PHASES,
     AgentSpec,
@@ -508,6 +509,8 @@ class ProtocolSpec:
     history_selectors: frozenset[str]
     strata: Mapping[str, int] = field(default_factory=dict)
     """Each rule's stratum: 0 reads only intake facts; n reads facts derived in strata below n."""
+    fhir_mapping: FhirMapping | None = None
+    """How each intake fact is read from FHIR resources (``fhir-mapping.yaml``; project codes only without it)."""
 
     def __post_init__(self) -> None:
         rules: tuple[Rule[EffectModel], ...] = self.rules

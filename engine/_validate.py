@@ -24,10 +24,12 @@ from pydantic import BaseModel, ValidationError
 
 from engine._conditions import ConditionParser, check_selector
 from engine._errors import Issue, RulesError, suggest
+from engine._fhir_mapping import validate_fhir_mapping
 from engine._issues import (
     AGENTS_FILE,
     CORE_FILES,
     EVIDENCE_FILE,
+    FHIR_MAPPING_FILE,
     MANIFEST_FILE,
     REQUIRED_FILES,
     TECHNIQUES_FILE,
@@ -117,6 +119,7 @@ def validate_folder_partial(root: Path) -> tuple[ProtocolSpec | None, tuple[Issu
     agents = _agents(docs.get(AGENTS_FILE), issues)
     techniques = _techniques(docs[TECHNIQUES_FILE], agents, issues)
     sources = _sources(docs.get(EVIDENCE_FILE), issues)
+    fhir_mapping = validate_fhir_mapping(docs.get(FHIR_MAPPING_FILE), facts, techniques, issues)
     builder = _RuleBuilder(facts, techniques, sources, agents, issues)
     rules = _unique_rules(builder, [doc for name, doc in sorted(docs.items()) if name not in CORE_FILES], issues)
     if len(rules) > MAX_RULES:
@@ -148,6 +151,7 @@ def validate_folder_partial(root: Path) -> tuple[ProtocolSpec | None, tuple[Issu
         periods=periods,
         history_selectors=selectors,
         strata=strata,
+        fhir_mapping=fhir_mapping,
     )
     return spec, found
 
