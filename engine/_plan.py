@@ -124,7 +124,7 @@ def plan_with_workings(
             assessment_date=facts.assessment_date.isoformat(),
             technique=decision.chosen,
             choice=_choice(decision, schedule, ranking, spec, technique),
-            course=schedule.course_info,
+            course=schedule.sessions.info,
             earliest_start=earliest.isoformat() if earliest else None,
             steps=tuple(steps),
             excluded=excluded,
@@ -160,7 +160,7 @@ def _choice(
     decision: Decision, schedule: Schedule, ranking: tuple[Ranking, ...], spec: ProtocolSpec, technique: str | None
 ) -> str | None:
     """Why this technique: a course carried on (or restarted, or maintained), or the ranking's choice."""
-    info = schedule.course_info
+    info = schedule.sessions.info
     if decision.course is not None and info is not None and info.state != "new":
         return continued(info, spec.techniques[info.technique].title)
     return choice(ranking, technique is not None)
