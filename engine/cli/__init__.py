@@ -75,6 +75,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     ),
     "trace": ("_docs", "add_trace_parser", "print the traceability matrix: rule -> scenarios -> pass/fail"),
     "diff": ("_diff", "add_parser", "show how a rule change affects the plans of a set of clients"),
+    "serve": ("_serve", "add_parser", "serve plans, FHIR R4 resources and CDS Hooks cards over HTTP (service extra)"),
+    "fhir": ("_fhir", "add_parser", "FHIR tools: 'fhir facts BUNDLE.json' prints the facts the FHIR mapping extracts"),
 }
 """Each subcommand: the module of this package that implements it, the function adding its parser, its help."""
 
