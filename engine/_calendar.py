@@ -1,9 +1,12 @@
 """A plan's dated steps as an iCalendar file a clinic's calendar imports (RFC 5545).
 
 Only what has a day goes in: each session (maintenance sessions included), the day the
-client starts each preparation an agent's timing dates (an antiviral two days before the
-first session, no waxing from today), and the follow-up. Steps the clinic does at every
-visit (cleansing, degreasing) have no day of their own and stay out. Each is an all-day event whose description
+client starts each preparation (an antiviral two days before the first session, priming
+from today), the start of each later window of an agent taken or paused around every
+session (the antiviral before session 2, the hydroquinone pause), and each follow-up. Steps
+the clinic does at every visit (cleansing, degreasing) have no day of their own and stay
+out. On a plan that needs review, every session says so in its title and lists the
+cautions, so that no session is booked without them being read. Each is an all-day event whose description
 holds the step's instructions and the rules behind it.
 
 The file is a function of the plan alone, so the same facts and rules give the same bytes:
@@ -54,7 +57,11 @@ def render_ics(plan: TreatmentPlan, client_id: str | None = None) -> bytes:
             if plan.technique
             else f"the plan is {plan.status} and schedules no session: there is nothing to put in a calendar"
         )
-    events = [event for step in plan.steps for event in _events(step)]
+    review = ""
+    if plan.status == "needs_review":
+        cautions = "\n".join(f"- {c.rule_id} {c.title}: {c.advice}" for c in plan.cautions)
+        review = f"NEEDS A PRACTITIONER'S REVIEW BEFORE TREATMENT:\n{cautions}\n\n"
+    events = [event for step in plan.steps for event in _events(step, review)]
     import icalendar  # here, not at the top: 60 ms of imports, paid only by an export
 
     calendar = icalendar.Calendar()
@@ -65,9 +72,11 @@ def render_ics(plan: TreatmentPlan, client_id: str | None = None) -> bytes:
     title = next((r.title for r in plan.ranking if r.technique == plan.technique), plan.technique)
     calendar.add("x-wr-calname", f"{plan.protocol.title}: {title}")
     stamp = dt.datetime.combine(dt.date.fromisoformat(plan.assessment_date), dt.time(), dt.timezone.utc)
-    who: Any = {"client_id": client_id} if client_id is not None else {
-        name: value for name, value in plan.facts.items() if name != START_DATE
-    }
+    who: Any = (
+        {"client_id": client_id}
+        if client_id is not None
+        else {name: value for name, value in plan.facts.items() if name != START_DATE}
+    )
     client = json.dumps(who, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     for day, summary, description, key in events:
         event = icalendar.Event()
@@ -84,18 +93,33 @@ def render_ics(plan: TreatmentPlan, client_id: str | None = None) -> bytes:
     return data
 
 
-def _events(step: Step) -> list[tuple[dt.date, str, str, tuple[Any, ...]]]:
-    """The step's calendar entries: (day, summary, description, what it is)."""
+def _events(step: Step, review: str) -> list[tuple[dt.date, str, str, tuple[Any, ...]]]:
+    """The step's calendar entries: (day, summary, description, what it is).
+
+    ``review``: for a plan that needs review, what to review, told on every session so that
+    nobody books one without reading it.
+    """
     why = "Rules: " + ", ".join(dict.fromkeys(j.rule_id for j in step.justifications))
     text = f"{step.instructions}\n\n{why}"
+    out: list[tuple[dt.date, str, str, tuple[Any, ...]]] = []
     if step.phase == "treatment" and step.date:
-        key = ("treatment", step.technique, step.session, step.maintenance)
-        return [(dt.date.fromisoformat(step.date), step.title, text, key)]
-    if step.phase in _PREPARING and step.start_on and any(a.start_on for a in step.agents):
-        return [(dt.date.fromisoformat(step.start_on), f"Start: {step.title}", text, (step.phase, step.title))]
-    if step.phase == "follow_up" and step.date:
-        return [(dt.date.fromisoformat(step.date), step.title, text, (step.phase, step.title))]
-    return []
+        key: tuple[Any, ...] = ("treatment", step.technique, step.session, step.maintenance)
+        title = f"REVIEW FIRST: {step.title}" if review else step.title
+        out.append((dt.date.fromisoformat(step.date), title, f"{review}{text}", key))
+    elif step.phase in _PREPARING and step.start_on:
+        out.append((dt.date.fromisoformat(step.start_on), f"Start: {step.title}", text, (step.phase, step.title)))
+    elif step.phase == "follow_up" and step.date:
+        out.append((dt.date.fromisoformat(step.date), step.title, text, (step.phase, step.title, step.session)))
+    if step.phase not in _PREPARING:
+        return out  # aftercare follows each session: the session's own event is the reminder
+    for agent in step.agents:  # around each session: the start of each window (an antiviral, a pause)
+        verb = "Take" if agent.role == "uses" else "Pause"
+        for n, window in enumerate(agent.windows[1:], 2):
+            summary = f"{verb} {agent.title} until {window.until_on} ({step.title})"
+            out.append(
+                (dt.date.fromisoformat(window.start_on), summary, text, (step.phase, step.title, agent.agent, n))
+            )
+    return out
 
 
 def _digest(protocol: str, client: str, key: tuple[Any, ...]) -> str:

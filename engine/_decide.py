@@ -40,6 +40,7 @@ from engine._spec import (
     Effect,
     RequirementEffect,
     Rule,
+    SuitabilityEffect,
 )
 
 __all__ = ["Decision", "RankKey", "RankRow", "Reason", "decide"]
@@ -107,6 +108,11 @@ class Decision:
     """The technique the practitioner asked for, if any (it is planned only when it is safe)."""
     course: Course | None = None
     """The course in progress (or just completed) the plan continues (or maintains), if it does."""
+    overruled: tuple[Rule[SuitabilityEffect], ...] = ()
+    """Arguments against the practitioner's choice that the protocol's own choice heeds: every
+    strong one, and all of them when they outweigh the arguments for. The practitioner reviews
+    them (the plan needs review): choosing a deep laser for a client who accepts no downtime
+    is a decision to confirm with her, not one to plan silently."""
 
 
 def decide(
@@ -127,6 +133,7 @@ def decide(
         otherwise the choice starts afresh.
     """
     catalogue = tables.catalogue
+    asked = requested  # the practitioner's own choice (a course carried on is not one)
     excluded: dict[str, list[Reason]] = {}
     pending: dict[str, set[str]] = {}
     cautions: dict[str, list[Reason]] = {}
@@ -167,18 +174,37 @@ def decide(
         if row.indicated_by:
             chosen = requested
             ranking = tuple(r._replace(status="chosen") if r is row else r for r in ranking)
+    overruled = _overruled(rules, ranking, chosen) if asked is not None and chosen == asked else ()
     status: PlanStatus
     if missing:
         status = "needs_information"
     elif chosen is None:
         status = "not_suitable"
-    elif chosen in out_cautions:
+    elif chosen in out_cautions or overruled:
         status = "needs_review"
     else:
         status = "ready"
     if chosen is None:
         course = None
-    return Decision(status, chosen, out_excluded, out_pending, out_cautions, ranking, missing, check, requested, course)
+    return Decision(
+        status, chosen, out_excluded, out_pending, out_cautions, ranking, missing, check, requested, course, overruled
+    )
+
+
+def _overruled(rules: Holding, ranking: tuple[RankRow, ...], chosen: str) -> tuple[Rule[SuitabilityEffect], ...]:
+    """The arguments against the practitioner's choice to review (see :attr:`Decision.overruled`)."""
+    best = next((r.technique for r in ranking if r.status in ("candidate", "chosen") and r.technique != chosen), None)
+    row = next(r for r in ranking if r.technique == chosen)
+    if best is None or row.key < next(r.key for r in ranking if r.technique == best):
+        return ()  # the protocol would have chosen it too
+    outweighed = row.score <= 0
+    return tuple(
+        rule
+        for rule in rules.suitability
+        if chosen in rule.techniques
+        and rule.effect.argument == "against"
+        and (outweighed or rule.effect.strength == "strong")
+    )
 
 
 def _steps_against_agents(

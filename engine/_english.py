@@ -332,6 +332,8 @@ def effect_text(rule: Rule[Effect], spec: ProtocolSpec) -> str:
             text += f" The first session may not be earlier than {_wait(effect.ready_after, spec)}."
         if effect.after_last_session is not None:
             text += f" It takes place {effect.after_last_session} after the last session."
+        if effect.after_each_session is not None:
+            text += f" It takes place {effect.after_each_session} after each session."
         return text + _step_agents(effect.agents, effect.required, effect.alternative, spec)
     if isinstance(effect, SequencingEffect):
         if effect.not_before is not None:

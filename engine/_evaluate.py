@@ -309,8 +309,8 @@ class Evaluator:
             elif not facts.known(name):
                 absent.add(name)
         for name, detail in self._details.get(rule.id, ()):
-            if name not in flat:
-                absent.add(detail)
+            if name not in flat and facts.known(detail.partition(".")[0]):
+                absent.add(detail)  # asked only once the history is known: there may be no such treatment
         return frozenset(absent)
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 import textwrap
 
 from engine._check import CheckResult
+from engine._model import Period
 from engine._plan_model import AgentTiming, Justification, Ranking, Step, TreatmentPlan
 
 __all__ = ["render_check_text", "render_text"]
@@ -35,6 +38,11 @@ def _why(justifications: tuple[Justification, ...], indent: str) -> list[str]:
 _CONSIDERED = ("candidate", "not_indicated", "pending")
 
 
+def _first_session(plan: TreatmentPlan) -> int | None:
+    """The number of the plan's first session (3 for a course that continues after two)."""
+    return next((s.session for s in plan.steps if s.phase == "treatment"), None)
+
+
 def _list_item(text: str) -> str:
     return textwrap.fill(text, width=_WIDTH, initial_indent="  - ", subsequent_indent="    ", break_on_hyphens=False)
 
@@ -53,9 +61,35 @@ def _considered(row: Ranking) -> str:
     return f"{row.title} [{row.technique}]: {verdict}; score {row.score:+d}, invasiveness {row.invasiveness}{cautions}"
 
 
-def _when(step: Step) -> str:
-    """When a step happens, for the line that names it: a session's date; a preparation's start and end."""
+def _continuous(duration: str, sessions: list[str]) -> bool:
+    """Whether an instruction of ``duration`` after each session lasts from one session to the next."""
+    period = Period.parse(duration)
+    days = [dt.date.fromisoformat(d) for d in sessions]
+    return all(period.after(a) >= b for a, b in itertools.pairwise(days))
+
+
+def _when(step: Step, sessions: list[str] | None = None) -> str:
+    """When a step happens, for the line that names it: a session's date; a preparation's start and end.
+
+    Read as a receptionist books: a follow-up is on a day, so many weeks after a session; an
+    aftercare instruction follows each session for its duration (the date is when the last one ends),
+    or runs without a break when each session's span reaches the next (``sessions``: their dates).
+    """
+    sessions = sessions or []
     when = []
+    if step.phase == "follow_up":
+        after = "the last session" if step.session is None else f"session {step.session}"
+        if step.date:
+            when.append(f"on {step.date}" + (f" ({step.duration} after {after})" if step.duration else ""))
+        elif step.duration:
+            when.append(f"{step.duration} after {after}")
+        return f" — {', '.join(when)}" if when else ""
+    if step.phase == "aftercare" and step.duration:
+        if not step.until:
+            return f" — after each session, for {step.duration}"
+        if _continuous(step.duration, sessions):
+            return f" — from the first session until {step.until}"  # each session's span reaches the next
+        return f" — after each session, for {step.duration}; after the last session, until {step.until}"
     if step.date:
         when.append(f"on {step.date}")
     if step.start_on and not step.date:
@@ -69,13 +103,24 @@ def _when(step: Step) -> str:
     return f" — {', '.join(when)}" if when else ""
 
 
-def _agent_line(agent: AgentTiming) -> str:
+def _agent_line(agent: AgentTiming, continuing: bool = False) -> str:
+    """One agent's use or pause, in words and dates; around each session, each session's window.
+
+    In a course that continues, "first session" is the next one of this plan.
+    """
     verb = "uses" if agent.role == "uses" else "pauses"
+    start, until = agent.start, agent.until
+    if continuing:
+        start = start.replace("first session", "next session") if start else start
+        until = until.replace("first session", "next session") if until else until
+    if agent.windows:
+        days = ", ".join(f"{w.start_on} to {w.until_on}" for w in agent.windows)
+        return f"{verb} {agent.title}: from {start} until {until}, that is {days}"
     span = []
-    if agent.start:
-        span.append(f"from {agent.start}" + (f" ({agent.start_on})" if agent.start_on else ""))
-    if agent.until:
-        span.append(f"until {agent.until}" + (f" ({agent.until_on})" if agent.until_on else ""))
+    if start:
+        span.append(f"from {start}" + (f" ({agent.start_on})" if agent.start_on else ""))
+    if until:
+        span.append(f"until {until}" + (f" ({agent.until_on})" if agent.until_on else ""))
     return f"{verb} {agent.title}" + (": " + " ".join(span) if span else "")
 
 
@@ -100,18 +145,23 @@ def render_text(plan: TreatmentPlan) -> str:
     if plan.steps:
         out += ["", "Steps:"]
         phase = None
+        continuing = plan.course is not None and plan.course.state in ("continuing", "maintenance")
+        first = next((s for s in plan.steps if s.phase == "treatment"), None)
+        days = [s.date for s in plan.steps if s.phase == "treatment" and s.date]
         for number, step in enumerate(plan.steps, 1):
             if step.phase != phase:
                 phase = step.phase
                 out.append(f"  {phase.replace('_', ' ').upper()}")
-            out.append(f"{number:>3}. {'(skipped) ' if step.skipped else ''}{step.title}{_when(step)}")
-            if step.session is not None and step.session > 1:
-                continue  # later sessions repeat the first one's instructions and reasons
+            out.append(f"{number:>3}. {'(skipped) ' if step.skipped else ''}{step.title}{_when(step, days)}")
+            if step.phase == "treatment" and step is not first:
+                continue  # later sessions repeat the plan's first session's instructions and reasons
+            if step.phase == "follow_up" and step.session is not None and step.session != _first_session(plan):
+                continue  # a follow-up after each session: told in full once
             out.append(_wrap(step.instructions, "       "))
             if step.not_before and step.phase != "treatment":
                 out.append(_wrap(f"(the first session cannot be before {step.not_before})", "       "))
             for agent in step.agents:
-                out.append(_wrap(_agent_line(agent), "       "))
+                out.append(_wrap(_agent_line(agent, continuing), "       "))
             if step.parameters:
                 params = ", ".join(f"{k}: {v}" for k, v in step.parameters.items())
                 out.append(_wrap(f"parameters: {params}", "       "))
@@ -126,6 +176,7 @@ def render_text(plan: TreatmentPlan) -> str:
             again = f" (may be reconsidered from {e.reconsider_from})" if e.reconsider_from else ""
             out.append(f"  - {e.title} [{e.technique}]{again}")
             out.extend(_why(e.reasons, "      "))
+            out.extend(_wrap(f"meanwhile: {advice}", "      ") for advice in e.advice)
     if plan.pending:
         out += ["", "Techniques waiting for answers:"]
         for p in plan.pending:

@@ -43,7 +43,7 @@ from engine._plan_tables import Justifier, PlanTables
 from engine._schedule import Schedule, wait_until
 from engine._spec import ProtocolSpec
 from engine._version import __version__
-from engine._wording import choice, continued, summary
+from engine._wording import OVERRULED_NOTE, choice, continued, overruled_advice, summary
 
 __all__ = ["PlanTables", "Workings", "build_plan", "plan_with_workings"]
 
@@ -106,7 +106,8 @@ def plan_with_workings(
     missing = _missing_facts(spec, decision)
     ends: dict[tuple[str, str], dt.date | None] = {}
     excluded = _exclusions(tables, facts, decision, justify, ends)
-    reconsider = _reconsider(decision, excluded) if decision.status == "not_suitable" else None
+    first = _reconsider(decision, excluded) if decision.status == "not_suitable" else None
+    reconsider = first.reconsider_from if first else None
     try:
         plan = assemble_plan(
             format_version=PLAN_FORMAT_VERSION,
@@ -117,7 +118,7 @@ def plan_with_workings(
                 [m.label for m in missing],
                 len(decision.excluded) if technique is None else int(technique in decision.excluded),
                 spec.techniques[technique].title if technique else None,
-                reconsider,
+                (first.title, reconsider) if first and reconsider else None,
             ),
             protocol=tables.stamp,
             engine_version=__version__,
@@ -149,11 +150,11 @@ def plan_with_workings(
     return plan, Workings(tuple(schedule.waits), ends)
 
 
-def _reconsider(decision: Decision, excluded: tuple[Exclusion, ...]) -> str | None:
-    """The first day an excluded technique the client is indicated for may be reconsidered, if any has one."""
+def _reconsider(decision: Decision, excluded: tuple[Exclusion, ...]) -> Exclusion | None:
+    """The excluded technique the client is indicated for that may be reconsidered first, if any has a date."""
     wanted = {decision.requested} if decision.requested else {r.technique for r in decision.ranking if r.indicated_by}
-    dates = [e.reconsider_from for e in excluded if e.technique in wanted and e.reconsider_from]
-    return min(dates) if dates else None
+    dated = [e for e in excluded if e.technique in wanted and e.reconsider_from]
+    return min(dated, key=lambda e: (e.reconsider_from or "", e.technique)) if dated else None
 
 
 def _choice(
@@ -229,34 +230,50 @@ def _exclusions(
             else:
                 dates.append(until)
         reconsider = max(dates).isoformat() if dates and not permanent else None
+        ordered = sorted(reasons, key=lambda r: (r.rule.id, r.note or ""))
         out.append(
             _new_exclusion(
                 technique=technique,
                 title=tables.spec.techniques[technique].title,
-                reasons=tuple(
-                    justify(r.rule, r.note) for r in sorted(reasons, key=lambda r: (r.rule.id, r.note or ""))
-                ),
+                reasons=tuple(justify(r.rule, r.note) for r in ordered),
                 reconsider_from=reconsider,
+                advice=tuple(dict.fromkeys(r.rule.effect.advice for r in ordered if r.rule.effect.advice)),
             )
         )
     return tuple(out)
 
 
 def _cautions(decision: Decision, justify: Justifier) -> tuple[Caution, ...]:
-    """What the practitioner must review before the chosen technique; alternatives' cautions stay in the ranking."""
+    """What the practitioner must review before the chosen technique; alternatives' cautions stay in the ranking.
+
+    The relative contraindications that hold for it, then the arguments against the
+    practitioner's choice that the protocol heeds (see :attr:`Decision.overruled`).
+    """
     if decision.chosen is None:
         return ()
-    first = {reason.rule.id: reason for reason in reversed(decision.cautions.get(decision.chosen, ()))}
-    return tuple(
+    chosen = decision.chosen
+    first = {reason.rule.id: reason for reason in reversed(decision.cautions.get(chosen, ()))}
+    relative = [
         _new_caution(
             rule_id=reason.rule.id,
             title=reason.rule.title,
-            techniques=(decision.chosen,),
+            techniques=(chosen,),
             advice=reason.rule.effect.advice or reason.rule.spec.rationale,
             justification=justify(reason.rule, reason.note),
         )
         for _, reason in sorted(first.items())
-    )
+    ]
+    against = [
+        _new_caution(
+            rule_id=rule.id,
+            title=rule.title,
+            techniques=(chosen,),
+            advice=overruled_advice(rule.spec.rationale),
+            justification=justify(rule, OVERRULED_NOTE),
+        )
+        for rule in decision.overruled
+    ]
+    return (*relative, *against)
 
 
 def _derived(spec: ProtocolSpec, outcome: Outcome, justify: Justifier) -> tuple[DerivedFact, ...]:

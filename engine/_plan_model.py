@@ -37,6 +37,7 @@ __all__ = [
     "Ranking",
     "Step",
     "TreatmentPlan",
+    "Window",
     "check_invariants",
 ]
 
@@ -76,6 +77,13 @@ class Justification(_Frozen):
     note: str | None = None
 
 
+class Window(_Frozen):
+    """One occurrence of an agent's use or pause around one session: from a day until a day."""
+
+    start_on: str
+    until_on: str
+
+
 class AgentTiming(_Frozen):
     """An agent a step names, whether the client uses or pauses it, and when (as written and as dates)."""
 
@@ -86,6 +94,12 @@ class AgentTiming(_Frozen):
     until: str | None = Field(description="When it ends, as the rule says: e.g. '2 weeks after last session'.")
     start_on: str | None = Field(description="The first day, when the sessions are dated.")
     until_on: str | None = Field(description="The last day, when the sessions are dated.")
+    windows: tuple[Window, ...] = Field(
+        default=(),
+        description="When both moments are around each session (e.g. '2 days before each session' to "
+        "'2 days after each session'): each session's own window, in order. start_on and until_on are then "
+        "the first window's start and the last one's end, not one continuous span.",
+    )
 
 
 class Step(_Frozen):
@@ -99,7 +113,9 @@ class Step(_Frozen):
     of_sessions: int | None = None
     date: str | None = None
     start_on: str | None = Field(
-        default=None, description="For a preparation step: the day to start it (the assessment, unless an agent says)."
+        default=None,
+        description="For a preparation step the client starts before the sessions (an agent's timing or a lead "
+        "time): the day to start it. None for a step done at each session.",
     )
     not_before: str | None = Field(
         default=None, description="The earliest first session this step allows (a session's own earliest date)."
@@ -127,12 +143,17 @@ class CourseInfo(_Frozen):
 
 
 class Exclusion(_Frozen):
-    """A technique ruled out by an absolute contraindication, and when it may be reconsidered."""
+    """A technique ruled out by an absolute contraindication, when it may be reconsidered, and what to do meanwhile."""
 
     technique: str
     title: str
     reasons: tuple[Justification, ...]
     reconsider_from: str | None = None
+    advice: tuple[str, ...] = Field(
+        default=(),
+        description="What the rules advise meanwhile (a referral, what not to start, when to reassess), "
+        "one entry per distinct advice of the reasons.",
+    )
 
 
 class Pending(_Frozen):

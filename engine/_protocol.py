@@ -186,6 +186,13 @@ class Protocol:
         """Free the matcher's rulesets now rather than at garbage collection."""
         self._evaluator.close()
 
+    def __enter__(self) -> Protocol:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """``with load_protocol(path) as protocol:`` frees the matcher's rulesets on the way out."""
+        self.close()
+
 
 def load_protocol(path: str | Path | None = None) -> Protocol:
     """Load, validate and compile a rules folder (``None``: the rules shipped with the package).

@@ -20,7 +20,7 @@ from engine._facts import ClientFacts
 from engine._fastmodel import constructor
 from engine._holding import Holding
 from engine._model import AgentUse, Moment, Period, WaitSpec
-from engine._plan_model import AgentTiming, CourseInfo, Step
+from engine._plan_model import AgentTiming, Step, Window
 from engine._plan_tables import Justifier, PlanTables
 from engine._sessions import Sessions
 from engine._spec import PREVIOUS_TREATMENTS, RequirementEffect, Rule
@@ -35,9 +35,10 @@ from engine._wording import (
 __all__ = ["Schedule", "wait_until"]
 
 _new_step = constructor(Step)
+_NO_TIME = Period(0, "days")
+_DAY = dt.timedelta(days=1)
 _new_timing = constructor(AgentTiming)
-_new_course = constructor(CourseInfo)
-_YEAR = Period(12, "months")
+_new_window = constructor(Window)
 
 
 def wait_until(wait: WaitSpec, facts: ClientFacts, tables: PlanTables) -> dt.date | None:
@@ -157,11 +158,16 @@ class Schedule:
         preparing = effect.phase in ("preparation", "pre_treatment")
         starts = [t.start_on for t in timings if t.start_on]
         ends = [t.until_on for t in timings if t.until_on]
+        start_on = None  # a step done at each session (cleansing, degreasing) has no day of its own
+        if preparing and starts:
+            start_on = min(starts)
+        elif preparing and effect.lead_time is not None:
+            start_on = self.anchor.isoformat()
         return _new_step(
             phase=effect.phase,
             title=title,
             instructions=instructions,
-            start_on=(min(starts) if starts else self.anchor.isoformat()) if preparing else None,
+            start_on=start_on,
             not_before=not_before.isoformat() if not_before else None,
             until=max(ends) if ends else None,
             agents=timings,
@@ -169,7 +175,12 @@ class Schedule:
         )
 
     def timings(self, uses: Iterable[AgentUse]) -> tuple[AgentTiming, ...]:
-        """Each agent a step names, with its moments as written and, when the course is dated, as dates."""
+        """Each agent a step names, with its moments as written and, when the course is dated, as dates.
+
+        An agent used or paused around each session (both moments anchored on "each session")
+        gets each session's window: one continuous span from the first to the last would tell
+        the client to pause hydroquinone for the whole course, or take an antiviral for months.
+        """
         agents = self.spec.agents
         out = []
         for use in uses:
@@ -182,6 +193,7 @@ class Schedule:
                     until=str(use.until) if use.until else None,
                     start_on=self.course.first_day(use.start),
                     until_on=self.course.last_day(use.until),
+                    windows=self.course.windows(use.start, use.until),
                 )
             )
         return tuple(out)
@@ -243,27 +255,59 @@ class Schedule:
         return out
 
     def follow_up(self, chosen: str, so_far: Iterable[Step]) -> list[Step]:
-        """Follow-up steps, dated after the last session, with the maintenance interval."""
-        last = _last_session_date(so_far)
+        """Follow-up steps: after the last session, or one after each session; dated when the sessions are.
+
+        The maintenance interval is told once, on the latest follow-up after the last session
+        (the review), not on every wound check.
+        """
+        sessions = [s for s in so_far if s.phase == "treatment"]
+        last = _last_session_date(sessions)
         every = self.spec.techniques[chosen].maintenance_every
+        wanted = [
+            rule
+            for rule in self.rules.requirements
+            if rule.effect.phase == "follow_up" and (rule.general or chosen in rule.techniques)
+        ]
+        closing = [r for r in wanted if r.effect.after_each_session is None]
+        review = max(closing, key=lambda r: (r.effect.after_last_session or _NO_TIME).approx_days(), default=None)
         out = []
-        for rule in self.rules.requirements:
+        for rule in wanted:
             effect = rule.effect
-            if effect.phase != "follow_up" or (not rule.general and chosen not in rule.techniques):
+            each = effect.after_each_session
+            if each is not None:
+                out.extend(self._after_each(rule, each, sessions))
                 continue
             after = effect.after_last_session
+            told = every is not None and rule is review
             out.append(
                 _new_step(
                     phase="follow_up",
                     title=effect.step,
-                    instructions=effect.instructions + (maintenance_note(every) if every else ""),
+                    instructions=effect.instructions + (maintenance_note(every) if told else ""),
                     date=after.after(last).isoformat() if last and after else None,
                     duration=str(after) if after else None,
-                    maintenance_every=str(every) if every else None,
+                    maintenance_every=str(every) if told else None,
                     justifications=(self.justify(rule),),
                 )
             )
-        return out
+        return sorted(out, key=lambda s: (s.date or "9999", s.session or 0))
+
+    def _after_each(self, rule: Rule[RequirementEffect], each: Period, sessions: list[Step]) -> list[Step]:
+        """A follow-up after every session of the plan, each dated from its session."""
+        effect = rule.effect
+        return [
+            _new_step(
+                phase="follow_up",
+                title=f"{effect.step} after session {s.session}",
+                instructions=effect.instructions,
+                session=s.session,
+                of_sessions=s.of_sessions,
+                date=each.after(dt.date.fromisoformat(s.date)).isoformat() if s.date else None,
+                duration=str(each),
+                justifications=(self.justify(rule),),
+            )
+            for s in sessions
+        ]
 
 
 @dataclass(frozen=True)
@@ -297,6 +341,25 @@ class _Course:
             return None
         start = moment.on(day)
         return max(start, self.assessment).isoformat() if self.assessment else start.isoformat()
+
+    def windows(self, start: Moment | None, until: Moment | None) -> tuple[Window, ...]:
+        """Each session's window, when both moments are around each session (else none).
+
+        Windows that meet or overlap (no waxing for 2 weeks before sessions 2 weeks apart) are
+        one: the client keeps to it without a break.
+        """
+        if start is None or until is None or start.anchor != "each_session" or until.anchor != "each_session":
+            return ()
+        spans: list[list[dt.date]] = []
+        for session in self.sessions:
+            first, last = start.on(session), until.on(session)
+            if self.assessment is not None:
+                first = max(first, self.assessment)
+            if spans and first <= spans[-1][1] + _DAY:
+                spans[-1][1] = max(spans[-1][1], last)
+            else:
+                spans.append([first, last])
+        return tuple(_new_window(start_on=a.isoformat(), until_on=b.isoformat()) for a, b in spans)
 
     def last_day(self, moment: Moment | None) -> str | None:
         """The last day a moment falls on (for an end)."""

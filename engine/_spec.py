@@ -193,6 +193,8 @@ class RequirementEffect(EffectModel):
     lead_time: Period | None = None
     ready_after: WaitSpec | None = None
     after_last_session: Period | None = None
+    after_each_session: Period | None = None
+    """A follow-up after every session (a wound check a week after each resurfacing), dated per session."""
     required: bool = True
     """Whether the technique may go ahead without the step: a required step whose agents are
     contraindicated, with no usable alternative, excludes the technique; an optional one is dropped."""
@@ -202,10 +204,18 @@ class RequirementEffect(EffectModel):
     """For which plans the step is: any, a new course only (the full consultation), or only a
     course that continues or is maintained (a short visit check)."""
 
-    @field_validator("lead_time", "after_last_session", mode="before")
+    @field_validator("lead_time", "after_last_session", "after_each_session", mode="before")
     @classmethod
     def _parse_period(cls, value: Any) -> Period | None:
         return None if value is None else parse_period(value)
+
+    @model_validator(mode="after")
+    def _follow_up_timing(self) -> RequirementEffect:
+        if (self.after_last_session or self.after_each_session) and self.phase != "follow_up":
+            raise ValueError("after_last_session and after_each_session date a follow_up step only")
+        if self.after_last_session and self.after_each_session:
+            raise ValueError("a follow-up is after the last session or after each session, not both")
+        return self
 
     def waits(self) -> tuple[Wait, ...]:
         return (Wait("ready_after", self.ready_after),) if self.ready_after else ()

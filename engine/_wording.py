@@ -15,6 +15,7 @@ from engine._model import SessionSpec, TechniqueSpec
 from engine._plan_model import CourseInfo, Ranking
 
 __all__ = [
+    "OVERRULED_NOTE",
     "SKIPPED_EXFOLIATION",
     "UNDECIDED_SKIP_NOTE",
     "choice",
@@ -25,6 +26,7 @@ __all__ = [
     "maintenance_text",
     "maintenance_title",
     "moved_note",
+    "overruled_advice",
     "same_day_note",
     "session_text",
     "session_title",
@@ -44,19 +46,29 @@ def summary(
     missing_labels: Sequence[str],
     excluded: int,
     requested: str | None = None,
-    reconsider: str | None = None,
+    reconsider: tuple[str, str] | None = None,
 ) -> str:
-    """The plan's first sentence: what is planned, or why nothing is yet."""
+    """The plan's first sentence: what is planned, or why nothing is yet.
+
+    ``reconsider``: the excluded technique indicated for the client that may be reconsidered
+    first, and from when (title, date).
+    """
     if status == "needs_information":
         asked = ", ".join(missing_labels[:5]) + (" and more" if len(missing_labels) > 5 else "")
         if requested:
             return f"{requested}, the practitioner's choice, cannot be planned until these are known: {asked}."
         return f"No technique can be chosen until these are known: {asked}."
     if status == "not_suitable":
-        again = f" It may be reconsidered from {reconsider}." if reconsider else ""
         if requested:
+            again = f" It may be reconsidered from {reconsider[1]}." if reconsider else ""
             why = "is ruled out for this client (see why below)" if excluded else "is not indicated for the pore cause"
             return f"{requested}, the practitioner's choice, {why}.{again}"
+        again = (
+            f" The first that may be reconsidered is {reconsider[0]}, from {reconsider[1]}; each exclusion says "
+            "when the others may be, and what to do meanwhile."
+            if reconsider
+            else ""
+        )
         return f"No technique in the protocol is both safe and indicated for this client ({excluded} excluded).{again}"
     if status == "needs_review":
         return f"{title}, after a practitioner reviews the cautions listed."
@@ -119,7 +131,11 @@ def _requested(ranking: Sequence[Ranking]) -> str | None:
             text += f" (first: {candidates[0].title})"
     else:
         text += "; its arguments are outweighed for this client"
-    return text + f". It has {_cautions(chosen)}, score {chosen.score:+d} and invasiveness {chosen.invasiveness}."
+    contra = _cautions(chosen).replace("no caution", "no relative contraindication")
+    text += f". It has {contra}, score {chosen.score:+d} and invasiveness {chosen.invasiveness}"
+    if chosen.arguments_against:
+        text += f"; against it: {', '.join(chosen.arguments_against)}"
+    return text + "."
 
 
 def _cautions(row: Ranking) -> str:
@@ -195,6 +211,14 @@ def same_day_note(others: Sequence[str]) -> str:
 def skip_instructions(reasons: Sequence[str]) -> str:
     """The reasons the exfoliation phase is skipped, once each."""
     return " ".join(sorted(set(reasons)))
+
+
+OVERRULED_NOTE = "an argument against the practitioner's choice, which the protocol's own choice heeds"
+
+
+def overruled_advice(rationale: str) -> str:
+    """What to review when the practitioner's choice goes against a strong argument of the protocol."""
+    return f"Confirm the choice with the client before booking: {rationale}"
 
 
 def instead_note(step: str, unsure: bool = False) -> str:

@@ -1,0 +1,231 @@
+"""Dates as a receptionist books them: windows around each session, steps with a day of their own,
+follow-ups after each session, and what a plan says it cannot do and why.
+
+The tiny protocol: ``peel.one`` (3 sessions, 2 weeks apart) treats cause x, ``laser.two`` treats y.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import engine
+from tests.protocols import FACTS, TECHNIQUES, rule, write_protocol
+
+VOCABULARY = {**FACTS, "causes": {**FACTS["causes"], "indication": True}}
+AGENTS = {"antiviral": {"title": "Antiviral"}, "hydroquinone": {"title": "Hydroquinone"}}
+PEEL = {"applies_to": ["peel.one"]}
+RULES = [
+    {**rule("SUIT-X", "suitability", {"argument": "for", "strength": "strong"}, {"causes": {"includes": "x"}}), **PEEL},
+    {
+        **rule("SUIT-Y", "suitability", {"argument": "for", "strength": "strong"}, {"causes": {"includes": "y"}}),
+        "applies_to": ["laser.two"],
+    },
+    {
+        **rule("SUIT-NOT-B", "suitability", {"argument": "against", "strength": "strong"}, {"b": True}),
+        "applies_to": ["laser.two"],
+    },
+    rule("REQ-CLEANSE", "requirement", {"phase": "preparation", "step": "Cleansing", "instructions": "Cleanse."}),
+    rule(
+        "REQ-PRIME",
+        "requirement",
+        {
+            "phase": "preparation",
+            "step": "Priming",
+            "instructions": "Prime, pausing around each peel.",
+            "lead_time": "2 weeks",
+            "agents": [
+                {"agent": "hydroquinone", "from": "assessment", "until": "2 weeks after last session"},
+                {
+                    "agent": "hydroquinone",
+                    "role": "withholds",
+                    "from": "2 days before each session",
+                    "until": "2 days after each session",
+                },
+            ],
+        },
+        applies_to=["peel.one"],
+    ),
+    rule(
+        "REQ-ANTIVIRAL",
+        "requirement",
+        {
+            "phase": "pre_treatment",
+            "step": "Antiviral",
+            "instructions": "Take the antiviral around each session.",
+            "agents": [
+                {"agent": "antiviral", "from": "2 days before each session", "until": "5 days after each session"}
+            ],
+        },
+        applies_to=["peel.one"],
+    ),
+    rule(
+        "REQ-WOUND",
+        "requirement",
+        {"phase": "follow_up", "step": "Wound check", "instructions": "Check healing.", "after_each_session": "1 week"},
+        applies_to=["peel.one"],
+    ),
+    rule(
+        "REQ-REVIEW",
+        "requirement",
+        {"phase": "follow_up", "step": "Review", "instructions": "Review the result.", "after_last_session": "4 weeks"},
+    ),
+    rule(
+        "REQ-EARLY",
+        "requirement",
+        {"phase": "follow_up", "step": "Call", "instructions": "Phone the client.", "after_last_session": "2 days"},
+    ),
+    {
+        **rule(
+            "CI-A",
+            "contraindication",
+            {"level": "absolute", "advice": "Refer to a doctor; reassess once treated."},
+            {"a": True},
+        ),
+        **PEEL,
+    },
+]
+CLIENT: dict[str, Any] = {
+    "assessment_date": "2026-11-25",
+    "start_date": "2026-12-09",
+    "a": False,
+    "b": False,
+    "causes": ["x"],
+    "last": "never",
+}
+
+
+@pytest.fixture(scope="module")
+def protocol(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    techniques = {
+        "peel.one": {**TECHNIQUES["peel.one"], "maintenance_every": "6 months"},
+        "laser.two": TECHNIQUES["laser.two"],
+    }
+    root = write_protocol(
+        tmp_path_factory.mktemp("schedule") / "rules", RULES, facts=VOCABULARY, techniques=techniques, agents=AGENTS
+    )
+    loaded = engine.load_protocol(root)
+    yield loaded
+    loaded.close()
+
+
+def step(plan: engine.TreatmentPlan, title: str) -> engine.Step:
+    return next(s for s in plan.steps if s.title == title)
+
+
+def test_an_agent_around_each_session_has_each_sessions_window(protocol: engine.Protocol) -> None:
+    plan = protocol.evaluate(CLIENT)
+    assert [s.date for s in plan.steps if s.phase == "treatment"] == ["2026-12-09", "2026-12-23", "2027-01-06"]
+    antiviral = step(plan, "Antiviral").agents[0]
+    assert [(w.start_on, w.until_on) for w in antiviral.windows] == [
+        ("2026-12-07", "2026-12-14"),
+        ("2026-12-21", "2026-12-28"),
+        ("2027-01-04", "2027-01-11"),
+    ]
+    use, pause = step(plan, "Priming").agents
+    assert use.windows == () and (use.start_on, use.until_on) == ("2026-11-25", "2027-01-20")
+    assert [w.start_on for w in pause.windows] == ["2026-12-07", "2026-12-21", "2027-01-04"]
+    text = " ".join(engine.render_text(plan).split())
+    assert "that is 2026-12-07 to 2026-12-11, 2026-12-21 to 2026-12-25, 2027-01-04 to 2027-01-08" in text
+
+
+def test_only_steps_the_client_starts_before_the_sessions_have_a_start_day(protocol: engine.Protocol) -> None:
+    plan = protocol.evaluate(CLIENT)
+    assert step(plan, "Cleansing").start_on is None  # done at each session
+    assert step(plan, "Priming").start_on == "2026-11-25"  # its lead time and its agent start today
+    assert step(plan, "Antiviral").start_on == "2026-12-07"
+
+
+def test_a_follow_up_after_each_session_is_dated_per_session(protocol: engine.Protocol) -> None:
+    plan = protocol.evaluate(CLIENT)
+    follow = [(s.title, s.date) for s in plan.steps if s.phase == "follow_up"]
+    assert follow == [
+        ("Wound check after session 1", "2026-12-16"),
+        ("Wound check after session 2", "2026-12-30"),
+        ("Call", "2027-01-08"),
+        ("Wound check after session 3", "2027-01-13"),
+        ("Review", "2027-02-03"),
+    ]
+    assert "Maintenance sessions every 6 months" in step(plan, "Review").instructions
+    assert "Maintenance" not in step(plan, "Call").instructions  # told once, on the latest review
+    text = engine.render_text(plan)
+    assert "Review — on 2027-02-03 (4 weeks after the last session)" in text
+    assert "Wound check after session 2 — on 2026-12-30 (1 week after session 2)" in text
+
+
+def test_an_exclusion_carries_its_advice(protocol: engine.Protocol) -> None:
+    plan = protocol.evaluate({**CLIENT, "a": True})
+    [exclusion] = [e for e in plan.excluded if e.technique == "peel.one"]
+    assert exclusion.advice == ("Refer to a doctor; reassess once treated.",)
+    assert "meanwhile: Refer to a doctor; reassess once treated." in engine.render_text(plan)
+
+
+def test_a_choice_against_a_strong_argument_needs_review(protocol: engine.Protocol) -> None:
+    client = {**CLIENT, "causes": ["x", "y"], "b": True}
+    own = protocol.evaluate(client)
+    assert own.technique == "peel.one" and own.status == "ready"
+    chosen = protocol.evaluate(client, technique="laser.two")
+    assert chosen.technique == "laser.two" and chosen.status == "needs_review"
+    assert [c.rule_id for c in chosen.cautions] == ["SUIT-NOT-B"]
+    assert chosen.cautions[0].advice.startswith("Confirm the choice with the client")
+    assert chosen.choice is not None and "against it: SUIT-NOT-B" in chosen.choice
+
+
+def test_the_protocols_own_choice_asked_for_is_not_overruled(protocol: engine.Protocol) -> None:
+    plan = protocol.evaluate({**CLIENT, "causes": ["x", "y"]}, technique="peel.one")
+    assert plan.status == "ready" and plan.cautions == ()
+
+
+def test_a_continuing_course_tells_the_first_session_of_this_plan_in_full(protocol: engine.Protocol) -> None:
+    history = [{"technique": "peel.one", "date": d} for d in ("2026-10-28", "2026-11-11")]
+    plan = protocol.evaluate({**CLIENT, "previous_treatments": history})
+    assert plan.course is not None and plan.course.state == "continuing"
+    text = engine.render_text(plan)
+    session = text.split("Session 3 of 3: Peel one", 1)[1].split("\n")
+    assert "because SUIT-X" in "\n".join(session[:8])  # the instructions and reasons follow it
+
+
+def test_a_reaction_is_asked_only_once_the_history_is_known(protocol: engine.Protocol, tmp_path: Path) -> None:
+    history = {**FACTS["previous_treatments"], "reactions": ["none", "blistering"]}
+    reaction = {
+        **rule(
+            "CI-BLISTER",
+            "contraindication",
+            {"level": "absolute"},
+            {"previous_treatment": {"technique": "peel.one", "within": "6 months", "reaction": ["blistering"]}},
+        ),
+        **PEEL,
+    }
+    root = write_protocol(
+        tmp_path / "rules",
+        [RULES[0], reaction],
+        facts={**VOCABULARY, "previous_treatments": history},
+        techniques={"peel.one": TECHNIQUES["peel.one"]},
+    )
+    with engine.load_protocol(root) as tiny:
+        unknown = tiny.evaluate({k: v for k, v in CLIENT.items() if k != "previous_treatments"})
+        assert [m.fact for m in unknown.missing_facts] == ["previous_treatments"]
+        recorded = tiny.evaluate({**CLIENT, "previous_treatments": [{"technique": "peel.one", "date": "2026-11-11"}]})
+        assert [m.fact for m in recorded.missing_facts] == ["previous_treatments.reaction"]
+
+
+def test_the_calendar_books_each_window_and_flags_a_plan_to_review(protocol: engine.Protocol) -> None:
+    import icalendar
+
+    calendar = icalendar.Calendar.from_ical(engine.render_ics(protocol.evaluate(CLIENT)))
+    summaries = {(e["dtstart"].dt.isoformat(), str(e["summary"])) for e in calendar.walk("VEVENT")}
+    assert ("2026-12-07", "Start: Antiviral") in summaries
+    assert ("2026-12-21", "Take Antiviral until 2026-12-28 (Antiviral)") in summaries
+    assert ("2027-01-04", "Pause Hydroquinone until 2027-01-08 (Priming)") in summaries
+    assert ("2026-12-30", "Wound check after session 2") in summaries
+    assert not any("Cleansing" in s for _, s in summaries)
+    reviewed = protocol.evaluate({**CLIENT, "causes": ["x", "y"], "b": True}, technique="laser.two")
+    sessions = [
+        e
+        for e in icalendar.Calendar.from_ical(engine.render_ics(reviewed)).walk("VEVENT")
+        if "Session" in str(e["summary"])
+    ]
+    assert sessions and all(str(e["summary"]).startswith("REVIEW FIRST: ") for e in sessions)
+    assert all("SUIT-NOT-B" in str(e["description"]) for e in sessions)
