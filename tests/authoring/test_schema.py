@@ -70,7 +70,13 @@ def test_shipped_rule_file_names_its_schema_first_and_validates(schemas: dict[st
     first = path.read_text("utf-8").splitlines()[0]
     assert first.startswith(_COMMENT), f"{path.name} must start with '{_COMMENT}<name>.schema.json'"
     name = first.removeprefix(_COMMENT).removesuffix(".schema.json")
-    expected = {"protocol.yaml": "protocol", "vocabulary.yaml": "vocabulary", "techniques.yaml": "techniques"}
+    expected = {
+        "protocol.yaml": "protocol",
+        "vocabulary.yaml": "vocabulary",
+        "techniques.yaml": "techniques",
+        "evidence.yaml": "evidence",
+        "agents.yaml": "agents",
+    }
     assert name == expected.get(path.name, "rules")
     data = _plain(yaml.safe_load(path.read_text("utf-8")))
     assert not _errors(schemas[name], data)
