@@ -217,7 +217,7 @@ def check_facts(
     askable = {n for n, f in spec.facts.items() if not f.derived}
     for name, raw in data.items():
         if not isinstance(name, str):
-            add(str(name), "fact names must be text")
+            add(_show(name), "fact names must be text")
             continue
         fact = spec.facts.get(name)
         if fact is None:
@@ -405,7 +405,7 @@ def _hint(word: Any, options: Iterable[str], fallback: str | None = None) -> Cal
 
 
 def _suggestion(word: Any, options: Iterable[str], fallback: str | None) -> str | None:
-    return suggest(str(word), options) or fallback
+    return (suggest(word, options) if isinstance(word, str) else None) or fallback
 
 
 def _printable(name: str) -> str:
@@ -420,5 +420,15 @@ def _printable(name: str) -> str:
 
 
 def _show(value: Any) -> str:
-    text = repr(value)
+    """A bad answer quoted in a message: its repr, capped; never an error of its own.
+
+    A whole number of thousands of digits has no repr (Python refuses to print it) and a list
+    nested a hundred thousand deep overflows the stack: both are described instead.
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        return f"a whole number of about {int(value.bit_length() * 0.30103) + 1:,} digits"
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):
+        return f"a {type(value).__name__} too large or deep to show"
     return text if len(text) <= 60 else text[:57] + "..."

@@ -857,12 +857,6 @@ def _deep(depth: int) -> Any:
     return value
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine/_facts.py quotes a bad answer with repr() and str(): a whole number of more than 4,300 digits "
-    "raises ValueError and a list nested 100,000 deep RecursionError (the property above stays below both); "
-    "the fix, in a file this wing does not own, is described in the issue 11 report",
-)
 @pytest.mark.parametrize(
     "facts",
     [
