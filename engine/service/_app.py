@@ -269,7 +269,8 @@ def build_app(state: ServiceState) -> Guard:
             else f"no appointment start was given, so today in {state.config.time_zone}"
         )
         extraction = served.reader.read(resources_of(list(hook.prefetch.values())), day)
-        facts = {**extraction.facts, "assessment_date": day.isoformat()}
+        # Sessions are dated from the appointment day: the earliest the protocol allows after every wait.
+        facts = {"start_date": day.isoformat(), **extraction.facts, "assessment_date": day.isoformat()}
         notes = list(extraction.notes)
         plan = None
         for _ in range(3):  # a value the record holds but the vocabulary refuses is left unknown, and said so

@@ -246,7 +246,12 @@ def _rules(ids: list[str]) -> str:
 
 
 def _detail(plan: TreatmentPlan, spec: ProtocolSpec, dated_by: str, notes: list[str]) -> str:
-    lines = [plan.summary, "", f"*Assessment date {plan.assessment_date}: {dated_by}.*"]
+    lines = [
+        plan.summary,
+        "",
+        f"*Assessment date {plan.assessment_date}: {dated_by}. Sessions are dated from that day, "
+        "at the earliest the protocol allows.*",
+    ]
     if plan.choice:
         lines += ["", f"**Why this technique:** {plan.choice}"]
     if plan.cautions:
