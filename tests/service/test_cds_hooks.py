@@ -283,3 +283,13 @@ def test_no_patient_identifier_reaches_the_log(server: Server, client: httpx.Cli
     _card(client.post(SERVICE, json=request))
     server.wait_for_log(lambda line: line.get("route") == SERVICE, count=3)
     assert "PATIENT-ID-7c1e9" not in server.log_text()
+
+
+def test_the_readme_example_request_gets_a_card_with_a_careplan(client: httpx.Client) -> None:
+    """The request the README's curl command sends (examples/cds-hooks/appointment-book.json)."""
+    readme = (ROOT / "README.md").read_text("utf-8")
+    assert "--data @examples/cds-hooks/appointment-book.json" in readme
+    request = json.loads((ROOT / "examples" / "cds-hooks" / "appointment-book.json").read_text("utf-8"))
+    card = _card(client.post(SERVICE, json=request))
+    assert card["indicator"] == "info" and "Salicylic acid peel" in card["summary"]
+    CarePlan.model_validate(card["suggestions"][0]["actions"][0]["resource"])
