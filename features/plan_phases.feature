@@ -240,7 +240,7 @@ Feature: The phases and steps of a plan
       Then the plan chooses "Non-ablative fractional laser"
       And the plan does not include the step "Topical retinoid pause"
 
-  Rule: Ablative resurfacing: six-week retinoid stop, antiviral from 2 days before to 14 days after each session, wound care and a wound check
+  Rule: Ablative resurfacing: six-week retinoid stop, antiviral from 2 days before to 14 days after each session, wound care and a wound check a week after each session
 
     @rule:REQ-RETINOID-WASHOUT-ABLATIVE @rule:REQ-ANTIVIRAL-ABLATIVE @rule:REQ-ANTIBIOTIC-ABLATIVE @rule:AC-LASER-ABLATIVE @rule:AC-SUN-FRACTIONAL-LASER @rule:REQ-FOLLOW-UP-WOUND-CHECK @rule:SUIT-ESCALATE-ABLATIVE-AFTER-NAFL
     Scenario: A non-responder to a fractional laser course who accepts downtime gets ablative resurfacing, fully prepared and covered
@@ -263,7 +263,9 @@ Feature: The phases and steps of a plan
       And the plan includes the step "Antibacterial and antifungal cover" because of REQ-ANTIBIOTIC-ABLATIVE
       And the aftercare includes "Wound care after ablative resurfacing" for 2 weeks because of AC-LASER-ABLATIVE
       And the aftercare includes "Strict sun avoidance for 2 months after a fractional laser" for 2 months because of AC-SUN-FRACTIONAL-LASER
-      And the plan includes the step "Wound check" because of REQ-FOLLOW-UP-WOUND-CHECK
+      And the plan includes the step "Wound check after session 1" because of REQ-FOLLOW-UP-WOUND-CHECK
+      And the step "Wound check after session 1" is on 2027-01-08
+      And the step "Wound check after session 3" is on 2027-04-30
 
   Rule: A medium-depth peel is primed with a retinoid and hydroquinone, starts with its pre-step and is covered by an antiviral
 

@@ -469,3 +469,10 @@ def ranked_caution(protocol: engine.Protocol, plan: engine.TreatmentPlan, title:
     technique = _technique(protocol, title)
     (row,) = [r for r in plan.ranking if r.technique == technique]
     assert rule_id in row.cautions, (technique, row.status, row.cautions)
+
+
+@then(parsers.parse('the step "{title}" is on {day}'))
+def step_on(plan: engine.TreatmentPlan, title: str, day: str) -> None:
+    found = [s for s in plan.steps if s.title == title and not s.skipped]
+    assert found, [s.title for s in plan.steps]
+    assert found[0].date == day, found[0].date
