@@ -154,6 +154,8 @@ def decide(
     out_pending = {t: frozenset(pending[t]) for t in catalogue if t in pending}
     out_cautions = {t: tuple(cautions[t]) for t in catalogue if t in cautions}
 
+    if course is not None and any(r.effect.end_course and r.governs(course.technique) for r in rules.sequencing):
+        course = None  # a rule ends the course (an inadequate response): the choice starts afresh
     if requested is None and course is not None:
         row = next(
             r

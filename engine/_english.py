@@ -340,6 +340,11 @@ def effect_text(rule: Rule[Effect], spec: ProtocolSpec) -> str:
             return f"For {targets}, the first session may not be earlier than {_wait(effect.not_before, spec)}."
         if effect.skip_phase is not None:
             return f"For {targets}, the {_PHASE[effect.skip_phase]} phase is skipped: {_sentence(effect.reason)}"
+        if effect.late_course is not None:
+            verb = "continues" if effect.late_course == "continue" else "starts again"
+            return f"A course of {targets} that a wait pushes past its longest interval {verb}."
+        if effect.end_course:
+            return f"A course of {targets} is not carried on or maintained: {_sentence(effect.reason)}"
         others = _either([selector_text(s, spec) for s in effect.not_same_day], "and")
         return f"For {targets}, do not combine on the same day: {others}."
     if isinstance(effect, AftercareEffect):

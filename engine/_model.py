@@ -267,6 +267,8 @@ class FactSpec(StrictModel):
     """For the treatment history: how a course worked (``response`` of an entry)."""
     reaction_question: str = ""
     """For the treatment history: how to ask for the reaction to the last session, when a rule needs it."""
+    response_question: str = ""
+    """For the treatment history: how to ask how well the last course worked, when a rule needs it."""
 
     @model_validator(mode="after")
     def _consistent(self) -> FactSpec:
@@ -293,8 +295,12 @@ class FactSpec(StrictModel):
             raise ValueError("'allow_never' only applies to date facts")
         if self.allow_ongoing and self.type != "date":
             raise ValueError("'allow_ongoing' only applies to date facts")
-        if (self.reactions or self.responses or self.reaction_question) and self.type != "treatment_history":
-            raise ValueError("'reactions', 'responses' and 'reaction_question' only apply to the treatment history")
+        details = self.reactions or self.responses or self.reaction_question or self.response_question
+        if details and self.type != "treatment_history":
+            raise ValueError(
+                "'reactions', 'responses', 'reaction_question' and 'response_question' "
+                "only apply to the treatment history"
+            )
         for value in (*self.reactions, *self.responses):
             if not re.match(r"^[a-z][a-z0-9_]*$", value):
                 raise ValueError(f"value {value!r} must be lower_snake_case")

@@ -201,7 +201,8 @@ def _missing_facts(spec: ProtocolSpec, decision: Decision) -> tuple[MissingFact,
         label, question = fspec.label, fspec.question
         if detail:  # a detail of the latest previous treatment, e.g. how the skin reacted to it
             label = f"{fspec.label}: {detail} to the last session"
-            question = fspec.reaction_question or f"What was the {detail} to the client's last session?"
+            asked = fspec.reaction_question if detail == "reaction" else fspec.response_question
+            question = asked or f"What was the {detail} to the client's last session?"
         out.append(_new_missing_fact(fact=fact, label=label, question=question, needed_by=rule_ids))
     return tuple(out)
 

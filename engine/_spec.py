@@ -235,6 +235,9 @@ class SequencingEffect(EffectModel):
     """For a course in progress whose next session a wait pushes past the technique's
     ``interval_max``: start the course again (``restart``) or carry on (``continue``).
     Without a rule that holds, the course restarts."""
+    end_course: bool = False
+    """A course of the technique in progress or completed is not carried on or maintained
+    (an inadequate response, say): the techniques are ranked afresh, and ``reason`` says why."""
 
     @model_validator(mode="after")
     def _exactly_one(self) -> SequencingEffect:
@@ -243,11 +246,14 @@ class SequencingEffect(EffectModel):
             self.skip_phase is not None,
             bool(self.not_same_day),
             self.late_course is not None,
+            self.end_course,
         ]
         if sum(chosen) != 1:
-            raise ValueError("a sequencing rule sets exactly one of not_before, skip_phase, not_same_day, late_course")
-        if self.skip_phase and not self.reason:
-            raise ValueError("skip_phase needs a 'reason' the practitioner can read")
+            raise ValueError(
+                "a sequencing rule sets exactly one of not_before, skip_phase, not_same_day, late_course, end_course"
+            )
+        if (self.skip_phase or self.end_course) and not self.reason:
+            raise ValueError("skip_phase and end_course need a 'reason' the practitioner can read")
         return self
 
     def waits(self) -> tuple[Wait, ...]:

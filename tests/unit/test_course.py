@@ -134,3 +134,32 @@ def test_a_course_technique_no_longer_safe_is_not_continued(tmp_path: Path) -> N
         assert plan.technique == "laser.two" and plan.course is not None and plan.course.state == "new"
     finally:
         protocol.close()
+
+
+def test_a_rule_can_end_a_course_so_that_the_choice_starts_afresh(tmp_path: Path) -> None:
+    history = {**FACTS["previous_treatments"], "responses": ["good", "inadequate"], "response_question": "Did it work?"}
+    ends = rule(
+        "SEQ-INADEQUATE",
+        "sequencing",
+        {"end_course": True, "reason": "The course did not work: do not repeat it."},
+        {"previous_treatment": {"technique": "peel.one", "within": "12 months", "response": ["inadequate"]}},
+        applies_to=["peel.one"],
+    )
+    techniques = {"peel.one": PEEL, "laser.two": TECHNIQUES["laser.two"]}
+    facts = {**VOCABULARY, "previous_treatments": history}
+    root = write_protocol(
+        tmp_path / "rules", [CAUSE, OTHER, BOOST, FULL, CHECK, ends], facts=facts, techniques=techniques
+    )
+    protocol = engine.load_protocol(root)
+    try:
+        client = {"assessment_date": "2026-11-25", "a": False, "b": False, "causes": ["x", "y"], "last": "never"}
+        done = [{"technique": "peel.one", "date": d} for d in ("2026-09-16", "2026-09-30")]
+        last = {"technique": "peel.one", "date": "2026-10-14"}
+        asked = protocol.evaluate({**client, "previous_treatments": [*done, last]})
+        assert [(m.fact, m.question) for m in asked.missing_facts] == [("previous_treatments.response", "Did it work?")]
+        good = protocol.evaluate({**client, "previous_treatments": [*done, {**last, "response": "good"}]})
+        assert good.course is not None and good.course.state == "maintenance"
+        poor = protocol.evaluate({**client, "previous_treatments": [*done, {**last, "response": "inadequate"}]})
+        assert poor.technique == "laser.two" and poor.course is not None and poor.course.state == "new"
+    finally:
+        protocol.close()
