@@ -302,11 +302,10 @@ class _Judge:
             assert every is not None  # a course is maintained only when the catalogue says how often
             for n, day in enumerate(self.days, 1):
                 if previous is not None and day < every.after(previous):
-                    yield Violation(
-                        rule_id=self.entry,
-                        session=n,
-                        date=day.isoformat(),
-                        message=f"{day} is less than {every} after the session on {previous}: "
+                    yield self._catalogue(
+                        n,
+                        day,
+                        f"{day} is less than {every} after the session on {previous}: "
                         f"maintenance sessions of {self.title} are {every} apart",
                     )
                 previous = day
@@ -318,14 +317,17 @@ class _Judge:
                 if n == 1 and self.workings.waits:  # a rule may keep a course going past its interval
                     latest = max(latest, max(until for until, _ in self.workings.waits))
                 if not low.after(previous) <= day <= latest:
-                    yield Violation(
-                        rule_id=self.entry,
-                        session=n,
-                        date=day.isoformat(),
-                        message=f"{day} is not {low} to {high} after the session on {previous}: "
+                    yield self._catalogue(
+                        n,
+                        day,
+                        f"{day} is not {low} to {high} after the session on {previous}: "
                         f"sessions of {self.title} are due between {low.after(previous)} and {latest}",
                     )
             previous = day
+
+    def _catalogue(self, n: int | None, day: dt.date | None, message: str) -> Violation:
+        """A violation of the technique's catalogue entry (its intervals or session counts)."""
+        return Violation(rule_id=self.entry, session=n, date=day.isoformat() if day else None, message=message)
 
     def count(self) -> Iterator[Violation]:
         """No more sessions than the catalogue's maximum (with those already done), nor fewer than its minimum."""
@@ -335,22 +337,20 @@ class _Judge:
         sessions = self.spec.techniques[self.technique].sessions
         done = course.sessions_done if course is not None and course.state == "continuing" else 0
         total = done + len(self.days)
+        already = f" ({done} already done)" if done else ""
         if total > sessions.maximum:
-            n = sessions.maximum - done + 1
-            yield Violation(
-                rule_id=self.entry,
-                session=n,
-                date=self.days[n - 1].isoformat(),
-                message=f"a course of {self.title} has at most {sessions.maximum} sessions; "
-                f"this would be session {sessions.maximum + 1}" + (f" ({done} already done)" if done else ""),
+            n = sessions.maximum - done + 1  # >= 2: a course continues only while fewer than typical are done
+            yield self._catalogue(
+                n,
+                self.days[n - 1],
+                f"a course of {self.title} has at most {sessions.maximum} sessions; "
+                f"this would be session {sessions.maximum + 1}{already}",
             )
         elif len(self.days) > 1 and total < sessions.minimum:
-            yield Violation(
-                rule_id=self.entry,
-                session=None,
-                date=None,
-                message=f"a course of {self.title} has at least {sessions.minimum} sessions; "
-                f"this proposal makes {total}" + (f" ({done} already done)" if done else ""),
+            yield self._catalogue(
+                None,
+                None,
+                f"a course of {self.title} has at least {sessions.minimum} sessions; this proposal makes {total}{already}",
             )
 
 

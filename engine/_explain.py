@@ -8,7 +8,7 @@ import textwrap
 
 from engine._check import CheckResult
 from engine._model import Period
-from engine._plan_model import AgentTiming, Justification, Ranking, Step, TreatmentPlan
+from engine._plan_model import AgentTiming, Caution, Justification, MissingFact, Ranking, Step, TreatmentPlan
 
 __all__ = ["render_check_text", "render_text"]
 
@@ -36,6 +36,20 @@ def _why(justifications: tuple[Justification, ...], indent: str) -> list[str]:
 
 
 _CONSIDERED = ("candidate", "not_indicated", "pending")
+
+
+def _questions(heading: str, missing: tuple[MissingFact, ...]) -> list[str]:
+    """The questions to ask, each with the fact and the rules that need it (nothing when none is open)."""
+    if not missing:
+        return []
+    return ["", heading, *(_list_item(f"{m.question} ({m.fact}; needed by {', '.join(m.needed_by)})") for m in missing)]
+
+
+def _cautions(heading: str, cautions: tuple[Caution, ...]) -> list[str]:
+    """What the practitioner must review, each with its rule and advice (nothing when there is none)."""
+    if not cautions:
+        return []
+    return ["", heading, *(_wrap(f"- {c.rule_id} {c.title}: {c.advice}", "  ") for c in cautions)]
 
 
 def _first_session(plan: TreatmentPlan) -> int | None:
@@ -134,14 +148,8 @@ def render_text(plan: TreatmentPlan) -> str:
     ]
     if plan.choice:
         out += ["", "Why this technique:", _wrap(plan.choice, "  ")]
-    if plan.missing_facts:
-        out += ["", "Questions to ask before treatment can be confirmed:"]
-        for m in plan.missing_facts:
-            out.append(_list_item(f"{m.question} ({m.fact}; needed by {', '.join(m.needed_by)})"))
-    if plan.cautions:
-        out += ["", "Cautions on the planned technique (practitioner review required):"]
-        for c in plan.cautions:
-            out.append(_wrap(f"- {c.rule_id} {c.title}: {c.advice}", "  "))
+    out += _questions("Questions to ask before treatment can be confirmed:", plan.missing_facts)
+    out += _cautions("Cautions on the planned technique (practitioner review required):", plan.cautions)
     if plan.steps:
         out += ["", "Steps:"]
         phase = None
@@ -221,14 +229,8 @@ def render_check_text(result: CheckResult) -> str:
         for v in result.violations:
             where = f"session {v.session} ({v.date})" if v.session is not None else "the whole proposal"
             out.append(_list_item(f"{where} [{v.rule_id}]: {v.message}"))
-    if result.missing_facts:
-        out += ["", "Questions to ask first:"]
-        for m in result.missing_facts:
-            out.append(_list_item(f"{m.question} ({m.fact}; needed by {', '.join(m.needed_by)})"))
-    if result.cautions:
-        out += ["", "Cautions (practitioner review required):"]
-        for c in result.cautions:
-            out.append(_wrap(f"- {c.rule_id} {c.title}: {c.advice}", "  "))
+    out += _questions("Questions to ask first:", result.missing_facts)
+    out += _cautions("Cautions (practitioner review required):", result.cautions)
     out += [
         "",
         f"Protocol {result.protocol.id} {result.protocol.version}, sha256 {result.protocol.sha256}",
