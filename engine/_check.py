@@ -350,7 +350,8 @@ class _Judge:
             yield self._catalogue(
                 None,
                 None,
-                f"a course of {self.title} has at least {sessions.minimum} sessions; this proposal makes {total}{already}",
+                f"a course of {self.title} has at least {sessions.minimum} sessions; "
+                f"this proposal makes {total}{already}",
             )
 
 
