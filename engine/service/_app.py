@@ -136,6 +136,11 @@ def build_app(state: ServiceState) -> Guard:
     async def engine_failed(request: Request, exc: EngineError) -> JSONResponse:
         return JSONResponse({"error": "engine", "message": "the engine failed; please report it"}, status_code=500)
 
+    @app.exception_handler(Exception)
+    async def failed(request: Request, exc: Exception) -> JSONResponse:
+        """Anything unexpected: a JSON 500 with no detail (the guard logs the exception's type), never a traceback."""
+        return JSONResponse({"error": "internal", "message": "the service failed; the request id is in the log"}, 500)
+
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:
         """Liveness: 200 while the worker serves (never needs a token)."""
