@@ -461,6 +461,25 @@ Feature: Contraindications
       And the plan cautions about "Non-ablative fractional laser" because of CI-ANTICOAGULANT-REVIEW
       And "Medium-depth trichloroacetic acid peel" has a caution from CI-ANTICOAGULANT-REVIEW
 
+    @rule:AG-ANTICOAGULANT-ANTIFUNGAL @rule:AG-ANTICOAGULANT-ANTIBIOTIC
+    Scenario: On warfarin, the practitioner's ablative laser gives no fluconazole, and an antibiotic only as agreed with the warfarin prescriber
+      Given the client's answers include:
+        | question           | answer          |
+        | Age                | 62              |
+        | Pore causes        | elasticity loss |
+        | Skin type          | normal          |
+        | Downtime tolerance | extended        |
+        | Anticoagulant use  | yes             |
+      And the practitioner asks for "Ablative fractional laser"
+      When the protocol is applied
+      Then the plan status is "needs review"
+      And the plan chooses "Ablative fractional laser"
+      And no step of the plan uses "Oral antifungal"
+      And the plan does not include the step "Antibacterial and antifungal cover"
+      And the plan includes the step "Antibacterial cover without an antifungal" because of AG-ANTICOAGULANT-ANTIFUNGAL
+      And the plan cautions about "Ablative fractional laser" because of AG-ANTICOAGULANT-ANTIBIOTIC
+      And the plan cautions about "Ablative fractional laser" because of CI-ANTICOAGULANT-REVIEW
+
   Rule: Weakened immunity and autoimmune disease rule out deep wounding and ask for review of the rest
 
     @rule:CI-IMMUNOSUPPRESSED-ABLATIVE @rule:CI-IMMUNOSUPPRESSED-REVIEW
