@@ -214,7 +214,7 @@ Feature: The phases and steps of a plan
       And the first session is on 2026-11-29
       And the plan includes the step "Gentle care after microdermabrasion, and no retinoids until a week after the course" because of AC-MDA-GENTLE
 
-    @rule:REQ-RETINOID-WASHOUT-LASER @rule:AC-LASER-NON-ABLATIVE
+    @rule:REQ-RETINOID-WASHOUT-LASER @rule:AC-LASER-NON-ABLATIVE @rule:AC-SUN-FRACTIONAL-LASER
     Scenario: A retinoid used last week is stopped six weeks before a fractional laser
       Given the client's answers include:
         | question                  | answer                       |
@@ -227,6 +227,7 @@ Feature: The phases and steps of a plan
       And the plan includes the step "Topical retinoid pause" because of REQ-RETINOID-WASHOUT-LASER
       And the first session may not be before 2026-12-30
       And the plan includes the step "Cool compresses after a non-ablative laser, and no actives until a week after the course" because of AC-LASER-NON-ABLATIVE
+      And the aftercare includes "Strict sun avoidance for 2 months after a non-ablative fractional laser" for 2 months because of AC-SUN-FRACTIONAL-LASER
 
     @rule:REQ-RETINOID-WASHOUT-LASER
     Scenario: A retinoid stopped two months ago needs no pause before a laser
@@ -242,7 +243,7 @@ Feature: The phases and steps of a plan
 
   Rule: Ablative resurfacing: six-week retinoid stop, antiviral from 2 days before to 14 days after each session, wound care and a wound check a week after each session
 
-    @rule:REQ-RETINOID-WASHOUT-ABLATIVE @rule:REQ-ANTIVIRAL-ABLATIVE @rule:REQ-ANTIBIOTIC-ABLATIVE @rule:AC-LASER-ABLATIVE @rule:AC-SUN-FRACTIONAL-LASER @rule:REQ-FOLLOW-UP-WOUND-CHECK @rule:SUIT-ESCALATE-ABLATIVE-AFTER-NAFL
+    @rule:REQ-RETINOID-WASHOUT-ABLATIVE @rule:REQ-ANTIVIRAL-ABLATIVE @rule:REQ-ANTIBIOTIC-ABLATIVE @rule:AC-LASER-ABLATIVE @rule:AC-SUN-ABLATIVE-LASER @rule:REQ-FOLLOW-UP-WOUND-CHECK @rule:SUIT-ESCALATE-ABLATIVE-AFTER-NAFL
     Scenario: A non-responder to a fractional laser course who accepts downtime gets ablative resurfacing, fully prepared and covered
       Given the client's answers include:
         | question                  | answer                        |
@@ -262,7 +263,7 @@ Feature: The phases and steps of a plan
       And the step "Antiviral prophylaxis" uses "Oral antiviral" from 2026-12-30 until 2027-05-07
       And the plan includes the step "Antibacterial and antifungal cover" because of REQ-ANTIBIOTIC-ABLATIVE
       And the aftercare includes "Wound care after ablative resurfacing" for 2 weeks because of AC-LASER-ABLATIVE
-      And the aftercare includes "Strict sun avoidance for 2 months after a fractional laser" for 2 months because of AC-SUN-FRACTIONAL-LASER
+      And the aftercare includes "Strict sun avoidance for 2 months after ablative resurfacing, with SPF 50+ once the crusts have shed" for 2 months because of AC-SUN-ABLATIVE-LASER
       And the plan includes the step "Wound check after session 1" because of REQ-FOLLOW-UP-WOUND-CHECK
       And the step "Wound check after session 1" is on 2027-01-08
       And the step "Wound check after session 3" is on 2027-04-30
