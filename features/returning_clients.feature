@@ -2,7 +2,7 @@ Feature: Returning clients
   A client part-way through a course continues it rather than starting again, as long as the
   technique is still safe and indicated. How the skin reacted to the last session of a
   technique is recorded with it: prolonged redness or lasting dark marks make the next session
-  of that technique a reviewed one, blistering or scarring stops the protocol until a
+  of that technique a reviewed one (and, after a peel, any peel acid), blistering or scarring stops the protocol until a
   dermatologist has assessed it, and a course that did not work is not simply repeated.
 
   Background:
@@ -68,37 +68,57 @@ Feature: Returning clients
 
   Rule: A reaction to the last session of a technique makes the next one a reviewed session
 
-    @rule:CI-PREVIOUS-REACTION-SALICYLIC
-    Scenario: Prolonged redness after the second of four salicylic peels: the course continues after review, at gentler settings
+    @rule:CI-PREVIOUS-REACTION-SALICYLIC @rule:REQ-TEST-SPOT-AFTER-REACTION
+    Scenario: Prolonged redness after the second of four salicylic peels: the course continues after review and a test spot, at gentler settings
       Given the client had a "Salicylic acid peel" 4 weeks before the assessment
       And the client had a "Salicylic acid peel" 2 weeks before the assessment, which left prolonged redness
       When the protocol is applied
       Then the plan status is "needs review"
       And the plan chooses "Salicylic acid peel"
       And the plan cautions about "Salicylic acid peel" because of CI-PREVIOUS-REACTION-SALICYLIC
+      And the plan cautions about "Salicylic acid peel" because of AG-PEEL-REACTION-ACIDS
+      And the plan includes the step "Test spot after a reaction" because of REQ-TEST-SPOT-AFTER-REACTION
+      And the first session may not be before 2026-11-27
 
-    @rule:CI-PREVIOUS-REACTION-GLYCOLIC
-    Scenario: Dark marks that lasted after a glycolic peel: the salicylic peel is chosen, primed and test-spotted, and glycolic acid needs review
+    @rule:CI-PREVIOUS-REACTION-GLYCOLIC @rule:AG-PEEL-REACTION-ACIDS
+    Scenario: Dark marks that lasted after a glycolic peel: every acid peel needs review, so microdermabrasion, which applies no acid, comes first
       Given the client's answers include:
         | question                      | answer |
         | History of lasting dark marks | yes    |
       And the client had a "Glycolic acid peel" 7 months before the assessment, which left lasting dark marks
       When the protocol is applied
       Then the plan status is "ready"
-      And the plan chooses "Salicylic acid peel"
+      And the plan chooses "Diamond-tip microdermabrasion"
       And "Glycolic acid peel" has a caution from CI-PREVIOUS-REACTION-GLYCOLIC
+      And "Glycolic acid peel" has a caution from AG-PEEL-REACTION-ACIDS
+      And "Salicylic acid peel" has a caution from AG-PEEL-REACTION-ACIDS
+      And "Hydradermabrasion" has a caution from AG-PEEL-REACTION-ACIDS
+      And the plan includes the step "Test spot" because of REQ-TEST-SPOT-PIGMENT
+
+    @rule:AG-PEEL-REACTION-ACIDS @rule:REQ-PRIMING-PIH-PEEL
+    Scenario: After dark marks from a glycolic peel, the practitioner's salicylic peel is reviewed, primed and test-spotted
+      Given the client's answers include:
+        | question                      | answer |
+        | History of lasting dark marks | yes    |
+      And the client had a "Glycolic acid peel" 7 months before the assessment, which left lasting dark marks
+      And the practitioner asks for "Salicylic acid peel"
+      When the protocol is applied
+      Then the plan status is "needs review"
+      And the plan chooses "Salicylic acid peel"
+      And the plan cautions about "Salicylic acid peel" because of AG-PEEL-REACTION-ACIDS
       And the plan includes the step "Test spot" because of REQ-TEST-SPOT-PIGMENT
       And the plan includes the step "Skin priming with hydroquinone" because of REQ-PRIMING-PIH-PEEL
 
-    @rule:CI-PREVIOUS-REACTION-SALICYLIC
-    Scenario: Dark marks that lasted after a salicylic peel: a mandelic peel without caution comes first
+    @rule:CI-PREVIOUS-REACTION-SALICYLIC @rule:AG-PEEL-REACTION-ACIDS
+    Scenario: Dark marks that lasted after a salicylic peel: the other acid peels need review too, and a mandelic peel ranks above another salicylic one
       Given the client's answers include:
         | question                      | answer |
         | History of lasting dark marks | yes    |
       And the client had a "Salicylic acid peel" 7 months before the assessment, which left lasting dark marks
       When the protocol is applied
       Then the plan status is "ready"
-      And the plan chooses "Mandelic acid peel"
+      And the plan chooses "Diamond-tip microdermabrasion"
+      And "Mandelic acid peel" has a caution from AG-PEEL-REACTION-ACIDS
       And "Mandelic acid peel" is ranked above "Salicylic acid peel" because it has fewer cautions
 
     @rule:CI-PREVIOUS-REACTION-MANDELIC @rule:CI-PREVIOUS-REACTION-LACTIC @rule:CI-PREVIOUS-REACTION-MEDIUM-PEEL @rule:CI-PREVIOUS-REACTION-CRYSTAL-MDA @rule:CI-PREVIOUS-REACTION-DIAMOND-MDA @rule:CI-PREVIOUS-REACTION-NAFL @rule:CI-PREVIOUS-REACTION-ND-YAG @rule:CI-PREVIOUS-REACTION-ABLATIVE @rule:CI-PREVIOUS-REACTION-JESSNER @rule:CI-PREVIOUS-REACTION-HYDRADERMABRASION

@@ -239,7 +239,7 @@ Feature: Choosing a technique
       Then the plan chooses "Salicylic acid peel"
       And "Glycolic acid peel" has an argument for it from SUIT-FST-GLYCOLIC-I-IV
 
-    @rule:SUIT-FST-JESSNER-IV-VI @rule:SUIT-FST-LACTIC-MDA-IV-VI @rule:SUIT-PIH-HIGH-AGAINST
+    @rule:SUIT-PIH-HIGH-JESSNER-AGAINST @rule:SUIT-FST-LACTIC-MDA-IV-VI @rule:SUIT-PIH-HIGH-AGAINST
     Scenario: Fitzpatrick type VI favours gentle peels and microdermabrasion over Jessner's and a medium peel
       Given the client's answers include:
         | question              | answer       |
@@ -247,9 +247,20 @@ Feature: Choosing a technique
         | Pore causes           | excess sebum |
       When the protocol is applied
       Then the plan chooses "Salicylic acid peel"
-      And "Jessner's solution peel" has an argument against it from SUIT-FST-JESSNER-IV-VI
+      And "Jessner's solution peel" has an argument against it from SUIT-PIH-HIGH-JESSNER-AGAINST
       And "Diamond-tip microdermabrasion" has an argument for it from SUIT-FST-LACTIC-MDA-IV-VI
       And "Medium-depth trichloroacetic acid peel" has an argument against it from SUIT-PIH-HIGH-AGAINST
+
+    @rule:SUIT-PIH-HIGH-JESSNER-AGAINST
+    Scenario: Lasting dark marks in Fitzpatrick III argue against Jessner's peel as darker skin does
+      Given the client's answers include:
+        | question                      | answer |
+        | Fitzpatrick skin type         | 3      |
+        | History of lasting dark marks | yes    |
+      When the protocol is applied
+      Then the plan chooses "Salicylic acid peel"
+      And the derived fact "Risk of post-inflammatory hyperpigmentation" is "high" because of DER-PIH-HIGH
+      And "Jessner's solution peel" has an argument against it from SUIT-PIH-HIGH-JESSNER-AGAINST
 
     @rule:SUIT-MELASMA-NAFL-AGAINST
     Scenario: With melasma the fractional laser is second line behind low-fluence Nd:YAG
