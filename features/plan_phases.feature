@@ -187,8 +187,8 @@ Feature: The phases and steps of a plan
       And the step "Topical retinoid pause" pauses "Topical retinoid" from 2026-11-25 until 2027-01-25
       And the step "No retinoids, acid products or scrubs during a course of superficial peels and for 2 weeks after it" pauses "Topical retinoid" from 2026-11-30 until 2027-01-25
 
-    @rule:REQ-RETINOID-WASHOUT-PEEL-PIGMENT-ACNE
-    Scenario: A 19-year-old with active acne who used a retinoid yesterday waits two weeks for the first peel
+    @rule:REQ-RETINOID-WASHOUT-PEEL-PIGMENT-ACNE @rule:CI-ACNE-RETINOID-REVIEW
+    Scenario: A 19-year-old with active acne who used a retinoid yesterday waits two weeks for the first peel, and the pause is agreed with her prescriber
       Given the client's answers include:
         | question                  | answer                       |
         | Age                       | 19                           |
@@ -196,8 +196,10 @@ Feature: The phases and steps of a plan
         | Last topical retinoid use | 1 day before the assessment  |
       And the client would like to start on 2026-12-01
       When the protocol is applied
-      Then the plan status is "ready"
+      Then the plan status is "needs review"
       And the plan chooses "Salicylic acid peel"
+      And the plan cautions about "Salicylic acid peel" because of CI-ACNE-RETINOID-REVIEW
+      And "Mandelic acid peel" has a caution from CI-ACNE-RETINOID-REVIEW
       And the plan includes the step "Topical retinoid pause" because of REQ-RETINOID-WASHOUT-PEEL-PIGMENT-ACNE
       And the first session is on 2026-12-08
 
