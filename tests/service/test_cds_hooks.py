@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import shutil
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,7 +25,7 @@ from fhir.resources.R4B.careplan import CarePlan
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 
 import engine
-from tests.conftest import BASELINE, ROOT
+from tests.conftest import BASELINE, ROOT, RULES
 from tests.service.records import appointment, bundle, hook_request
 from tests.service.server import Server, running_server
 
@@ -33,8 +34,25 @@ INDICATOR = {"ready": "info", "needs_review": "warning", "needs_information": "i
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with running_server(tmp_path_factory.mktemp("cds"), "--time-zone", "Pacific/Auckland") as running:
+def rules(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A snapshot of the shipped rules: the server, the CLI and the library compared with it all read this one."""
+    folder = tmp_path_factory.mktemp("cds-rules") / "rules"
+    shutil.copytree(RULES, folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def protocol(rules: Path) -> Iterator[engine.Protocol]:
+    loaded = engine.load_protocol(rules)
+    yield loaded
+    loaded.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, rules: Path) -> Iterator[Server]:
+    with running_server(
+        tmp_path_factory.mktemp("cds"), "--rules", str(rules), "--time-zone", "Pacific/Auckland"
+    ) as running:
         yield running
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,15 +20,30 @@ from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.plandefinition import PlanDefinition
 
 import engine
-from tests.conftest import BASELINE, ROOT
+from tests.conftest import BASELINE, ROOT, RULES
 from tests.service.server import Server, running_server
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with running_server(tmp_path_factory.mktemp("http")) as running:
+def rules(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A snapshot of the shipped rules: the server, the CLI and the library compared with it all read this one."""
+    folder = tmp_path_factory.mktemp("http-rules") / "rules"
+    shutil.copytree(RULES, folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def protocol(rules: Path) -> Iterator[engine.Protocol]:
+    loaded = engine.load_protocol(rules)
+    yield loaded
+    loaded.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, rules: Path) -> Iterator[Server]:
+    with running_server(tmp_path_factory.mktemp("http"), "--rules", str(rules)) as running:
         yield running
 
 
@@ -41,9 +57,14 @@ def _facts(example: Path) -> dict[str, Any]:
     return json.loads(json.dumps(yaml.safe_load(example.read_text("utf-8")), default=str))
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+def _cli(rules: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "engine", *args], cwd=ROOT, capture_output=True, text=True, check=False, timeout=120
+        [sys.executable, "-m", "engine", *args, "--rules", str(rules)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
     )
 
 
@@ -59,11 +80,11 @@ def test_healthz_and_protocol(client: httpx.Client, protocol: engine.Protocol) -
 
 
 @pytest.mark.parametrize("example", EXAMPLES[:3], ids=[e.stem for e in EXAMPLES[:3]])
-def test_the_plan_is_the_one_the_command_line_prints(client: httpx.Client, example: Path) -> None:
+def test_the_plan_is_the_one_the_command_line_prints(client: httpx.Client, rules: Path, example: Path) -> None:
     answer = client.post("/v1/evaluate", json=_facts(example))
     assert answer.status_code == 200
     assert answer.headers["content-type"] == "application/json"
-    done = _cli("evaluate", str(example.relative_to(ROOT)), "--format", "json")
+    done = _cli(rules, "evaluate", str(example.relative_to(ROOT)), "--format", "json")
     assert done.returncode == 0, done.stderr
     assert answer.json() == json.loads(done.stdout)
 
@@ -74,10 +95,10 @@ def test_every_example_plan_is_the_library_plan_byte_for_byte(client: httpx.Clie
         assert answer.content == protocol.evaluate(_facts(example)).model_dump_json().encode(), example.name
 
 
-def test_the_practitioners_choice(client: httpx.Client) -> None:
+def test_the_practitioners_choice(client: httpx.Client, rules: Path) -> None:
     example = ROOT / "examples" / "oily-skin-type-ii.yaml"
     answer = client.post("/v1/evaluate", params={"technique": "peel.glycolic"}, json=_facts(example))
-    done = _cli("evaluate", str(example.relative_to(ROOT)), "--technique", "peel.glycolic")
+    done = _cli(rules, "evaluate", str(example.relative_to(ROOT)), "--technique", "peel.glycolic")
     assert answer.json() == json.loads(done.stdout)
     assert answer.json()["technique"] == "peel.glycolic"
     unknown = client.post("/v1/evaluate", params={"technique": "peel.glycolc"}, json=_facts(example))
@@ -85,13 +106,13 @@ def test_the_practitioners_choice(client: httpx.Client) -> None:
     assert unknown.json()["issues"][0]["hint"] == "did you mean 'peel.glycolic'?"
 
 
-def test_check_answers_what_the_command_line_prints(client: httpx.Client, tmp_path: Path) -> None:
+def test_check_answers_what_the_command_line_prints(client: httpx.Client, rules: Path, tmp_path: Path) -> None:
     example = ROOT / "examples" / "oily-skin-type-ii.yaml"
     proposal = {"technique": "peel.salicylic", "sessions": ["2026-12-01", "2026-12-15", "2026-12-29"]}
     answer = client.post("/v1/check", json={"facts": _facts(example), "proposal": proposal})
     assert answer.status_code == 200
     (tmp_path / "proposal.json").write_text(json.dumps(proposal), "utf-8")
-    done = _cli("check", str(example.relative_to(ROOT)), str(tmp_path / "proposal.json"))
+    done = _cli(rules, "check", str(example.relative_to(ROOT)), str(tmp_path / "proposal.json"))
     assert answer.json() == json.loads(done.stdout)
     wrong = client.post("/v1/check", json={"facts": _facts(example)})
     assert wrong.status_code == 422 and wrong.json()["error"] == "facts"
