@@ -476,3 +476,126 @@ def step_on(plan: engine.TreatmentPlan, title: str, day: str) -> None:
     found = [s for s in plan.steps if s.title == title and not s.skipped]
     assert found, [s.title for s in plan.steps]
     assert found[0].date == day, found[0].date
+
+
+# ---------------------------------------------------------------------- a course over time
+
+
+def _sessions(plan: engine.TreatmentPlan) -> list[Any]:
+    return [s for s in plan.steps if s.phase == "treatment" and not s.skipped]
+
+
+@then(parsers.parse("the course continues with sessions {first:d} to {last:d} of {total:d}"))
+def course_continues(plan: engine.TreatmentPlan, first: int, last: int, total: int) -> None:
+    assert plan.course is not None and plan.course.state == "continuing", plan.course
+    sessions = _sessions(plan)
+    assert [(s.session, s.of_sessions) for s in sessions] == [(n, total) for n in range(first, last + 1)], [
+        s.title for s in sessions
+    ]
+    assert plan.course.sessions_done == first - 1
+
+
+@then(parsers.parse("the course continues with session {number:d} of {total:d}, its last"))
+def course_last_session(plan: engine.TreatmentPlan, number: int, total: int) -> None:
+    course_continues(plan, number, number, total)
+    assert number == total
+
+
+@then(parsers.parse("the plan starts a new course of {total:d} sessions"))
+def new_course(plan: engine.TreatmentPlan, total: int) -> None:
+    assert plan.course is not None and plan.course.state in ("new", "restarting"), plan.course
+    assert plan.course.sessions_done == 0
+    assert [(s.session, s.of_sessions) for s in _sessions(plan)] == [(n, total) for n in range(1, total + 1)]
+
+
+@then(parsers.parse("the plan maintains the course with a session every {period}, the first on {day}"))
+def maintained(plan: engine.TreatmentPlan, period: str, day: str) -> None:
+    from engine._model import Period
+
+    assert plan.course is not None and plan.course.state == "maintenance", plan.course
+    sessions = _sessions(plan)
+    assert sessions and all(s.maintenance for s in sessions), [s.title for s in sessions]
+    assert sessions[0].date == day, sessions[0].date
+    for before, after in itertools.pairwise(sessions):
+        assert before.date and after.date
+        assert Period.parse(period).after(dt.date.fromisoformat(before.date)).isoformat() == after.date
+
+
+@then("no session of the plan is a maintenance session")
+def not_maintained(plan: engine.TreatmentPlan) -> None:
+    assert plan.course is None or plan.course.state != "maintenance", plan.course
+    assert not [s.title for s in _sessions(plan) if s.maintenance]
+
+
+@then("the plan says the practitioner chose it")
+def practitioners_choice(plan: engine.TreatmentPlan) -> None:
+    assert plan.choice is not None and "the practitioner's choice" in plan.choice, plan.choice
+
+
+@then(parsers.parse("the plan says the practitioner's choice is {verdict}"))
+def choice_refused(plan: engine.TreatmentPlan, verdict: str) -> None:
+    """``not indicated for the pore cause`` or ``ruled out for this client``, as the summary says it."""
+    assert "the practitioner's choice" in plan.summary and verdict in plan.summary, plan.summary
+
+
+@then(parsers.parse("the plan asks how well the last course worked, because of {rule_id}"))
+def asks_response(protocol: engine.Protocol, plan: engine.TreatmentPlan, rule_id: str) -> None:
+    found = [m for m in plan.missing_facts if m.fact == "previous_treatments.response"]
+    assert found, [m.fact for m in plan.missing_facts]
+    assert rule_id in found[0].needed_by
+    assert found[0].question == protocol.facts["previous_treatments"].response_question.strip()
+
+
+# ---------------------------------------------------------------------- checking the practitioner's own plan
+
+
+def _dates(text: str) -> list[str]:
+    """``2026-12-01``, ``2026-12-01 and 2026-12-15`` or ``2026-12-01, 2026-12-15 and 2026-12-29``."""
+    days = [d.strip() for d in re.split(r",|\band\b", text) if d.strip()]
+    for day in days:
+        dt.date.fromisoformat(day)  # a typo in a feature is an error, not a different proposal
+    return days
+
+
+@when(parsers.parse('the practitioner proposes "{title}" on {dates}'), target_fixture="check")
+def proposes(protocol: engine.Protocol, client: dict[str, Any], title: str, dates: str) -> engine.CheckResult:
+    result = protocol.check(client, {"technique": _technique(protocol, title), "sessions": _dates(dates)})
+    record(protocol, client)
+    return result
+
+
+@then(parsers.parse('the check\'s verdict is "{verdict}"'))
+def check_verdict(check: engine.CheckResult, verdict: str) -> None:
+    assert check.verdict == verdict.replace(" ", "_"), (check.summary, check.violations)
+
+
+@then(parsers.parse('the check says "{text}" because of {rule_id}'))
+def check_says(protocol: engine.Protocol, check: engine.CheckResult, text: str, rule_id: str) -> None:
+    """A violation of that rule (or of the catalogue: ``the catalogue entry of "Title"``) saying that."""
+    wanted = rule_id
+    catalogue = re.fullmatch(r'the catalogue entry of "(.+)"', rule_id)
+    if catalogue:
+        wanted = f"techniques.yaml:{_technique(protocol, catalogue.group(1))}"
+    found = [v for v in check.violations if v.rule_id == wanted]
+    assert found, [(v.rule_id, v.message) for v in check.violations]
+    assert any(text in v.message for v in found), [v.message for v in found]
+
+
+@then("the check names no violation")
+def check_clean(check: engine.CheckResult) -> None:
+    assert not check.violations, [(v.rule_id, v.message) for v in check.violations]
+
+
+@then(parsers.parse("the check cautions about {rule_id}"))
+def check_caution(check: engine.CheckResult, rule_id: str) -> None:
+    assert rule_id in [c.rule_id for c in check.cautions], [c.rule_id for c in check.cautions]
+
+
+@then(parsers.parse('the check asks for "{label}"'))
+def check_asks(protocol: engine.Protocol, check: engine.CheckResult, label: str) -> None:
+    assert _fact_name(protocol, label) in [m.fact for m in check.missing_facts], check.missing_facts
+
+
+@then(parsers.parse("the check allows the first session from {day}"))
+def check_earliest(check: engine.CheckResult, day: str) -> None:
+    assert check.earliest_start == day, check.earliest_start
