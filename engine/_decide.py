@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from engine._agents import AgentCheck
+from engine._agents import AgentCheck, StepFate
 from engine._course import Course
 from engine._evaluate import Outcome
 from engine._holding import Holding
@@ -217,22 +217,32 @@ def _steps_against_agents(
     pending: dict[str, set[str]],
     cautions: dict[str, list[Reason]],
 ) -> None:
-    """Rule out, hold back or caution each technique whose steps (or sessions) need a contraindicated agent."""
+    """Rule out, hold back or caution each technique whose steps (or sessions) need a contraindicated agent.
+
+    Each step's fate is the same for every technique it belongs to, so the steps whose fate
+    changes nothing (kept, replaced or dropped, with no caution) are set aside once.
+    """
     agents = tables.spec.agents
-    steps: list[tuple[Rule[RequirementEffect] | Rule[AftercareEffect], str]] = [
+    telling: list[tuple[Rule[RequirementEffect] | Rule[AftercareEffect], StepFate, str]] = []
+    named: list[tuple[Rule[RequirementEffect] | Rule[AftercareEffect], str]] = [
         *((r, r.effect.step) for r in rules.requirements),
         *((r, r.title) for r in rules.aftercare),
     ]
+    for rule, title in named:
+        fate = check.step(rule)
+        if fate.fate in ("blocked", "undecided") or fate.cautions:
+            telling.append((rule, fate, f"{title} ({rule.id})"))
     for technique in tables.catalogue:
         fates = [(check.session(technique), f"the sessions of {tables.spec.techniques[technique].title}")]
-        for rule, title in steps:
-            if rule.general or technique in rule.techniques:
-                fates.append((check.step(rule), f"{title} ({rule.id})"))
+        fates += [
+            (fate, needed_by) for rule, fate, needed_by in telling if rule.general or technique in rule.techniques
+        ]
         for fate, needed_by in fates:
-            names = ", ".join(agents[a].title if a in agents else a for a in fate.agents)
-            note = f"rules out {names}, which {needed_by} needs"
             if fate.fate == "blocked":
-                excluded.setdefault(technique, []).extend(Reason(r, note) for r in fate.because)
+                names = ", ".join(agents[a].title if a in agents else a for a in fate.agents)
+                excluded.setdefault(technique, []).extend(
+                    Reason(r, f"rules out {names}, which {needed_by} needs") for r in fate.because
+                )
             elif fate.fate == "undecided":
                 pending.setdefault(technique, set()).update(r.id for r in fate.unsure)
             for caution in fate.cautions:
