@@ -39,6 +39,7 @@ __all__ = [
     "EXIT_ERRORS",
     "EXIT_WARNINGS",
     "LOADING_CODES",
+    "MAX_PER_CODE",
     "SEVERITY_RANK",
     "Finding",
     "LintReport",
@@ -49,18 +50,28 @@ SEVERITY_RANK: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
 """Severities from the most to the least severe (the order findings are listed in)."""
 EXIT_WARNINGS = 1
 EXIT_ERRORS = 3
+MAX_PER_CODE = 50
+"""Findings of one code listed in a report; the rest are counted in one summary finding after them."""
 
 
 @dataclass(frozen=True)
 class LintReport:
-    """The result of linting one folder."""
+    """The result of linting one folder.
+
+    :param findings: what is listed: at most :data:`MAX_PER_CODE` findings of each code, each
+        code over the limit followed by one finding counting the others.
+    :param totals: every finding by severity, those not listed included (``None``: count ``findings``).
+    """
 
     root: Path
     findings: tuple[Finding, ...]
     rules_checked: int
+    totals: Mapping[str, int] | None = None
 
     def count(self, severity: Severity) -> int:
-        """How many findings have ``severity``."""
+        """How many findings have ``severity`` (those not listed included)."""
+        if self.totals is not None:
+            return self.totals.get(severity, 0)
         return sum(1 for f in self.findings if f.severity == severity)
 
     def codes(self) -> set[str]:
@@ -209,4 +220,36 @@ def lint_folder(
         set(findings),
         key=lambda f: (SEVERITY_RANK[f.severity], f.file or "", f.line or 0, f.code, f.rule_ids, f.message),
     )
-    return LintReport(root, tuple(unique), checked)
+    totals = {severity: sum(1 for f in unique if f.severity == severity) for severity in SEVERITY_RANK}
+    return LintReport(root, _capped(unique), checked, totals)
+
+
+def _capped(findings: list[Finding]) -> tuple[Finding, ...]:
+    """At most :data:`MAX_PER_CODE` findings of each code, in order; after the last one listed, the count of the rest.
+
+    A folder of thousands of rules can have thousands of findings of one kind (a generous
+    rule that subsumes hundreds of others): listing them all makes the report unreadable
+    and its first lines no more actionable.
+    """
+    per_code: dict[str, int] = {}
+    for finding in findings:
+        per_code[finding.code] = per_code.get(finding.code, 0) + 1
+    listed: list[Finding] = []
+    seen: dict[str, int] = {}
+    for finding in findings:
+        number = seen[finding.code] = seen.get(finding.code, 0) + 1
+        if number > MAX_PER_CODE:
+            continue
+        listed.append(finding)
+        rest = per_code[finding.code] - MAX_PER_CODE
+        if number == MAX_PER_CODE and rest > 0:
+            listed.append(
+                Finding(
+                    finding.severity,
+                    finding.code,
+                    f"And {rest:,} more [{finding.code}] finding{'s' * (rest != 1)}, not listed: only the first "
+                    f"{MAX_PER_CODE} of each code are shown.",
+                    hint="fix the ones listed and lint again",
+                )
+            )
+    return tuple(listed)

@@ -173,11 +173,42 @@ def redundant_rules(ctx: LintContext) -> Iterator[Finding]:
     """Two rules with the same effect where one implies the other: one is dead weight, or counted twice."""
     try:
         for rules in _same_effect(ctx):
-            for index, later in enumerate(rules):
-                for earlier in rules[:index]:
-                    yield from _redundant_pair(ctx, earlier, later)
+            for earlier, later in _comparable(ctx, rules):
+                yield from _redundant_pair(ctx, earlier, later)
     except TooComplex:
         yield ctx.not_checked("Duplicate and subsumed rules", (None, None))
+
+
+def _comparable(ctx: LintContext, rules: list[Rule[Effect]]) -> Iterator[tuple[Rule[Effect], Rule[Effect]]]:
+    """The pairs (earlier, later) of ``rules`` that can be redundant, in the order of a full pairwise comparison.
+
+    Two conditions that read no variable in common (derived facts expanded) can imply one
+    another only if one can never hold (such rules are not in ``rules``) or the other always
+    holds (a rule in ``ctx.always`` is never reported as redundant): so a rule is compared only
+    with the rules that share a variable with it, found through an index by variable, which
+    keeps the comparison close to linear in the number of rules. A rule without a condition
+    (it always holds) and one too complex to decide are compared with every other rule.
+    """
+    logic = ctx.logic
+    readers: dict[str, list[int]] = {}
+    everyone: list[int] = []
+    for index, later in enumerate(rules):
+        if later.id in ctx.always:
+            continue  # _redundant_pair reports nothing for it
+        universal = isinstance(later.condition, Always) or later.id in ctx.undecided
+        fields = logic.fields(later.condition)
+        if universal:
+            candidates: set[int] = set(range(index))
+        else:
+            candidates = {i for field in fields for i in readers.get(field, ())}
+            candidates.update(everyone)
+        for earlier in sorted(candidates):
+            if rules[earlier].id not in ctx.always:
+                yield rules[earlier], later
+        if universal:
+            everyone.append(index)
+        for field in fields:
+            readers.setdefault(field, []).append(index)
 
 
 def _same_effect(ctx: LintContext) -> list[list[Rule[Effect]]]:
@@ -306,17 +337,16 @@ def _requirement(ctx: LintContext, rule: Rule[RequirementEffect]) -> Iterator[Fi
     dead: dict[str, list[str]] = {}
     for technique in rule.scope:
         exclusions = ctx.exclusions[technique]
-        excluded = ctx.excluded_when[technique]
-        if excluded is None:
+        if ctx.excluded_when[technique] is None:
             continue
-        if logic.implies(rule.condition, excluded):
+        if ctx.implies_excluded(rule.condition, technique):
             dead[technique] = [e.id for e in exclusions]
             continue
         if isinstance(rule.condition, Always) or technique not in named:
             continue
-        facts = {a.fact for a in atoms(logic.expand(rule.condition))}
+        facts = logic.facts(rule.condition)
         for exclusion in exclusions:
-            shared = facts & {a.fact for a in atoms(logic.expand(exclusion.condition))}
+            shared = facts & logic.facts(exclusion.condition)
             if shared and not logic.never(AllOf((rule.condition, exclusion.condition))):
                 yield finding(
                     "info",
@@ -396,7 +426,10 @@ def _reachable(ctx: LintContext, technique: str) -> Iterator[Finding]:
             if score > 0 and not logic.never(not_excluded, assignment):
                 return
     except TooComplex:
-        if any(not logic.never(AllOf((r.condition, not_excluded))) for r in pro):
+        if any(
+            ctx.escapes[technique].escapes(logic, r.condition) or not logic.never(AllOf((r.condition, not_excluded)))
+            for r in pro
+        ):
             return
     yield finding(
         "warning",
@@ -422,6 +455,7 @@ def _gaps(ctx: LintContext, technique: str) -> Iterator[Finding]:
     if not suits:
         return
     excluded = ctx.excluded_when[technique]
+    compared = _constants([r.condition for r in suits] + ([excluded] if excluded else []), logic)
     facts: dict[str, list[str]] = {}
     for rule in suits:
         for name in [*(a.fact for a in atoms(logic.expand(rule.condition))), *rule.facts]:
@@ -442,15 +476,15 @@ def _gaps(ctx: LintContext, technique: str) -> Iterator[Finding]:
             continue
         uncovered: list[Any] = []
         memo: dict[tuple[int, ...], bool] = {}
-        constants = _constants(name, [r.condition for r in suits] + ([excluded] if excluded else []), logic)
+        constants = compared.get(name, ())
         for value in values:
             signature = tuple((value > c) - (value < c) for c in constants) if fact.type == "integer" else ()
             if fact.type == "integer" and signature in memo:
                 covered = memo[signature]
             else:
                 is_value = Atom(name, "eq", value, f"{fact.label} is {value}")
-                covered = (excluded is not None and logic.implies(is_value, excluded)) or any(
-                    not logic.never(AllOf((rule.condition, is_value))) for rule in suits
+                covered = ctx.implies_excluded(is_value, technique) or any(
+                    _can_hold_with(ctx, rule, is_value) for rule in suits
                 )
                 if fact.type == "integer":
                     memo[signature] = covered
@@ -469,14 +503,23 @@ def _gaps(ctx: LintContext, technique: str) -> Iterator[Finding]:
             )
 
 
-def _constants(name: str, conditions: Iterable[Condition], logic: Logic) -> tuple[Any, ...]:
-    """The integer constants the (expanded) conditions compare fact ``name`` with, sorted."""
-    found: set[Any] = set()
+def _can_hold_with(ctx: LintContext, rule: Rule[Effect], is_value: Atom) -> bool:
+    """Can ``rule``'s condition hold when the fact has the value ``is_value`` names?"""
+    logic = ctx.logic
+    known = rule.id not in ctx.never and rule.id not in ctx.undecided  # known to be able to hold
+    if known and logic.fields(is_value) == {is_value.field} and is_value.field not in logic.fields(rule.condition):
+        return True  # it can hold, and it does not read the fact (a fact given, not derived): any value will do
+    return not ctx.logic.never(AllOf((rule.condition, is_value)))
+
+
+def _constants(conditions: Iterable[Condition], logic: Logic) -> dict[str, tuple[Any, ...]]:
+    """For each fact, the integer constants the (expanded) conditions compare it with, sorted."""
+    found: dict[str, set[Any]] = {}
     for condition in conditions:
         for atom in atoms(logic.expand(condition)):
-            if atom.fact == name and isinstance(atom.value, int) and not isinstance(atom.value, bool):
-                found.add(atom.value)
-    return tuple(sorted(found))
+            if isinstance(atom.value, int) and not isinstance(atom.value, bool):
+                found.setdefault(atom.fact, set()).add(atom.value)
+    return {name: tuple(sorted(values)) for name, values in found.items()}
 
 
 def _ranges(values: Sequence[int]) -> str:

@@ -23,7 +23,7 @@ from engine._names import history_field
 from engine._spec import Always, AnyOf, Condition, ContraindicationEffect, Effect, ProtocolSpec, Rule
 from engine.authoring._logic import Logic, TooComplex
 
-__all__ = ["CODES", "Finding", "LintContext", "Severity", "Where", "finding", "sentence"]
+__all__ = ["CODES", "Exclusions", "Finding", "LintContext", "Severity", "Where", "finding", "sentence"]
 
 Severity = Literal["error", "warning", "info"]
 
@@ -126,6 +126,107 @@ def finding(
 
 
 @dataclass(frozen=True)
+class Exclusions:
+    """The absolute contraindications of one technique, indexed to show cheaply that a condition escapes them.
+
+    Whether a condition implies "the technique is excluded" is exact but costly to decide when
+    a technique has hundreds of exclusions: the formula holds them all. Most conditions do not
+    imply it, and one assignment proves that: the condition holds and no exclusion does.
+    :meth:`escapes` looks for one by combining a model of the condition with ``witness``, an
+    assignment under which no exclusion holds; only the exclusions that read a variable of the
+    condition need evaluating again. Conversely, a condition that implies one exclusion on its
+    own implies them all together (:meth:`implied_by`), a small question each. When neither
+    settles it, decide exactly.
+
+    :param conditions: the exclusions' conditions (derived facts are worked out by :meth:`Logic.truth`).
+    :param by_field: for each variable, the indices of the conditions that read it.
+    :param witness: an assignment of every variable the conditions read under which none holds;
+        ``None`` when there is none (the technique is always excluded) or it was too costly to find.
+    """
+
+    conditions: tuple[Condition, ...]
+    by_field: Mapping[str, tuple[int, ...]]
+    witness: Mapping[str, Any] | None
+
+    @classmethod
+    def build(cls, logic: Logic, rules: Iterable[Rule[ContraindicationEffect]]) -> Exclusions:
+        conditions = tuple(rule.condition for rule in rules)
+        by_field: dict[str, list[int]] = {}
+        for index, condition in enumerate(conditions):
+            for field in sorted(logic.fields(condition)):
+                by_field.setdefault(field, []).append(index)
+        try:
+            witness = logic.escape(conditions)
+        except TooComplex:
+            witness = None
+        return cls(conditions, {f: tuple(i) for f, i in by_field.items()}, witness)
+
+    def touched(self, logic: Logic, condition: Condition) -> list[Condition]:
+        """The exclusions that read a variable ``condition`` reads, in rule order."""
+        return [
+            self.conditions[i] for i in sorted({i for f in logic.fields(condition) for i in self.by_field.get(f, ())})
+        ]
+
+    def implied_by(self, logic: Logic, condition: Condition) -> bool:
+        """True when each part of ``condition`` (see :meth:`Logic.disjuncts`) implies one exclusion on its own.
+
+        Each part then implies that some exclusion holds, so the whole does: a few small
+        questions instead of one about every exclusion at once.
+        """
+        return all(
+            any(logic.implies(part, exclusion) for exclusion in self.touched(logic, part))
+            for part in logic.disjuncts(condition)
+        )
+
+    def escapes(self, logic: Logic, condition: Condition) -> bool:
+        """True when some assignment makes ``condition`` hold and every exclusion false (so it implies none).
+
+        Each part of ``condition`` (see :meth:`Logic.disjuncts`) is tried in turn: each of its
+        models (trying the witness's values first) is laid over the witness; when that makes
+        some exclusions true, the variables of those exclusions that the model leaves free are
+        searched again, briefly, with everything else held.
+        """
+        if self.witness is None:
+            return False
+        return any(self._part_escapes(logic, part) for part in logic.disjuncts(condition))
+
+    def _part_escapes(self, logic: Logic, part: Condition) -> bool:
+        assert self.witness is not None
+        relevant = self.touched(logic, part)
+        for number, model in enumerate(logic.models(part, relevant, prefer=self.witness, limit=MODELS)):
+            assignment = {**self.witness, **model}
+            broken = [c for c in relevant if logic.truth(c, assignment) is not False]
+            if not broken:
+                return True
+            if number < REPAIRS and self._repaired(logic, model, assignment, broken):
+                return True
+        return False
+
+    def _repaired(
+        self, logic: Logic, model: Mapping[str, Any], assignment: Mapping[str, Any], broken: list[Condition]
+    ) -> bool:
+        """Can the variables of ``broken`` that ``model`` leaves free be set so that no exclusion holds?"""
+        free = {field for c in broken for field in logic.fields(c)} - set(model)
+        if not free:
+            return False
+        reading = sorted({i for field in free | set(model) for i in self.by_field.get(field, ())})
+        constraints = [self.conditions[i] for i in reading]
+        held = {f: assignment[f] for c in constraints for f in logic.fields(c) if f not in free}
+        try:
+            return logic.escape(constraints, fixed=held, budget=REPAIR_BUDGET) is not None
+        except TooComplex:
+            return False
+
+
+MODELS = 16
+"""Models of each part of a condition tried against the witness."""
+REPAIRS = 4
+"""Models of a condition whose clashes with the witness are worth a second, local search."""
+REPAIR_BUDGET = 2_000
+"""Nodes each local search may visit: it only ever proves, so giving up early costs nothing but time."""
+
+
+@dataclass(frozen=True)
 class LintContext:
     """Everything the lint checks share, computed before any check runs.
 
@@ -146,7 +247,10 @@ class LintContext:
     * ``history``: the matcher field of each treatment-history selector the rules read;
     * ``exclusions``, ``excluded_when``: for each technique, the absolute
       contraindications that govern it (in rule order) and the condition under which one
-      excludes it (``None``: never excluded).
+      excludes it (``None``: never excluded);
+    * ``escapes``: the same exclusions indexed for the quick proof that a condition does not
+      imply them (:class:`Exclusions`); every check that asks "is the technique then
+      excluded?" asks it first.
     """
 
     spec: ProtocolSpec
@@ -161,6 +265,7 @@ class LintContext:
     history: Mapping[str, str]
     exclusions: Mapping[str, tuple[Rule[ContraindicationEffect], ...]]
     excluded_when: Mapping[str, Condition | None]
+    escapes: Mapping[str, Exclusions]
 
     @classmethod
     def build(
@@ -203,7 +308,23 @@ class LintContext:
             history={history_field(s): s for s in spec.history_selectors},
             exclusions=exclusions,
             excluded_when={technique: _any_of(rules) for technique, rules in exclusions.items()},
+            escapes={technique: Exclusions.build(logic, rules) for technique, rules in exclusions.items()},
         )
+
+    def implies_excluded(self, condition: Condition, technique: str) -> bool:
+        """Whether ``technique`` is excluded whenever ``condition`` holds (``False`` when nothing excludes it).
+
+        :raises TooComplex: the exact search exceeded its budget.
+        """
+        excluded = self.excluded_when[technique]
+        if excluded is None:
+            return False
+        index = self.escapes[technique]
+        if index.escapes(self.logic, condition):
+            return False
+        if index.implied_by(self.logic, condition):
+            return True
+        return self.logic.implies(condition, excluded)
 
     def line(self, file: str, path: DocPath) -> tuple[str, int | None]:
         """(file, line) of ``path`` in one of the folder's documents, for findings about facts and techniques."""

@@ -50,8 +50,8 @@ def add_trace_parser(sub: Any, name: str, help_text: str) -> None:
         help=help_text,
         description="Join the rules, the scenarios of the feature files (gherkin pickles) and, optionally, the "
         "results written by 'python -m pytest --trace-results FILE'. Exit status: 0 every rule traced and no "
-        "scenario failed, 1 problems or failures, 3 invalid rules or unreadable features, 64 usage (including a "
-        "--results file that is missing or is not a results file).",
+        "scenario failed, 1 problems or failures, 3 invalid rules or unreadable features/results, 64 usage "
+        "(including a --results file that does not exist).",
     )
     parser.add_argument("dir", nargs="?", default=None, help="rules folder (default: the shipped rules)")
     parser.add_argument("--features", metavar="DIR", default=None, help="feature files (default ../features)")
@@ -77,8 +77,8 @@ def _docs(args: argparse.Namespace, out: TextIO) -> int:
     spec = validate_folder(root)
     try:
         results = load_results(args.results) if args.results else None
-    except ResultsError as exc:
-        raise UsageError(f"--results: {exc}") from None
+    except ResultsError as exc:  # a file that is there but is not a results file: as documented, exit 3
+        raise RulesError(str(exc)) from None
     features = Path(args.features) if args.features else root.resolve().parent / "features"
     try:
         index = index_features(features) if features.is_dir() or args.features else None
@@ -97,8 +97,8 @@ def _trace(args: argparse.Namespace, out: TextIO) -> int:
     spec = validate_folder(root)
     try:
         results = load_results(args.results) if args.results else None
-    except ResultsError as exc:
-        raise UsageError(f"--results: {exc}") from None
+    except ResultsError as exc:  # a file that is there but is not a results file: as documented, exit 3
+        raise RulesError(str(exc)) from None
     try:
         index = index_features(features)
     except FeatureError as exc:

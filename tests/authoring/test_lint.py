@@ -18,7 +18,7 @@ from engine._errors import Issue
 from engine._model import Period
 from engine._names import history_field, set_member_field
 from engine._spec import PREVIOUS_TREATMENTS, AllOf, AnyOf, Atom, NotOf, Op
-from engine.authoring._lint import CODES, LOADING_CODES, _issue_finding, _load, lint_folder
+from engine.authoring._lint import CODES, LOADING_CODES, MAX_PER_CODE, _issue_finding, _load, lint_folder
 from engine.authoring._lint_checks import CHECKS, Check, run_checks
 from engine.authoring._lint_context import Finding, LintContext
 from engine.authoring._logic import Logic, period_days
@@ -353,3 +353,37 @@ def test_logic_agrees_with_the_matcher_on_random_clients(protocol: engine.Protoc
         for rule in spec.rules:
             expected = truth[rule.id].value == "true"
             assert logic.evaluate(rule.condition, variables) is expected, (rule.id, facts)
+
+
+def test_findings_are_capped_per_code_with_a_count_of_the_rest(
+    seeded: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Twelve copies of one rule are 66 duplicate pairs: 50 are listed, then one finding counts the other 16 and more."""
+    folder = shutil.copytree(SEEDED, tmp_path / "rules")
+    copies = [
+        {
+            "id": f"SUIT-COPY-{n:02d}",
+            "kind": "suitability",
+            "title": "Seeded: one rule twelve times",
+            "applies_to": ["peel.salicylic"],
+            "then": {"argument": "against", "strength": "strong"},
+            "rationale": "Seeded for the lint tests; not clinical content.",
+            "severity": "low",
+            "evidence": [{"citation": "Test corpus", "url": "https://example.org/corpus"}],
+        }
+        for n in range(12)
+    ]
+    (folder / "copies.yaml").write_text(json.dumps({"rules": copies}), encoding="utf-8")
+    report = lint_folder(folder, today=TODAY, features=tmp_path / "absent")
+    before = len(_found(seeded, "duplicate"))
+    total = before + 12 * 11 // 2
+    listed = [f for f in _found(report, "duplicate") if f.rule_ids]
+    (summary,) = [f for f in _found(report, "duplicate") if not f.rule_ids]
+    assert len(listed) == MAX_PER_CODE == 50
+    assert summary.message.startswith(f"And {total - 50} more [duplicate] findings, not listed")
+    assert report.findings.index(summary) == report.findings.index(listed[-1]) + 1
+    assert report.count("warning") == sum(1 for f in report.findings if f.severity == "warning") - 1 + (total - 50)
+    assert main(["lint", str(folder), "--today", "2026-11-25", "--format", "json"]) == 3
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["summary"]["warnings"] == report.count("warning")
+    assert sum(1 for f in payload["findings"] if f["code"] == "duplicate") == 51
