@@ -574,3 +574,20 @@ def test_an_output_folder_without_write_permission_exits_74(tmp_path: Path, json
     assert result.returncode == 74, result.stderr.decode()
     assert result.stderr.startswith(b"error: cannot write") and b"Permission denied" in result.stderr
     assert list(folder.iterdir()) == []
+
+
+def test_the_shipped_batch_examples_give_the_same_plans_in_jsonl_and_csv(protocol: engine.Protocol) -> None:
+    """examples/clients.jsonl and .csv (the README's batch and diff examples) hold the same clients, all valid."""
+    jsonl = _cli("evaluate-batch", "examples/clients.jsonl", "--no-progress")
+    csv_run = _cli("evaluate-batch", "examples/clients.csv", "--no-progress")
+    assert jsonl.returncode == csv_run.returncode == 0, (jsonl.stderr + csv_run.stderr).decode()
+    from_jsonl = [json.loads(line) for line in _lines(jsonl.stdout)]
+    from_csv = [json.loads(line) for line in _lines(csv_run.stdout)]
+    records = [json.loads(line) for line in (ROOT / "examples" / "clients.jsonl").read_text().splitlines()]
+    assert [r["id"] for r in from_jsonl] == [r["id"] for r in from_csv] == [r["id"] for r in records]
+    assert len(records) >= 5 and len({r["id"] for r in records}) == len(records)
+    assert [r["line"] for r in from_csv] == [r["line"] + 1 for r in from_jsonl]  # the CSV header is line 1
+    assert [r["plan"] for r in from_jsonl] == [r["plan"] for r in from_csv]
+    for line, record in zip(_lines(jsonl.stdout), records, strict=True):
+        assert protocol.evaluate(record["facts"]).model_dump_json() in line
+    assert len({r["plan"]["status"] for r in from_jsonl}) >= 3  # the examples show different outcomes
