@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import textwrap
+from typing import Any
 
 from engine._check import CheckResult
 from engine._model import Period
@@ -25,10 +26,20 @@ def _wrap(text: str, indent: str) -> str:
     return textwrap.fill(text, width=_WIDTH, initial_indent=indent, subsequent_indent=indent, break_on_hyphens=False)
 
 
+def _value(value: Any) -> str:
+    """A fact's value on a "because" line: a treatment history as its count and latest entry, not all of it."""
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        latest = max(value, key=lambda t: str(t.get("date", "")))
+        detail = ", ".join(str(latest[k]) for k in ("reaction", "response") if latest.get(k))
+        shown = f"latest {latest.get('technique')} on {latest.get('date')}" + (f" ({detail})" if detail else "")
+        return f"{len(value)} treatment{'s' if len(value) != 1 else ''}, {shown}"
+    return str(value)
+
+
 def _why(justifications: tuple[Justification, ...], indent: str) -> list[str]:
     lines = []
     for j in justifications:
-        facts = ", ".join(f"{k}={v}" for k, v in j.facts.items())
+        facts = ", ".join(f"{k}={_value(v)}" for k, v in j.facts.items())
         lines.append(f"{indent}because {j.rule_id} ({j.title})" + (f" [{facts}]" if facts else ""))
         if j.note:
             lines.append(f"{indent}  note: {j.note}")
@@ -117,14 +128,21 @@ def _when(step: Step, sessions: list[str] | None = None) -> str:
     return f" — {', '.join(when)}" if when else ""
 
 
-def _agent_line(agent: AgentTiming, continuing: bool = False) -> str:
+def _agent_line(agent: AgentTiming, since: str | None = None) -> str:
     """One agent's use or pause, in words and dates; around each session, each session's window.
 
-    In a course that continues, "first session" is the next one of this plan.
+    ``since``: the first session of a course the plan continues. What began at the course's
+    first session goes on ("keeps pausing ... as since 2026-10-21"), and a moment counted from
+    the first session is counted from the next one of this plan.
     """
     verb = "uses" if agent.role == "uses" else "pauses"
     start, until = agent.start, agent.until
-    if continuing:
+    if since is not None:
+        if start and start.endswith("first session"):
+            keep = "keeps using" if agent.role == "uses" else "keeps pausing"
+            end = f" until {until.replace('first session', 'next session')}" if until else ""
+            end += f" ({agent.until_on})" if until and agent.until_on else ""
+            return f"{keep} {agent.title}, as since the course began ({since}){end}"
         start = start.replace("first session", "next session") if start else start
         until = until.replace("first session", "next session") if until else until
     if agent.windows:
@@ -153,7 +171,8 @@ def render_text(plan: TreatmentPlan) -> str:
     if plan.steps:
         out += ["", "Steps:"]
         phase = None
-        continuing = plan.course is not None and plan.course.state in ("continuing", "maintenance")
+        course = plan.course
+        since = course.first_session if course is not None and course.state in ("continuing", "maintenance") else None
         first = next((s for s in plan.steps if s.phase == "treatment"), None)
         days = [s.date for s in plan.steps if s.phase == "treatment" and s.date]
         for number, step in enumerate(plan.steps, 1):
@@ -169,7 +188,7 @@ def render_text(plan: TreatmentPlan) -> str:
             if step.not_before and step.phase != "treatment":
                 out.append(_wrap(f"(the first session cannot be before {step.not_before})", "       "))
             for agent in step.agents:
-                out.append(_wrap(_agent_line(agent, continuing), "       "))
+                out.append(_wrap(_agent_line(agent, since), "       "))
             if step.parameters:
                 params = ", ".join(f"{k}: {v}" for k, v in step.parameters.items())
                 out.append(_wrap(f"parameters: {params}", "       "))
@@ -188,7 +207,8 @@ def render_text(plan: TreatmentPlan) -> str:
     if plan.pending:
         out += ["", "Techniques waiting for answers:"]
         for p in plan.pending:
-            out.append(f"  - {p.title} [{p.technique}]: needs {', '.join(p.missing_facts)} ({', '.join(p.rules)})")
+            rules = ", ".join(p.rules[:3]) + (f" and {len(p.rules) - 3} more rules" if len(p.rules) > 3 else "")
+            out.append(_list_item(f"{p.title} [{p.technique}]: needs {', '.join(p.missing_facts)} ({rules})"))
     out += [
         "",
         f"Protocol {plan.protocol.id} {plan.protocol.version}, sha256 {plan.protocol.sha256}",
