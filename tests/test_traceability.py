@@ -199,7 +199,9 @@ def test_trace_cli_prints_the_matrix(pytester: pytest.Pytester, capsys: pytest.C
         "pickles": 5,
         "collected": 5,
     }
-    assert main(["trace", rules, "--results", str(pytester.path / "missing.json")]) == 3
+    # a --results file that does not exist is a usage error (64), not "invalid rules"
+    assert main(["trace", rules, "--results", str(pytester.path / "missing.json")]) == 64
+    assert "python -m pytest --trace-results" in capsys.readouterr().err
 
 
 def test_shipped_features_trace_every_rule(tmp_path: Path) -> None:
