@@ -16,12 +16,24 @@ from tests.conftest import ROOT
 
 CORPUS = ROOT / "tests" / "corpus" / "trace" / "rules"
 
+CAUSE = {"assessment_date": "2026-11-25", "pores": ["congested"]}
 CLIENTS = [
-    {"id": "pregnant", "facts": {"assessment_date": "2026-11-25", "pregnant": True}},
-    {"id": "not-pregnant", "facts": {"assessment_date": "2026-11-25", "pregnant": False}},
-    {"id": "smoker", "facts": {"assessment_date": "2026-11-25", "pregnant": False, "smoker": True}},
-    {"assessment_date": "2026-11-25"},
+    {"id": "pregnant", "facts": {**CAUSE, "pregnant": True}},
+    {"id": "not-pregnant", "facts": {**CAUSE, "pregnant": False}},
+    {"id": "smoker", "facts": {**CAUSE, "pregnant": False, "smoker": True}},
+    {"assessment_date": "2026-11-25", "pores": ["congested"]},
 ]
+
+INDICATION = """
+  pores:
+    type: set
+    values: [congested]
+    indication: true
+    label: Pore cause
+    description: Why the pores are enlarged.
+    question: Why are the pores enlarged?
+"""
+"""A pore cause, so that the peel's argument for it indicates it (the shared corpus has none)."""
 
 NEW_RULE = """
   - id: R-FOUR
@@ -49,6 +61,14 @@ def folders(tmp_path: Path) -> tuple[Path, Path]:
     old, new = tmp_path / "old", tmp_path / "new"
     shutil.copytree(CORPUS, old)
     shutil.copytree(CORPUS, new)
+    for folder in (old, new):
+        (folder / "vocabulary.yaml").write_text((folder / "vocabulary.yaml").read_text("utf-8") + INDICATION, "utf-8")
+        text = (folder / "rules.yaml").read_text("utf-8")
+        text = text.replace(
+            "then: {argument: for, strength: weak}",
+            "when: {pores: {includes: congested}}\n    then: {argument: for, strength: weak}",
+        )
+        (folder / "rules.yaml").write_text(text, "utf-8")
     rules = (new / "rules.yaml").read_text("utf-8")
     rules = rules.replace("then: {level: absolute}", "then: {level: relative, advice: Discuss first.}")
     rules = rules.split("  - id: R-THREE")[0].rstrip() + "\n" + NEW_RULE

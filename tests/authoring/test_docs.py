@@ -29,8 +29,9 @@ def index() -> FeatureIndex:
 
 @pytest.fixture(scope="module")
 def results_file(index: FeatureIndex, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A results file in which every scenario passed except the first, which failed."""
+    """A results file in which every scenario passed except the first that proves a rule, which failed."""
     entries: list[dict[str, Any]] = []
+    failing = next(p for p in index.pickles if p.rule_ids)
     for number, pickle in enumerate(index.pickles):
         entries.append(
             {
@@ -39,8 +40,8 @@ def results_file(index: FeatureIndex, tmp_path_factory: pytest.TempPathFactory) 
                 "line": pickle.line,
                 "name": pickle.name,
                 "example": dict(pickle.example) if pickle.example else None,
-                "outcome": "failed" if number == 0 else "passed",
-                "message": "E   AssertionError: seeded failure" if number == 0 else None,
+                "outcome": "failed" if pickle is failing else "passed",
+                "message": "E   AssertionError: seeded failure" if pickle is failing else None,
             }
         )
     path = tmp_path_factory.mktemp("results") / "results.json"
@@ -75,12 +76,12 @@ def test_rationale_evidence_and_scenarios_are_shown(
     rule = next(r for r in protocol._spec.rules if any(r.id in p.rule_ids for p in index.pickles))
     section = markdown.split(f"### {rule.id}: ")[1].split("\n### ")[0]
     assert rule.spec.rationale.split()[0] in section
-    for evidence in rule.spec.evidence:
-        assert f"<{evidence.url}>" in section
+    for citation in protocol._spec.citations(rule):
+        assert f"<{citation.url}>" in section
     proving = [p for p in index.pickles if rule.id in p.rule_ids]
     for pickle in proving:
         assert pickle.name.replace("*", "\\*") in section
-    first = index.pickles[0]
+    first = next(p for p in index.pickles if p.rule_ids)
     assert f"{first.name.replace('*', chr(92) + '*')} ({first.location}): FAILED" in markdown
 
 
@@ -175,6 +176,7 @@ def test_cli_writes_markdown_and_html(results_file: Path, tmp_path: Path, capsys
     out = capsys.readouterr().out
     assert out.startswith("# ") and ": FAILED" in out
     target = tmp_path / "site" / "rulebook.html"
+    target.parent.mkdir()  # --output never creates folders (see engine/cli/_output.py)
     assert main(["docs", "--format", "html", "--output", str(target)]) == 0
     assert target.read_text("utf-8").startswith("<!DOCTYPE html>")
     assert capsys.readouterr().out == ""
