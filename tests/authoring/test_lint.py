@@ -358,7 +358,7 @@ def test_logic_agrees_with_the_matcher_on_random_clients(protocol: engine.Protoc
 def test_findings_are_capped_per_code_with_a_count_of_the_rest(
     seeded: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Twelve copies of one rule are 66 duplicate pairs: 50 are listed, then one finding counts the other 16 and more."""
+    """Twelve copies of one rule make 66 duplicate pairs: 50 are listed, then one finding counts the rest."""
     folder = shutil.copytree(SEEDED, tmp_path / "rules")
     copies = [
         {
