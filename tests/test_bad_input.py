@@ -153,6 +153,12 @@ READ_LIMIT_CASES = [
     Case("facts/stdin-dev-zero", ("evaluate", "-"), 2, (r"<stdin> is larger than 5,000,000 bytes",), stdin="/dev/zero"),
     Case("batch/dev-zero", ("evaluate-batch", "/dev/zero"), 2, (r"'/dev/zero' is not a regular file or a pipe",)),
     Case(
+        "diff/clients-dev-zero",
+        ("diff", "valid-rules", "valid-rules", "--clients", "/dev/zero"),
+        2,
+        (r"clients file '/dev/zero' is not a regular file",),
+    ),
+    Case(
         "batch/stream-without-line-break",
         ("evaluate-batch", "-"),
         2,
@@ -353,7 +359,8 @@ def _build_work(work: Path) -> None:
     (work / "bad-utf8.bin").write_bytes(b"assessment_date: 2026-11-25\n\xc3\x28\n")
     (work / "empty.bin").write_bytes(b"")
     (work / "empty-rules").mkdir()
-    # rules folders: a file name that is not text, a link out of the folder, a sparse gigabyte
+    # rules folders: a valid one; a file name that is not text, a link out of the folder, a sparse gigabyte
+    _valid_rules(work / "valid-rules")
     (_valid_rules(work / "bad-name-rules") / BAD_NAME).write_text("rules: []\n", encoding="utf-8")
     (_valid_rules(work / "linked-rules") / "evil.yaml").symlink_to("/etc/passwd")
     with (_valid_rules(work / "sparse-rules") / "huge.yaml").open("wb") as huge:
