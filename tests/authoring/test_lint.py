@@ -15,8 +15,9 @@ import pytest
 import engine
 import engine.authoring._lint_checks
 from engine._errors import Issue
+from engine._evaluate import NO_TREATMENT
 from engine._model import Period
-from engine._names import history_field, set_member_field
+from engine._names import history_detail_field, history_field, set_member_field
 from engine._spec import PREVIOUS_TREATMENTS, AllOf, AnyOf, Atom, NotOf, Op
 from engine.authoring._lint import CODES, LOADING_CODES, MAX_PER_CODE, _issue_finding, _load, lint_folder
 from engine.authoring._lint_checks import CHECKS, Check, run_checks
@@ -45,7 +46,7 @@ EXPECTED = [
     ("undeclared-fact", "error", "CI-UNDECLARED", "contraindications.yaml", 102),
     ("masked", "error", "DER-PIH-LOW-MASKED", "derived.yaml", 14),
     ("interval-conflict", "error", "SEQ-GAP-6W", "sequencing.yaml", 3),
-    ("interval-conflict", "warning", "laser.yag", "techniques.yaml", 30),
+    ("interval-conflict", "warning", "laser.yag", "techniques.yaml", 34),
     ("dead-branch", "warning", "CI-DEAD-BRANCH", "contraindications.yaml", 17),
     ("always-true", "warning", "REQ-ALWAYS", "requirements.yaml", 3),
     ("duplicate", "warning", "SUIT-DUP-B", "suitability.yaml", 28),
@@ -53,9 +54,9 @@ EXPECTED = [
     ("required-but-excluded", "warning", "REQ-PREG-LASER", "requirements.yaml", 13),
     ("required-and-excluded", "info", "REQ-DARK-GLYCOLIC", "requirements.yaml", 24),
     ("gap", "warning", "peel.glycolic", "techniques.yaml", 3),
-    ("unreachable-technique", "warning", "peel.blocked", "techniques.yaml", 17),
-    ("unreachable-technique", "warning", "laser.orphan", "techniques.yaml", 32),
-    ("unreachable-technique", "warning", "laser.yag", "techniques.yaml", 24),
+    ("unreachable-technique", "warning", "peel.blocked", "techniques.yaml", 19),
+    ("unreachable-technique", "warning", "laser.orphan", "techniques.yaml", 36),
+    ("unreachable-technique", "warning", "laser.yag", "techniques.yaml", 27),
     ("wait-mismatch", "warning", "CI-RETINOID-WAIT", "contraindications.yaml", 85),
     ("wait-mismatch", "warning", "SEQ-PEEL-ANCHOR", "sequencing.yaml", 16),
     ("unused-fact", "warning", "smoker", "vocabulary.yaml", 33),
@@ -304,8 +305,11 @@ def _assignment(protocol: engine.Protocol, facts: dict[str, Any]) -> dict[str, A
         elif fact.type == "treatment_history":
             for selector in spec.history_selectors:
                 chosen = set(spec.select(selector))
-                days = [(anchor - dt.date.fromisoformat(t["date"])).days for t in value if t["technique"] in chosen]
+                mine = sorted((t for t in value if t["technique"] in chosen), key=lambda t: t["date"])
+                days = [(anchor - dt.date.fromisoformat(t["date"])).days for t in mine]
                 out[history_field(selector)] = float(min(days)) if days else float("inf")
+                for detail in ("reaction", "response"):  # the latest one's, as the matcher reads it
+                    out[history_detail_field(selector, detail)] = mine[-1][detail] if mine else NO_TREATMENT
         else:
             out[name] = value
     return out
@@ -341,10 +345,13 @@ def test_logic_agrees_with_the_matcher_on_random_clients(protocol: engine.Protoc
                 facts[name] = [v for v in fact.values if rng.random() < 0.4]
             elif fact.type == "date":
                 facts[name] = "never" if rng.random() < 0.3 else (anchor - dt.timedelta(days=days_ago())).isoformat()
+        history = spec.facts[PREVIOUS_TREATMENTS]
         facts[PREVIOUS_TREATMENTS] = [
             {
                 "technique": rng.choice(list(spec.techniques)),
                 "date": (anchor - dt.timedelta(days=days_ago())).isoformat(),
+                "reaction": rng.choice(history.reactions),
+                "response": rng.choice(history.responses),
             }
             for _ in range(rng.randint(0, 2))
         ]
