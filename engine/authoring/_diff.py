@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from engine._errors import FactsError, Issue
-from engine._load import YamlProblem, load_yaml_text
+from engine._load import YamlProblem, load_yaml_text, read_capped
 from engine._plan_model import TreatmentPlan
 from engine._protocol import Protocol
 
@@ -99,6 +99,11 @@ def _client(entry: Any, number: int, where: str, source: str) -> Client:
     return Client(f"client {number} ({where})", dict(entry))
 
 
+MAX_CLIENTS_BYTES = 200_000_000
+"""The largest clients file read (about 100,000 clients): every client is held in memory for the report.
+A larger one, or one that is not a regular file (``/dev/zero``), is refused while reading."""
+
+
 def read_clients(path: str | Path) -> list[Client]:
     """Read clients from JSON Lines, or from a YAML or JSON list.
 
@@ -107,10 +112,13 @@ def read_clients(path: str | Path) -> list[Client]:
     path = Path(path)
     source = str(path)
     try:
-        text = path.read_text("utf-8")
-    except FileNotFoundError:
-        raise FactsError(f"clients file {source!r} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_capped(path, MAX_CLIENTS_BYTES).decode("utf-8")
+    except YamlProblem as problem:
+        what = problem.message.removeprefix("the file ").removeprefix("file ")
+        if what.startswith("cannot read"):
+            raise FactsError(f"cannot read clients file {source!r}: {what.partition(': ')[2]}") from None
+        raise FactsError(f"clients file {source!r} {what}") from None
+    except UnicodeDecodeError as exc:
         raise FactsError(f"cannot read clients file {source!r}: {exc}") from None
     lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
     jsonl = path.suffix in (".jsonl", ".ndjson") or (

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
+from engine._load import YamlProblem, read_capped
 from engine._spec import ProtocolSpec
 
 __all__ = [
@@ -275,17 +276,23 @@ class Results:
     results: tuple[Result, ...]
 
 
+MAX_RESULTS_BYTES = 100_000_000
+"""A results file larger than this is refused while reading (one of the shipped suite is under 1 MB)."""
+
+
 def load_results(path: str | Path) -> Results:
     """Read a results file written by the pytest plugin (``--trace-results``).
 
     :raises ResultsError: the file is missing or not a results file.
     """
     path = Path(path)
+    if not path.exists():
+        raise ResultsError(f"results file {str(path)!r} does not exist")
     try:
-        data = json.loads(path.read_text("utf-8"))
-    except FileNotFoundError:
-        raise ResultsError(f"results file {str(path)!r} does not exist") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = json.loads(read_capped(path, MAX_RESULTS_BYTES).decode("utf-8"))
+    except YamlProblem as problem:
+        raise ResultsError(f"results file {str(path)!r} cannot be read: {problem.message}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ResultsError(f"results file {str(path)!r} cannot be read: {exc}") from None
     if not isinstance(data, dict) or data.get("format") != RESULTS_FORMAT:
         raise ResultsError(
