@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 from engine._holding import Holding
-from engine._model import AgentUse
 from engine._plan_tables import PlanTables
 from engine._spec import AftercareEffect, ContraindicationEffect, RequirementEffect, Rule
 
@@ -77,11 +76,13 @@ class AgentCheck:
                 for agent in agent_rules[unknown.id]:
                     self.unknown.setdefault(agent, []).append(typed)
         self._fates: dict[str, StepFate] = {}
+        self._affected = frozenset((*self.absolute, *self.relative, *self.unknown))
+        """Every agent contraindicated, cautioned or undecided: a step that uses none of them is kept as it is."""
 
     @property
     def active(self) -> bool:
         """Whether any agent is contraindicated, cautioned or undecided for this client (else every step stays)."""
-        return bool(self.absolute or self.relative or self.unknown)
+        return bool(self._affected)
 
     def _judge(self, uses: Iterable[str]) -> tuple[list[str], list[str], list[Rule[ContraindicationEffect]]]:
         """(agents ruled out, agents undecided, relative rules) among ``uses``."""
@@ -106,22 +107,23 @@ class AgentCheck:
 
     def step(self, rule: Rule[RequirementEffect] | Rule[AftercareEffect]) -> StepFate:
         """The fate of a step rule that holds for this client (the same for every technique)."""
-        if not self.active:
+        affected = self._affected
+        if not affected:
             return _KEEP
         found = self._fates.get(rule.id)
         if found is None:
-            effect = rule.effect
-            alternative = effect.alternative
-            found = self._fates[rule.id] = self._fate(
-                _used(effect.agents), effect.required, None if alternative is None else _used(alternative.agents)
-            )
+            used, alternative = self._tables.step_agents[rule.id]
+            # A step none of whose agents is in question stays as it is, whatever its alternative.
+            found = _KEEP if affected.isdisjoint(used) else self._fate(used, rule.effect.required, alternative)
+            self._fates[rule.id] = found
         return found
 
     def session(self, technique: str) -> StepFate:
         """The fate of a technique's sessions: their agents are required and have no alternative."""
-        if not self.active:
+        uses = self._tables.spec.techniques[technique].agents
+        if self._affected.isdisjoint(uses):
             return _KEEP
-        return self._fate(self._tables.spec.techniques[technique].agents, True, None)
+        return self._fate(uses, True, None)
 
     def _fate(self, uses: Iterable[str], required: bool, alternative: Iterable[str] | None) -> StepFate:
         blocked, undecided, cautions = self._judge(uses)
@@ -139,10 +141,6 @@ class AgentCheck:
         if blocked:
             return StepFate("blocked", because, tuple(sorted(set(blocked))), unsure=unsure)
         return StepFate("undecided", (), agents, unsure=unsure)
-
-
-def _used(agents: Iterable[AgentUse]) -> tuple[str, ...]:
-    return tuple(use.agent for use in agents if use.role == "uses")
 
 
 def _unique(rules: Iterable[Rule[ContraindicationEffect]]) -> tuple[Rule[ContraindicationEffect], ...]:

@@ -233,7 +233,7 @@ def _steps_against_agents(
         if fate.fate in ("blocked", "undecided") or fate.cautions:
             telling.append((rule, fate, f"{title} ({rule.id})"))
     for technique in tables.catalogue:
-        fates = [(check.session(technique), f"the sessions of {tables.spec.techniques[technique].title}")]
+        fates = [(check.session(technique), tables.session_names[technique])]
         fates += [
             (fate, needed_by) for rule, fate, needed_by in telling if rule.general or technique in rule.techniques
         ]
@@ -263,15 +263,18 @@ def _rank(
     cons: dict[str, list[str]] = {t: [] for t in catalogue}
     causes: dict[str, list[str]] = {t: [] for t in catalogue}
     scores = dict.fromkeys(catalogue, 0)
+    arguments = tables.arguments
     for rule in rules.suitability:  # rule by rule: arguments keep protocol order
-        points = rule.effect.points
-        for technique in rule.techniques:
-            (pros if points > 0 else cons)[technique].append(rule.id)
+        rule_id = rule.id
+        points, techniques, cause = arguments[rule_id]
+        side = pros if points > 0 else cons
+        for technique in techniques:
+            side[technique].append(rule_id)
             scores[technique] += points
-            if rule.cause_argument:
-                causes[technique].append(rule.id)
+            if cause:
+                causes[technique].append(rule_id)
     rows: list[tuple[RankKey, str, RankStatus, tuple[str, ...]]] = []
-    for technique in catalogue:
+    for technique, invasiveness, order in tables.rank_order:
         score = scores[technique]
         status: RankStatus
         if technique in excluded:
@@ -282,11 +285,11 @@ def _rank(
             status = "candidate"
         else:
             status = "not_indicated"
-        caution_ids = tuple(sorted({reason.rule.id for reason in cautions.get(technique, ())}))
-        invasiveness = tables.spec.techniques[technique].invasiveness
-        key = RankKey(status != "candidate", len(caution_ids), -score, invasiveness, tables.order[technique])
+        reasons = cautions.get(technique)
+        caution_ids = tuple(sorted({reason.rule.id for reason in reasons})) if reasons else ()
+        key = RankKey(status != "candidate", len(caution_ids), -score, invasiveness, order)
         rows.append((key, technique, status, caution_ids))
-    rows.sort(key=lambda row: row[0])
+    rows.sort(key=_first)
     out = []
     for place, (key, technique, status, caution_ids) in enumerate(rows):
         final: RankStatus = "chosen" if choose and place == 0 and status == "candidate" else status
@@ -303,6 +306,10 @@ def _rank(
             )
         )
     return tuple(out)
+
+
+def _first(row: tuple[RankKey, str, RankStatus, tuple[str, ...]]) -> RankKey:
+    return row[0]
 
 
 def _missing(

@@ -214,7 +214,7 @@ def check_facts(
             [Issue(source, None, None, "", f"got {type(data).__name__}", "e.g. {assessment_date: 2026-01-15}")],
         )
     values: dict[str, Any] = {}
-    askable = {n for n, f in spec.facts.items() if not f.derived}
+    askable: list[str] | None = None
     for name, raw in data.items():
         if not isinstance(name, str):
             add(_show(name), "fact names must be text")
@@ -229,6 +229,8 @@ def check_facts(
                     replacement.note or None,
                 )
             else:
+                if askable is None:  # worked out only when a name is wrong
+                    askable = [n for n, f in spec.facts.items() if not f.derived]
                 add(name, "unknown fact", _hint(name, askable, "see the intake vocabulary"))
             continue
         if fact.derived:

@@ -13,13 +13,22 @@ read with this client's values, its rationale and evidence.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from engine._evaluate import Outcome
 from engine._fastmodel import constructor
+from engine._model import AgentUse
 from engine._plan_model import Evidence, Justification, ProtocolStamp
-from engine._spec import ContraindicationEffect, Effect, ProtocolSpec, Rule, SequencingEffect
+from engine._spec import (
+    AftercareEffect,
+    ContraindicationEffect,
+    Effect,
+    ProtocolSpec,
+    RequirementEffect,
+    Rule,
+    SequencingEffect,
+)
 
 __all__ = ["Justifier", "PlanTables"]
 
@@ -55,6 +64,28 @@ class PlanTables:
         }
         """For each contraindication of agents, the agent ids it rules out (groups expanded)."""
         """Sequencing rules by id, with their effect type known (an unknown one may still skip a phase)."""
+        steps: list[Rule[RequirementEffect] | Rule[AftercareEffect]] = [*spec.requirements, *spec.aftercare]
+        self.step_agents: Mapping[str, tuple[tuple[str, ...], tuple[str, ...] | None]] = {
+            rule.id: (
+                _used(rule.effect.agents),
+                None if rule.effect.alternative is None else _used(rule.effect.alternative.agents),
+            )
+            for rule in steps
+        }
+        """For each step rule, the agents its step uses and those its alternative uses (``None``: no alternative)."""
+        self.arguments: Mapping[str, tuple[int, tuple[str, ...], bool]] = {
+            rule.id: (rule.effect.points, rule.techniques, rule.cause_argument) for rule in spec.suitability
+        }
+        """For each suitability argument: the points it adds, the techniques it argues about, and
+        whether it is a cause argument (one that can indicate a technique)."""
+        self.rank_order: tuple[tuple[str, int, int], ...] = tuple(
+            (t, spec.techniques[t].invasiveness, n) for n, t in enumerate(self.catalogue)
+        )
+        """Each technique in catalogue order with its invasiveness and position (the ranking's tie-breaks)."""
+        self.session_names: Mapping[str, str] = {
+            t: f"the sessions of {technique.title}" for t, technique in spec.techniques.items()
+        }
+        """How a reason names each technique's sessions (e.g. "the sessions of Salicylic acid peel")."""
         self.stamp = _new_protocol_stamp(
             id=spec.manifest.id,
             title=spec.manifest.title,
@@ -62,6 +93,11 @@ class PlanTables:
             status=spec.manifest.status,
             sha256=spec.sha256,
         )
+
+
+def _used(agents: Iterable[AgentUse]) -> tuple[str, ...]:
+    """The agents a step uses (those it only pauses are never checked against the client)."""
+    return tuple(use.agent for use in agents if use.role == "uses")
 
 
 class Justifier:
