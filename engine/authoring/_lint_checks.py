@@ -23,6 +23,7 @@ guessing.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -30,10 +31,11 @@ from typing import Any
 
 from engine._english import treatment_text
 from engine._issues import MANIFEST_FILE, TECHNIQUES_FILE, VOCABULARY_FILE
-from engine._model import Period, WaitSpec
+from engine._model import AgentUse, Moment, Period, TechniqueSpec, WaitSpec
 from engine._spec import (
     ASSESSMENT_DATE,
     PREVIOUS_TREATMENTS,
+    AftercareEffect,
     AllOf,
     Always,
     AnyOf,
@@ -419,27 +421,51 @@ def _reachable(ctx: LintContext, technique: str) -> Iterator[Finding]:
             "add a suitability rule with argument: for, or remove the technique from the catalogue",
         )
         return
+    causes = [r for r in pro if r.cause_argument]  # none: reported by unindicated_techniques
     not_excluded: Condition = NotOf(excluded) if excluded is not None else Always()
     try:
         for assignment in logic.assignments([r.condition for r in suits], limit=20_000):
             score = sum(rule.effect.points for rule in suits if logic.evaluate(rule.condition, assignment))
-            if score > 0 and not logic.never(not_excluded, assignment):
+            indicated = not causes or any(logic.evaluate(r.condition, assignment) for r in causes)
+            if score > 0 and indicated and not logic.never(not_excluded, assignment):
                 return
     except TooComplex:
         if any(
             ctx.escapes[technique].escapes(logic, r.condition) or not logic.never(AllOf((r.condition, not_excluded)))
-            for r in pro
+            for r in causes or pro
         ):
             return
     yield finding(
         "warning",
         "unreachable-technique",
-        f"No client can be offered {ctx.title(technique)}: whenever an argument for it holds, the arguments "
-        f"against outweigh it or an absolute contraindication excludes it",
+        f"No client can be offered {ctx.title(technique)}: whenever an argument for it holds, no cause "
+        f"argument indicates it, the arguments against outweigh it or an absolute contraindication excludes it",
         where,
         [technique, *(r.id for r in suits)],
         "review the strengths of the arguments for and against it, and its exclusions",
     )
+
+
+@check("unindicated-technique")
+def unindicated_techniques(ctx: LintContext) -> Iterator[Finding]:
+    """A technique no cause argument indicates is never offered, not even as the practitioner's choice.
+
+    The planner makes a technique a candidate only while an argument for it that reads only
+    why the client came (the facts marked ``indication: true``) holds: skin type or
+    Fitzpatrick type alone never indicate one.
+    """
+    for technique in ctx.spec.techniques:
+        pro = [r for r in ctx.spec.suitability if r.governs(technique) and r.effect.argument == "for"]
+        if pro and not any(r.cause_argument for r in pro):
+            yield finding(
+                "warning",
+                "unindicated-technique",
+                f"No cause argument indicates {ctx.title(technique)}: its arguments for it read more than why the "
+                "client came (the indication facts), so it is never offered, not even as the practitioner's choice",
+                ctx.technique_at(technique),
+                [technique, *(r.id for r in pro)],
+                "add an argument for it whose condition reads only indication facts (e.g. the pore causes)",
+            )
 
 
 @check("gap", "not-analysed")
@@ -772,3 +798,114 @@ def review_date(ctx: LintContext) -> Iterator[Finding]:
             [manifest.id],
             "review the rules with the clinical lead and update last_review",
         )
+
+
+_MODEL_FIRST = dt.date(2030, 3, 4)
+"""A model course for comparing agent timings: sessions from this day, the assessment 12 weeks before."""
+
+
+@check("agent-timing-conflict", "not-analysed")
+def agent_timing_conflicts(ctx: LintContext) -> Iterator[Finding]:
+    """Two steps of one plan that tell the client different things about the same agent.
+
+    One step has the client use an agent while another has her pause it at the same time
+    (priming with a retinoid while a washout stops it), or two steps give the same agent
+    different timings (an antiviral for 10 days in one, 14 in the other). Only pairs of steps
+    that can be in the same plan count: both govern a technique and their conditions can hold
+    together. A pause inside one step's own use (hydroquinone paused around each peel) is
+    that step's design, not a conflict. Timings are compared on a model course of the
+    technique (typical sessions at the shortest interval).
+    """
+    seen: set[tuple[str, str, str]] = set()
+    steps: list[Rule[RequirementEffect] | Rule[AftercareEffect]] = [
+        *(r for r in ctx.spec.requirements if r.effect.agents),
+        *(r for r in ctx.spec.aftercare if r.effect.agents),
+    ]
+    for technique, entry in ctx.spec.techniques.items():
+        mine = [r for r in steps if r.general or technique in r.techniques]
+        course = _model_course(entry)
+        for i, first in enumerate(mine):
+            for second in mine[i + 1 :]:
+                for agent, problem in _agent_clashes(first, second, course):
+                    key = (first.id, second.id, agent)
+                    if key in seen or not _together(ctx, first, second):
+                        continue
+                    seen.add(key)
+                    yield finding(
+                        "warning",
+                        "agent-timing-conflict",
+                        f"{first.id} and {second.id} {problem} {_agent_title(ctx, agent)} "
+                        f"(for {ctx.title(technique)} and any other technique both govern)",
+                        first,
+                        [first.id, second.id],
+                        "give the agent one timing, in one step, or make the steps' conditions exclusive",
+                    )
+
+
+def _model_course(entry: TechniqueSpec) -> tuple[dt.date, tuple[dt.date, ...]]:
+    sessions = entry.sessions
+    days = [_MODEL_FIRST]
+    for _ in range(sessions.typical - 1):
+        days.append(sessions.interval_min.after(days[-1]))
+    return _MODEL_FIRST - dt.timedelta(weeks=12), tuple(days)
+
+
+def _spans(use: AgentUse, course: tuple[dt.date, tuple[dt.date, ...]]) -> list[tuple[dt.date, dt.date]]:
+    """The days ``use`` covers on the model course (each session's window for moments around each session)."""
+    assessment, sessions = course
+
+    def on(moment: Moment | None, session: dt.date, default: dt.date) -> dt.date:
+        if moment is None:
+            return default
+        anchor = {
+            "assessment": assessment,
+            "first_session": sessions[0],
+            "last_session": sessions[-1],
+            "each_session": session,
+        }[moment.anchor]
+        return moment.on(anchor)
+
+    around = any(m is not None and m.anchor == "each_session" for m in (use.start, use.until))
+    out = []
+    for session in sessions if around else sessions[:1]:
+        start = on(use.start, session, assessment)
+        until = on(use.until, session, sessions[-1])
+        out.append((start, until))
+    return out
+
+
+def _agent_clashes(
+    first: Rule[RequirementEffect] | Rule[AftercareEffect],
+    second: Rule[RequirementEffect] | Rule[AftercareEffect],
+    course: tuple[dt.date, tuple[dt.date, ...]],
+) -> Iterator[tuple[str, str]]:
+    """(agent, what is wrong) for each agent the two steps time differently."""
+    for a in first.effect.agents:
+        for b in second.effect.agents:
+            if a.agent != b.agent:
+                continue
+            # spans that only meet (one step's use ends the day another's pause starts) follow each other
+            overlap = any(s1 < u2 and s2 < u1 for s1, u1 in _spans(a, course) for s2, u2 in _spans(b, course))
+            if not overlap:
+                continue
+            if a.role != b.role:
+                yield a.agent, "have the client use and pause, at the same time,"
+            elif a.role == "uses" and (a.start, a.until) != (b.start, b.until):
+                yield a.agent, f"give different timings ({_timing(a)}; {_timing(b)}) for"
+
+
+def _agent_title(ctx: LintContext, agent: str) -> str:
+    found = ctx.spec.agents.get(agent)
+    return found.title if found is not None else agent
+
+
+def _timing(use: AgentUse) -> str:
+    return f"from {use.start or 'the assessment'} until {use.until or 'the last session'}"
+
+
+def _together(ctx: LintContext, first: Rule[Any], second: Rule[Any]) -> bool:
+    """Whether both steps' conditions can hold for one client (unknown to the analysis: assume so)."""
+    try:
+        return not ctx.logic.never(AllOf((first.condition, second.condition)))
+    except TooComplex:
+        return True

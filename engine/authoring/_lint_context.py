@@ -41,6 +41,14 @@ CODES: dict[str, tuple[Severity, str]] = {
     "required-but-excluded": ("warning", "a requirement only ever applies when its technique is excluded"),
     "gap": ("warning", "for some value of a fact a technique gets no suitability verdict at all"),
     "unreachable-technique": ("warning", "no client can ever be offered a technique"),
+    "agent-timing-conflict": (
+        "warning",
+        "two steps of one plan use and pause the same agent at once, or give it different timings",
+    ),
+    "unindicated-technique": (
+        "warning",
+        "no cause argument (an argument reading only indication facts) can indicate a technique",
+    ),
     "wait-mismatch": ("warning", "a waiting period and the condition that triggers it disagree"),
     "unused-fact": ("warning", "a fact is declared (or derived) but no rule reads it"),
     "no-scenario": ("warning", "no scenario in features/ is tagged @rule:<ID> for the rule"),

@@ -54,6 +54,7 @@ EXPECTED = [
     ("required-but-excluded", "warning", "REQ-PREG-LASER", "requirements.yaml", 13),
     ("required-and-excluded", "info", "REQ-DARK-GLYCOLIC", "requirements.yaml", 24),
     ("gap", "warning", "peel.glycolic", "techniques.yaml", 3),
+    ("unindicated-technique", "warning", "peel.glycolic", "techniques.yaml", 3),
     ("unreachable-technique", "warning", "peel.blocked", "techniques.yaml", 19),
     ("unreachable-technique", "warning", "laser.orphan", "techniques.yaml", 36),
     ("unreachable-technique", "warning", "laser.yag", "techniques.yaml", 27),
@@ -394,3 +395,116 @@ def test_findings_are_capped_per_code_with_a_count_of_the_rest(
     payload = json.loads(capsys.readouterr().out)
     assert payload["summary"]["warnings"] == report.count("warning")
     assert sum(1 for f in payload["findings"] if f["code"] == "duplicate") == 51
+
+
+def test_a_technique_excluded_whenever_it_is_indicated_is_unreachable(tmp_path: Path) -> None:
+    """An argument that does not indicate (skin type alone) cannot make a technique reachable."""
+    from tests.protocols import FACTS, TECHNIQUES, rule, write_protocol
+
+    facts = {**FACTS, "causes": {**FACTS["causes"], "indication": True}}
+    cause = rule("SUIT-CAUSE", "suitability", {"argument": "for", "strength": "strong"}, {"causes": {"includes": "x"}})
+    other = rule("SUIT-A", "suitability", {"argument": "for", "strength": "strong"}, {"a": True})
+    barred = rule("CI-X", "contraindication", {"level": "absolute"}, {"causes": {"includes": "x"}})
+    for body in (cause, other, barred):
+        body["applies_to"] = ["peel.one"]
+    folder = write_protocol(
+        tmp_path / "rules", [cause, other, barred], facts=facts, techniques={"peel.one": TECHNIQUES["peel.one"]}
+    )
+    report = lint_folder(folder, today=TODAY, features=tmp_path / "absent")
+    [found] = [f for f in report.findings if f.code == "unreachable-technique"]
+    assert found.rule_ids[0] == "peel.one" and "no cause argument indicates it" in found.message
+    assert not [f for f in report.findings if f.code == "unindicated-technique"]
+
+
+def _step(rule_id: str, agents: list[dict[str, Any]], when: Any = None) -> dict[str, Any]:
+    from tests.protocols import rule
+
+    then = {"phase": "pre_treatment", "step": rule_id, "instructions": "As the agents say.", "agents": agents}
+    if any(a.get("role", "uses") == "uses" and "first session" in a.get("from", "") for a in agents):
+        then["lead_time"] = "4 weeks"
+    return rule(rule_id, "requirement", then, when)
+
+
+@pytest.mark.parametrize(
+    ("steps", "expected"),
+    [
+        (  # priming with a retinoid while a washout pauses it
+            [
+                _step("REQ-PRIME", [{"agent": "retinoid", "from": "assessment", "until": "last session"}]),
+                _step("REQ-WASH", [{"agent": "retinoid", "role": "withholds", "from": "2 weeks before first session"}]),
+            ],
+            [("REQ-PRIME", "REQ-WASH")],
+        ),
+        (  # an antiviral for 10 days after each session in one step, 14 in the other
+            [
+                _step(
+                    "REQ-AV-A",
+                    [
+                        {
+                            "agent": "antiviral",
+                            "from": "2 days before each session",
+                            "until": "10 days after each session",
+                        }
+                    ],
+                ),
+                _step(
+                    "REQ-AV-B",
+                    [
+                        {
+                            "agent": "antiviral",
+                            "from": "2 days before each session",
+                            "until": "14 days after each session",
+                        }
+                    ],
+                ),
+            ],
+            [("REQ-AV-A", "REQ-AV-B")],
+        ),
+        (  # one use ends the day the pause starts: they follow each other
+            [
+                _step(
+                    "REQ-PRIME", [{"agent": "retinoid", "from": "assessment", "until": "2 weeks before first session"}]
+                ),
+                _step("REQ-WASH", [{"agent": "retinoid", "role": "withholds", "from": "2 weeks before first session"}]),
+            ],
+            [],
+        ),
+        (  # a pause inside the step's own use is its design
+            [
+                _step(
+                    "REQ-PRIME",
+                    [
+                        {"agent": "retinoid", "from": "assessment", "until": "last session"},
+                        {
+                            "agent": "retinoid",
+                            "role": "withholds",
+                            "from": "2 days before each session",
+                            "until": "each session",
+                        },
+                    ],
+                )
+            ],
+            [],
+        ),
+        (  # the two steps are never in one plan
+            [
+                _step("REQ-PRIME", [{"agent": "retinoid", "from": "assessment", "until": "last session"}], {"a": True}),
+                _step("REQ-WASH", [{"agent": "retinoid", "role": "withholds", "from": "assessment"}], {"a": False}),
+            ],
+            [],
+        ),
+    ],
+    ids=["use-and-pause", "two-durations", "sequential", "pause-inside-use", "exclusive-conditions"],
+)
+def test_agent_timing_conflicts(tmp_path: Path, steps: list[dict[str, Any]], expected: list[tuple[str, str]]) -> None:
+    from tests.protocols import FACTS, TECHNIQUES, rule, write_protocol
+
+    facts = {**FACTS, "causes": {**FACTS["causes"], "indication": True}}
+    cause = rule("SUIT-CAUSE", "suitability", {"argument": "for", "strength": "strong"}, {"causes": {"includes": "x"}})
+    agents = {"retinoid": {"title": "Retinoid"}, "antiviral": {"title": "Antiviral"}}
+    folder = write_protocol(
+        tmp_path / "rules", [cause, *steps], facts=facts, techniques={"peel.one": TECHNIQUES["peel.one"]}, agents=agents
+    )
+    report = lint_folder(folder, today=TODAY, features=tmp_path / "absent")
+    found = [tuple(f.rule_ids) for f in report.findings if f.code == "agent-timing-conflict"]
+    assert found == expected
