@@ -55,6 +55,7 @@ EXPECTED = [
     ("required-and-excluded", "info", "REQ-DARK-GLYCOLIC", "requirements.yaml", 24),
     ("gap", "warning", "peel.glycolic", "techniques.yaml", 3),
     ("unindicated-technique", "warning", "peel.glycolic", "techniques.yaml", 3),
+    ("agent-timing-conflict", "warning", "REQ-RETINOID-PRIMING", "requirements.yaml", 35),
     ("unreachable-technique", "warning", "peel.blocked", "techniques.yaml", 19),
     ("unreachable-technique", "warning", "laser.orphan", "techniques.yaml", 36),
     ("unreachable-technique", "warning", "laser.yag", "techniques.yaml", 27),
@@ -146,7 +147,7 @@ def test_cli_exit_status_follows_severity(protocol: engine.Protocol, capsys: pyt
     assert main(["lint", str(SEEDED), "--today", "2026-11-25"]) == 3
     out = capsys.readouterr().out
     assert "contraindications.yaml:3: error [never-true] CI-NEVER:" in out
-    assert out.rstrip().endswith("(22 rules analysed)")
+    assert out.rstrip().endswith("(24 rules analysed)")
     # The shipped rules have no errors: 0, or 1 with --strict when there are warnings (here: an overdue review).
     reviewed = protocol._spec.manifest.last_review.isoformat()
     assert main(["lint", str(RULES), "--today", reviewed, "--min-severity", "error"]) == 0
