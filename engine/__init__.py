@@ -18,13 +18,11 @@ the wing, since the core imports no wing.
 
 from __future__ import annotations
 
+import typing
 from typing import Any
 
-from engine._calendar import NotDatedError, render_ics
-from engine._check import CheckResult, Proposal, Violation
 from engine._errors import EngineError, FactsError, Issue, PoreProtocolError, RulesError
 from engine._evaluate import Outcome, Truth
-from engine._explain import render_check_text, render_text
 from engine._facts import ClientFacts, Treatment
 from engine._model import FactSpec, Period, SessionSpec, TechniqueSpec
 from engine._plan_model import (
@@ -38,8 +36,13 @@ from engine._plan_model import (
     TreatmentPlan,
 )
 from engine._protocol import Protocol, load_protocol, shipped_rules_path
-from engine._reload import ReloadingProtocol
 from engine._version import __version__
+
+if typing.TYPE_CHECKING:  # imported on first use (below), so that a command line starts faster
+    from engine._calendar import NotDatedError, render_ics
+    from engine._check import CheckResult, Proposal, Violation
+    from engine._explain import render_check_text, render_text
+    from engine._reload import ReloadingProtocol
 
 __all__ = [
     "BatchError",
@@ -82,18 +85,36 @@ __all__ = [
 ]
 
 _FROM_BATCH = frozenset({"BatchError", "BatchResult", "RecordError", "evaluate_batch"})
+_LAZY = {
+    "NotDatedError": "engine._calendar",
+    "render_ics": "engine._calendar",
+    "CheckResult": "engine._check",
+    "Proposal": "engine._check",
+    "Violation": "engine._check",
+    "render_check_text": "engine._explain",
+    "render_text": "engine._explain",
+    "ReloadingProtocol": "engine._reload",
+}
+"""Core names imported on first use: ``pore-protocol evaluate`` needs none of their modules, and
+importing them all made up about a tenth of its start-up."""
 
 
 def __getattr__(name: str) -> Any:
-    """The batch wing's public names, imported when first asked for (PEP 562)."""
+    """The batch wing's public names, and the core's lazy ones, imported when first asked for (PEP 562)."""
     if name in _FROM_BATCH:
         import engine.batch
 
         value = getattr(engine.batch, name)
         globals()[name] = value
         return value
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'engine' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_FROM_BATCH})
+    return sorted({*globals(), *_FROM_BATCH, *_LAZY})

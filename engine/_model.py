@@ -63,9 +63,15 @@ _PERIOD_RE = re.compile(r"^\s*(\d{1,4})\s*(day|days|week|weeks|month|months|year
 
 
 class StrictModel(BaseModel):
-    """Frozen, strict, no unknown keys: the base of every document shape."""
+    """Frozen, strict, no unknown keys: the base of every document shape.
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, str_strip_whitespace=True)
+    ``defer_build``: each shape's validator is built the first time it validates, not when
+    the module is imported. A command that reads the protocol from the compiled-protocol
+    cache (``engine._cache``) never validates a rules document, and building every shape's
+    validator up front was about 50 ms of ``pore-protocol evaluate``'s start-up.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, str_strip_whitespace=True, defer_build=True)
 
 
 @dataclass(frozen=True, order=True)

@@ -12,7 +12,6 @@ read with this client's values, its rationale and evidence.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -48,7 +47,13 @@ class PlanTables:
         self.position: Mapping[str, int] = {rule.id: n for n, rule in enumerate(spec.rules)}
         """Each rule's position in the protocol: plans list rules in this order."""
         self.evidence: Mapping[str, tuple[Evidence, ...]] = {
-            rule.id: tuple(_new_evidence(**dataclasses.asdict(c)) for c in spec.citations(rule)) for rule in spec.rules
+            rule.id: tuple(
+                _new_evidence(
+                    source=c.source, citation=c.citation, url=c.url, grade=c.grade, facts=c.facts, note=c.note
+                )
+                for c in spec.citations(rule)
+            )
+            for rule in spec.rules
         }
         self.fact_order: Mapping[str, int] = {name: n for n, name in enumerate(spec.facts)}
         """Each fact's position in the vocabulary (the order questions are asked in, after how much they hold back)."""

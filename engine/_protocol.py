@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from engine._check import CheckResult, Proposal, check_proposal, read_proposal
 from engine._compile import CompiledProtocol, compile_protocol
 from engine._errors import FactsError, Issue, suggest
 from engine._evaluate import Evaluator, Outcome
@@ -15,7 +14,9 @@ from engine._model import FactSpec, TechniqueSpec
 from engine._plan import PlanTables, build_plan
 from engine._plan_model import TreatmentPlan
 from engine._spec import ProtocolSpec
-from engine._validate import validate_folder
+
+if TYPE_CHECKING:  # imported when first used: evaluating needs neither (a faster start for the command line)
+    from engine._check import CheckResult, Proposal
 
 __all__ = ["Protocol", "load_protocol", "shipped_rules_path"]
 
@@ -151,6 +152,8 @@ class Protocol:
 
         :raises FactsError: the facts or the proposal are invalid (an unknown technique included).
         """
+        from engine._check import Proposal, check_proposal, read_proposal
+
         checked = check_facts(self._spec, facts)
         wanted = proposal if isinstance(proposal, Proposal) else read_proposal(proposal, self._spec)
         return check_proposal(self._spec, self._tables, checked, self._evaluator.evaluate(checked), wanted)
@@ -166,6 +169,8 @@ class Protocol:
 
         :raises FactsError: either text is unreadable or invalid.
         """
+        from engine._check import check_proposal, read_proposal
+
         data, doc = parse_facts_text(facts, facts_source)
         checked = check_facts(self._spec, data, facts_source, doc)
         raw, pdoc = parse_facts_text(
@@ -199,6 +204,8 @@ def load_protocol(path: str | Path | None = None) -> Protocol:
 
     :raises RulesError: listing every problem in the folder, each with file and line.
     """
+    from engine._validate import validate_folder
+
     root = Path(path) if path is not None else shipped_rules_path()
     spec = validate_folder(root)
     return Protocol(spec, compile_protocol(spec))

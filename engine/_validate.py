@@ -14,7 +14,6 @@ what they can of a broken folder (``pore-protocol lint``) use
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -25,6 +24,7 @@ from pydantic import BaseModel, ValidationError
 from engine._conditions import ConditionParser, check_selector
 from engine._errors import Issue, RulesError, suggest
 from engine._fhir_mapping import validate_fhir_mapping
+from engine._folder import raw_files
 from engine._issues import (
     AGENTS_FILE,
     CORE_FILES,
@@ -36,7 +36,7 @@ from engine._issues import (
     VOCABULARY_FILE,
     IssueCollector,
 )
-from engine._load import DocPath, LoadedDocument, YamlProblem, content_sha256, load_yaml_text, read_capped
+from engine._load import DocPath, LoadedDocument, YamlProblem, content_sha256, load_yaml_text
 from engine._model import (
     AGENT_ID_PATTERN,
     FACT_NAME_PATTERN,
@@ -163,37 +163,9 @@ def _documents(root: Path, issues: IssueCollector) -> tuple[list[tuple[str, byte
     outside it is refused (a link inside it is followed), and so is a file name that is not
     valid text. Each file is read once, and never beyond the size limit.
     """
-    raw: list[tuple[str, bytes]] = []
+    raw = raw_files(root, issues)
     docs: dict[str, LoadedDocument] = {}
-    real_root = root.resolve()
-    for path in sorted(root.rglob("*")):
-        name = path.relative_to(root).as_posix()
-        if not _printable_name(name):
-            issues.add(
-                "bad-name",
-                None,
-                (),
-                f"a file name in the rules folder is not valid text: {name.encode('utf-8', 'surrogateescape')!r}",
-                "rename or remove it",
-            )
-            continue
-        if path.is_symlink() and not path.resolve().is_relative_to(real_root):
-            issues.add(
-                "bad-shape",
-                None,
-                (),
-                f"{name} is a link to {os.readlink(path)}, outside the rules folder",
-                "a rules folder is self-contained: copy the file in, or remove the link",
-            )
-            continue
-        if path.suffix not in (".yaml", ".yml") or not path.is_file():
-            continue
-        try:
-            data = read_capped(path)
-        except YamlProblem as problem:
-            issues.yaml(name, problem)
-            continue
-        raw.append((name, data))
+    for name, data in raw:
         try:
             docs[name] = load_yaml_text(data, name)
         except YamlProblem as problem:
@@ -202,14 +174,6 @@ def _documents(root: Path, issues: IssueCollector) -> tuple[list[tuple[str, byte
         if required not in {name for name, _ in raw}:
             issues.add("missing-file", None, (), f"the rules folder has no {required}", f"create {root / required}")
     return raw, docs
-
-
-def _printable_name(name: str) -> bool:
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return name.isprintable()
 
 
 def _unique_rules(

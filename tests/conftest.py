@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,18 @@ pytest_plugins = ("pytester", "tests.trace_results", "tests.rule_coverage")
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_protocol_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The compiled-protocol cache of commands run by the tests (in process or not) lives in the run's temp folder."""
+    previous = os.environ.get("PORE_PROTOCOL_CACHE_DIR")
+    os.environ["PORE_PROTOCOL_CACHE_DIR"] = str(tmp_path_factory.mktemp("protocol-cache"))
+    yield
+    if previous is None:
+        os.environ.pop("PORE_PROTOCOL_CACHE_DIR", None)
+    else:
+        os.environ["PORE_PROTOCOL_CACHE_DIR"] = previous
 
 BASELINE: dict[str, Any] = {
     "assessment_date": "2026-11-25",

@@ -12,7 +12,8 @@ from __future__ import annotations
 import argparse
 from typing import Any, TextIO
 
-from engine import load_protocol, render_check_text
+from engine import render_check_text
+from engine._cache import load_protocol_cached
 from engine.cli._evaluate import read_input
 from engine.cli._output import UsageError
 
@@ -41,7 +42,7 @@ def add_parser(sub: Any, name: str, help_text: str) -> None:
 def _check(args: argparse.Namespace, out: TextIO) -> int:
     if args.facts == "-" and args.proposal == "-":
         raise UsageError("only one of the facts and the proposal can be read from standard input")
-    protocol = load_protocol(args.rules)
+    protocol = load_protocol_cached(args.rules)
     facts, facts_source = read_input(args.facts)
     proposal, proposal_source = read_input(args.proposal, "proposal")
     result = protocol.check_document(facts, proposal, facts_source, proposal_source)

@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 from typing import IO, Any, TextIO
 
-from engine import FactsError, NotDatedError, load_protocol, render_ics, render_text, shipped_rules_path
+from engine import FactsError, load_protocol, shipped_rules_path
+from engine._cache import load_protocol_cached
 from engine._load import MAX_DOCUMENT_BYTES
 from engine.cli._output import UsageError
 
@@ -89,16 +90,23 @@ def _capped(stream: IO[bytes]) -> bytes:
 def _evaluate(args: argparse.Namespace, out: TextIO) -> int:
     if args.client_id is not None and args.format != "ics":
         raise UsageError("--client-id only names the events of --format ics")
-    protocol = load_protocol(args.rules)
+    protocol = load_protocol_cached(args.rules)  # the YAML is read and validated only on a cache miss
     data, source = read_input(args.file)
     plan = protocol.evaluate_document(data, source, technique=args.technique)
     if args.format == "ics":
+        from engine import NotDatedError, render_ics  # imported only for the format that needs them
+
         try:
             out.write(render_ics(plan, client_id=args.client_id).decode("utf-8"))
         except NotDatedError as exc:
             raise UsageError(str(exc)) from None
         return 0
-    out.write(plan.model_dump_json(indent=2) + "\n" if args.format == "json" else render_text(plan))
+    if args.format == "json":
+        out.write(plan.model_dump_json(indent=2) + "\n")
+    else:
+        from engine import render_text
+
+        out.write(render_text(plan))
     return 0
 
 
