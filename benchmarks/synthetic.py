@@ -190,8 +190,9 @@ def write_synthetic(target: Path, count: int, shipped: Path, seed: int = 54) -> 
     over files of at most 500 rules each.
     """
     target.mkdir(parents=True, exist_ok=True)
-    for name in ("protocol.yaml", "vocabulary.yaml", "techniques.yaml"):
-        shutil.copyfile(shipped / name, target / name)
+    for name in ("protocol.yaml", "vocabulary.yaml", "techniques.yaml", "agents.yaml"):
+        if (shipped / name).is_file():  # the catalogue names agents of agents.yaml
+            shutil.copyfile(shipped / name, target / name)
     vocab = _Vocabulary(shipped)
     rules = _rules(random.Random(seed * 1_000_003 + count), vocab, count)
     for index in range(0, len(rules), 500):
