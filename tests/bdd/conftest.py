@@ -104,15 +104,14 @@ def client_with_answers(protocol: engine.Protocol, datatable: list[list[str]]) -
             client["assessment_date"] = text.strip()
     for label, text in _table(datatable):
         _apply(protocol, client, label, text)
-    assert client == BASELINE, (
-        "the Background table and tests.conftest.BASELINE differ: "
-        f"{_diff(client, BASELINE)}"
-    )
+    assert client == BASELINE, f"the Background table and tests.conftest.BASELINE differ: {_diff(client, BASELINE)}"
     return copy.deepcopy(client)
 
 
 def _diff(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
-    return [f"{k}: {a.get(k, '(absent)')!r} != {b.get(k, '(absent)')!r}" for k in sorted({*a, *b}) if a.get(k) != b.get(k)]
+    return [
+        f"{k}: {a.get(k, '(absent)')!r} != {b.get(k, '(absent)')!r}" for k in sorted({*a, *b}) if a.get(k) != b.get(k)
+    ]
 
 
 @given("a client who has only given the assessment date", target_fixture="client")
@@ -164,7 +163,9 @@ def previous_reaction(
     _had(protocol, client, title, amount, unit, reaction=reaction.replace(" ", "_"))
 
 
-@given(parsers.parse('the client had a "{title}" {amount:d} {unit} before the assessment, with the result "{response}"'))
+@given(
+    parsers.parse('the client had a "{title}" {amount:d} {unit} before the assessment, with the result "{response}"')
+)
 def previous_response(
     protocol: engine.Protocol, client: dict[str, Any], title: str, amount: int, unit: str, response: str
 ) -> None:
@@ -397,11 +398,15 @@ def agent_not_used(protocol: engine.Protocol, plan: engine.TreatmentPlan, title:
     used = [s.title for s in plan.steps for a in s.agents if a.agent == agent and a.role == "uses"]
     assert not used, f"{agent} is used by {used}"
     if plan.technique is not None:
-        assert agent not in protocol._spec.techniques[plan.technique].agents, f"the sessions of {plan.technique} use {agent}"
+        assert agent not in protocol._spec.techniques[plan.technique].agents, (
+            f"the sessions of {plan.technique} use {agent}"
+        )
 
 
 @then(parsers.parse('the step "{step}" {role} "{title}" from {start} until {until}'))
-def agent_timing(plan: engine.TreatmentPlan, protocol: engine.Protocol, step: str, role: str, title: str, start: str, until: str) -> None:
+def agent_timing(
+    plan: engine.TreatmentPlan, protocol: engine.Protocol, step: str, role: str, title: str, start: str, until: str
+) -> None:
     """Dates of a timed agent: ``from 2026-12-07 until 2027-01-22`` as the plan prints them."""
     agent = _agent(protocol, title)
     wanted = {"uses": "uses", "pauses": "withholds"}[role]
