@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
-import shutil
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,27 +24,12 @@ from fhir.resources.R4B.careplan import CarePlan
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 
 import engine
-from tests.conftest import BASELINE, ROOT, RULES
+from tests.conftest import BASELINE, ROOT
 from tests.service.records import appointment, bundle, hook_request
 from tests.service.server import Server, running_server
 
 SERVICE = "/cds-services/pore-reduction-plan"
 INDICATOR = {"ready": "info", "needs_review": "warning", "needs_information": "info", "not_suitable": "warning"}
-
-
-@pytest.fixture(scope="module")
-def rules(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A snapshot of the shipped rules: the server, the CLI and the library compared with it all read this one."""
-    folder = tmp_path_factory.mktemp("cds-rules") / "rules"
-    shutil.copytree(RULES, folder)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def protocol(rules: Path) -> Iterator[engine.Protocol]:
-    loaded = engine.load_protocol(rules)
-    yield loaded
-    loaded.close()
 
 
 @pytest.fixture(scope="module")

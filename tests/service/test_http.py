@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -20,25 +19,10 @@ from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.plandefinition import PlanDefinition
 
 import engine
-from tests.conftest import BASELINE, ROOT, RULES
+from tests.conftest import BASELINE, ROOT
 from tests.service.server import Server, running_server
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
-
-
-@pytest.fixture(scope="module")
-def rules(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A snapshot of the shipped rules: the server, the CLI and the library compared with it all read this one."""
-    folder = tmp_path_factory.mktemp("http-rules") / "rules"
-    shutil.copytree(RULES, folder)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def protocol(rules: Path) -> Iterator[engine.Protocol]:
-    loaded = engine.load_protocol(rules)
-    yield loaded
-    loaded.close()
 
 
 @pytest.fixture(scope="module")
