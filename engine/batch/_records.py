@@ -35,9 +35,19 @@ from typing import IO, Any
 from engine._errors import FactsError
 from engine._facts import strict_json_loads
 from engine._model import FactSpec
-from engine.batch._run import Record, RecordError, id_problem, split_record
+from engine.batch._results import Record, RecordError, id_problem, split_record
 
-__all__ = ["ID_COLUMN", "MAX_CELL_DIGITS", "MAX_LINE_BYTES", "Line", "csv_records", "jsonl_records", "read_lines"]
+__all__ = [
+    "ID_COLUMN",
+    "MAX_CELL_DIGITS",
+    "MAX_LINE_BYTES",
+    "CellProblem",
+    "Line",
+    "cell_value",
+    "csv_records",
+    "jsonl_records",
+    "read_lines",
+]
 
 MAX_LINE_BYTES = 1_000_000
 """The longest line (one record) read; a longer one is an input error for that record."""
@@ -141,7 +151,11 @@ def jsonl_records(source: IO[bytes] | Iterable[Line]) -> Iterator[Record]:
         yield Record(number, line.number, facts, record_id)
 
 
-def _cell(spec: FactSpec | None, text: str) -> Any:
+def cell_value(spec: FactSpec | None, text: str) -> Any:
+    """A CSV cell (or a Parquet text value) as the answer the vocabulary's type expects; text if it does not convert.
+
+    :raises CellProblem: the cell cannot even be passed on (a number of too many digits).
+    """
     kind = spec.type if spec is not None else None
     stripped = text.strip()
     if kind == "boolean":
@@ -150,7 +164,7 @@ def _cell(spec: FactSpec | None, text: str) -> Any:
         digits = stripped[1:] if stripped[:1] in "+-" else stripped
         if digits.isdigit() and digits.isascii():
             if len(digits) > MAX_CELL_DIGITS:
-                raise _CellProblem(f"a number of {len(digits):,} digits; no answer needs so many")
+                raise CellProblem(f"a number of {len(digits):,} digits; no answer needs so many")
             return int(stripped)
         return text
     if kind in ("set", "treatment_history"):
@@ -165,8 +179,8 @@ def _cell(spec: FactSpec | None, text: str) -> Any:
     return stripped
 
 
-class _CellProblem(Exception):
-    """A cell that cannot even be passed on to the engine."""
+class CellProblem(ValueError):
+    """A cell that cannot even be passed on to the engine (the message completes "column X holds ...")."""
 
 
 def _row(text: str, line: Line) -> list[str] | RecordError:
@@ -235,7 +249,7 @@ def _csv_record(number: int, line: int, names: list[str], row: list[str], facts:
         if not cell.strip():
             continue
         try:
-            record[name] = _cell(facts.get(name), cell)
-        except _CellProblem as problem:
+            record[name] = cell_value(facts.get(name), cell)
+        except CellProblem as problem:
             return Record(number, line, RecordError("input", f"column {name!r} holds {problem}"), record_id)
     return Record(number, line, record, record_id)

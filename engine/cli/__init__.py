@@ -1,10 +1,11 @@
 """The ``pore-protocol`` command line.
 
 Exit status: 0 a plan or a clean check; 1 a proposal ``check`` does not find acceptable;
-2 invalid client facts (or proposal); 3 invalid rules;
-4 an internal engine failure; 64 a usage error; 74 an output that cannot be written (as in
-sysexits); 130 interrupted (SIGINT); 143 terminated (SIGTERM). Errors go to stderr as plain
-sentences, never as tracebacks, and nothing is written to stdout unless the command
+2 invalid client facts (or proposal); 3 invalid rules; 4 an internal engine failure; 64 a
+usage error; 69 a Dask cluster that cannot be reached or went away (EX_UNAVAILABLE, as in
+sysexits); 74 an output that cannot be written (EX_IOERR); 130 interrupted (SIGINT); 143
+terminated (SIGTERM). Errors go to stderr as plain sentences, never as tracebacks, and
+nothing is written to stdout unless the command
 succeeded. SIGTERM is turned into an exception while a command runs, so that, as on an
 interrupt, temporary files are removed and batch workers ended before the process exits.
 
@@ -27,7 +28,7 @@ from typing import NoReturn, TextIO
 
 from engine._errors import EngineError, FactsError, PoreProtocolError, RulesError
 from engine._version import __version__
-from engine.cli._output import OutputError, UsageError, guard_stream
+from engine.cli._output import OutputError, UnavailableError, UsageError, guard_stream
 
 __all__ = [
     "EXIT_ENGINE",
@@ -37,6 +38,7 @@ __all__ = [
     "EXIT_OK",
     "EXIT_RULES",
     "EXIT_TERMINATED",
+    "EXIT_UNAVAILABLE",
     "EXIT_USAGE",
     "Terminated",
     "build_parser",
@@ -48,6 +50,8 @@ EXIT_FACTS = 2
 EXIT_RULES = 3
 EXIT_ENGINE = 4
 EXIT_USAGE = 64
+EXIT_UNAVAILABLE = 69
+"""EX_UNAVAILABLE: a Dask cluster that cannot be reached, or went away during the run."""
 EXIT_IO = 74
 """EX_IOERR: an output could not be written."""
 EXIT_INTERRUPTED = 128 + signal.SIGINT
@@ -156,6 +160,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return status
     except UsageError as exc:
         return _usage(args, str(exc))
+    except UnavailableError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return EXIT_UNAVAILABLE
     except OutputError as exc:
         sys.stderr.write(f"error: {exc}\n")
         _discard_stdout()

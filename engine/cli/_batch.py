@@ -1,7 +1,8 @@
-"""``pore-protocol evaluate-batch``: many clients from JSON Lines or CSV, one result line each.
+"""``pore-protocol evaluate-batch``: many clients from JSON Lines, CSV or Parquet, one result line each.
 
-Input: JSON Lines or CSV, as :mod:`engine.batch` reads them: one record per physical line,
-read in bounded memory, each record with an optional id.
+Input: one file, ``-`` (standard input), or a folder or glob of files, as :mod:`engine.batch`
+reads them: one record per physical line (a row, for Parquet), read in bounded memory, each
+record with an optional id; with a folder or glob, each output line names its ``file``.
 
 Output: exactly one line per input record, in input order, whatever happens to the record:
 ``{"record": n, "line": l, "id": ..., "plan": {...}}`` or ``{"record": n, "line": l, "id": ...,
@@ -11,31 +12,34 @@ compact JSON. With ``--output`` the file is written under a temporary name and r
 end (see :mod:`engine.cli._output`), so a failed or interrupted run never leaves a truncated
 result behind.
 
+``--workers N`` runs N local processes; ``--dask tcp://HOST:8786`` a Dask cluster, and
+``--dask local:N`` a LocalCluster of N one-thread processes started for the run. The output
+is the same bytes either way.
+
 Exit status: 0 every record has a plan; 2 some record had invalid facts or could not be
 read (the others are still written); 3 invalid rules; 4 the engine failed (on a record,
-or as a whole); 64 usage; 74 the output cannot be written; 130 / 143 interrupted by
-SIGINT / SIGTERM (the workers are ended and no output file is left).
+or as a whole); 64 usage; 69 the Dask cluster cannot be reached or went away; 74 the output
+cannot be written; 130 / 143 interrupted by SIGINT / SIGTERM (the workers are ended and no
+output file is left).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import itertools
-import os
-import stat
 import sys
 import time
-from collections.abc import Iterable, Iterator
-from pathlib import Path
-from typing import IO, Any, TextIO
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, TextIO
 
-from engine._errors import FactsError
 from engine._protocol import load_protocol
-from engine.batch import BatchResult, Line, csv_records, jsonl_records, read_lines, run_batch
-from engine.cli._output import check_output, open_output
+from engine.batch import FORMATS, SUFFIXES_TEXT, Answers, check_address, open_input, stream_batch
+from engine.cli._output import UnavailableError, check_output, open_output
 
-__all__ = ["MAX_WORKERS", "Progress", "add_parser"]
+if TYPE_CHECKING:
+    from engine.batch import DaskCluster
+
+__all__ = ["MAX_WORKERS", "Progress", "add_dask_option", "add_parser", "connect_dask", "skipped_note"]
 
 EXIT_OK = 0
 EXIT_FACTS = 2
@@ -47,22 +51,77 @@ MAX_WORKERS = 256
 def add_parser(sub: Any, name: str, help_text: str) -> None:
     """Add ``evaluate-batch`` to the command line's subparsers."""
     batch = sub.add_parser(name, help=help_text)
-    batch.add_argument("file", help="JSON Lines or CSV file of client facts, or - to read standard input")
     batch.add_argument(
-        "--workers", type=_workers, default=1, metavar="N", help=f"processes to use (default 1, at most {MAX_WORKERS})"
+        "file",
+        help="JSON Lines, CSV or Parquet file of client facts, a folder or a glob of them (quoted), or - for stdin",
     )
+    where = batch.add_mutually_exclusive_group()
+    where.add_argument(
+        "--workers",
+        type=_workers,
+        default=1,
+        metavar="N",
+        help=f"local processes to use (default 1, at most {MAX_WORKERS})",
+    )
+    add_dask_option(where)
     batch.add_argument("--rules", metavar="DIR", default=None, help="rules folder (default: the shipped rules)")
     batch.add_argument(
         "--output", metavar="FILE", default=None, help="write results to FILE (replaced at the end) instead of stdout"
     )
     batch.add_argument(
         "--format",
-        choices=("auto", "jsonl", "csv"),
+        choices=FORMATS,
         default="auto",
-        help="input format (default: from the file extension; for stdin, JSON Lines if it starts with '{')",
+        help="input format (default: from each file's extension; for stdin, JSON Lines if it starts with '{')",
     )
     batch.add_argument("--no-progress", action="store_true", help="do not draw the progress bar on stderr")
     batch.set_defaults(handler=cmd_evaluate_batch)
+
+
+def add_dask_option(parser: Any) -> None:
+    """``--dask ADDRESS``, shared with ``diff``."""
+    parser.add_argument(
+        "--dask",
+        type=_dask_address,
+        default=None,
+        metavar="ADDRESS",
+        help="run on a Dask cluster: tcp://HOST:8786 for a running one, local:N to start N local worker processes",
+    )
+
+
+def _dask_address(text: str) -> str:
+    try:
+        return check_address(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+@contextlib.contextmanager
+def connect_dask(address: str | None) -> Iterator[DaskCluster | None]:
+    """The Dask cluster named by ``--dask`` for the length of the command (``None``: no Dask), ended after it."""
+    if address is None:
+        yield None
+        return
+    try:
+        from engine.batch import ClusterError, DaskCluster
+    except ImportError:
+        raise UnavailableError("--dask needs dask installed: pip install 'pore-protocol[dask]'") from None
+    try:
+        cluster = DaskCluster(address)
+    except ClusterError as exc:
+        raise UnavailableError(str(exc)) from None
+    try:
+        with cluster:
+            yield cluster
+    except ClusterError as exc:
+        raise UnavailableError(str(exc)) from None
+
+
+def skipped_note(skipped: tuple[str, ...]) -> None:
+    """Say on stderr which files of an input folder were not read (nothing is left out silently)."""
+    if skipped:
+        shown = ", ".join(skipped[:5]) + (f" and {len(skipped) - 5} more" if len(skipped) > 5 else "")
+        sys.stderr.write(f"note: not read, as they are not {SUFFIXES_TEXT} files: {shown}\n")
 
 
 def _workers(text: str) -> int:
@@ -116,53 +175,7 @@ class Progress:
             self._stream.flush()
 
 
-def _count_records(path: Path, kind: str) -> int | None:
-    """Non-blank lines of a regular file (less the CSV header), for the progress bar; read in bounded memory."""
-    try:
-        with path.open("rb") as stream:
-            count = sum(1 for line in read_lines(stream) if line.data is None or line.data.strip())
-    except OSError:
-        return None
-    return max(count - 1, 0) if kind == "csv" else count
-
-
 # -- the command
-
-
-def _open_input(name: str) -> tuple[IO[bytes], Path | None]:
-    """The input as bytes: standard input, a regular file or a pipe (a folder or a device is refused)."""
-    if name == "-":
-        return sys.stdin.buffer, None
-    path = Path(name)
-    try:
-        stream = path.open("rb")
-    except FileNotFoundError:
-        raise FactsError(f"facts file {name!r} does not exist") from None
-    except IsADirectoryError:
-        raise FactsError(f"{name!r} is a folder; give a JSON Lines or CSV file") from None
-    except OSError as exc:
-        raise FactsError(f"cannot read facts file {name!r}: {exc.strerror}") from None
-    mode = os.fstat(stream.fileno()).st_mode
-    if stat.S_ISDIR(mode):
-        stream.close()
-        raise FactsError(f"{name!r} is a folder; give a JSON Lines or CSV file")
-    if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):
-        stream.close()
-        raise FactsError(f"{name!r} is not a regular file or a pipe; give a JSON Lines or CSV file, or - for stdin")
-    return stream, path if stat.S_ISREG(mode) else None
-
-
-def _format(requested: str, name: str, lines: Iterator[Line]) -> tuple[str, Iterable[Line]]:
-    if requested != "auto":
-        return requested, lines
-    if name != "-":
-        return ("csv" if name.lower().endswith(".csv") else "jsonl"), lines
-    first = next(lines, None)
-    if first is None:
-        return "jsonl", ()
-    data = first.data or b""
-    kind = "jsonl" if data.lstrip().startswith(b"{") or not data.strip() else "csv"
-    return kind, itertools.chain([first], lines)
 
 
 def cmd_evaluate_batch(args: argparse.Namespace, out: TextIO) -> int:
@@ -172,30 +185,28 @@ def cmd_evaluate_batch(args: argparse.Namespace, out: TextIO) -> int:
     protocol = load_protocol(args.rules)
     progress = Progress(sys.stderr, None, enabled=False)
     try:
-        stream, path = _open_input(args.file)
+        source = open_input(args.file, args.format)
+        skipped_note(source.skipped)
+        enabled = not args.no_progress and sys.stderr.isatty()
+        progress = Progress(sys.stderr, source.count() if enabled else None, enabled=enabled)
         with contextlib.ExitStack() as stack:
-            if path is not None:
-                stack.enter_context(stream)
-            kind, lines = _format(args.format, args.file, read_lines(stream))
-            records = csv_records(lines, protocol.facts) if kind == "csv" else jsonl_records(lines)
-            enabled = not args.no_progress and sys.stderr.isatty()
-            total = _count_records(path, kind) if enabled and path is not None else None
-            progress = Progress(sys.stderr, total, enabled=enabled)
-            results = stack.enter_context(
-                contextlib.closing(run_batch(records, rules=args.rules, workers=args.workers, protocol=protocol))
+            cluster = stack.enter_context(connect_dask(args.dask))
+            records = source.records(protocol.facts)
+            blocks = stack.enter_context(
+                contextlib.closing(stream_batch(records, protocol=protocol, workers=args.workers, dask=cluster))
             )
             target = stack.enter_context(open_output(args.output, out))
-            return _write(target, results, progress)
+            return _write(target, blocks, progress)
     finally:
         progress.close()
         protocol.close()
 
 
-def _write(target: TextIO, results: Iterator[BatchResult], progress: Progress) -> int:
+def _write(target: TextIO, blocks: Iterator[Answers], progress: Progress) -> int:
     status = EXIT_OK
-    for result in results:
-        progress(1)
-        target.write(result.to_json() + "\n")
-        if result.error is not None:
-            status = EXIT_ENGINE if result.error.kind == "engine" else max(status, EXIT_FACTS)
+    for block in blocks:
+        target.write(block.data.decode("utf-8"))
+        progress(block.count)
+        for _, error in block.errors:
+            status = EXIT_ENGINE if error.kind == "engine" else max(status, EXIT_FACTS)
     return status

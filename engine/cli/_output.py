@@ -32,6 +32,7 @@ from typing import Any, TextIO, cast
 __all__ = [
     "SPECIAL_FILE_SYSTEMS",
     "OutputError",
+    "UnavailableError",
     "UsageError",
     "check_output",
     "guard_stream",
@@ -69,6 +70,10 @@ SPECIAL_FILE_SYSTEMS = frozenset(
 
 class UsageError(Exception):
     """A mistake on the command line (exit 64); the message is a sentence for the person who typed it."""
+
+
+class UnavailableError(Exception):
+    """A service the command needs cannot be reached or went away (exit 69, EX_UNAVAILABLE): a Dask cluster."""
 
 
 class OutputError(Exception):

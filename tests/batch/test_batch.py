@@ -19,9 +19,9 @@ import pytest
 
 import engine
 from engine import cli
-from engine.batch import Record, csv_records, jsonl_records, read_lines, split_record
-from engine.batch import _run as _batch
-from engine.batch._run import BatchResult, RecordError, run_batch
+from engine.batch import Record, _pool, csv_records, jsonl_records, read_lines, split_record
+from engine.batch._results import Answers
+from engine.batch._run import RecordError, run_batch
 from engine.cli._batch import Progress
 from tests.conftest import BASELINE, ROOT, RULES
 
@@ -184,12 +184,12 @@ def test_an_engine_failure_on_one_record_is_reported_for_that_record(monkeypatch
 
 
 def test_a_worker_that_loaded_other_rules_refuses_to_evaluate() -> None:
-    _batch._worker_init(str(RULES), "0" * 64)
+    _pool._worker_init(str(RULES), "0" * 64)
     try:
         with pytest.raises(engine.EngineError, match="changed"):
-            _batch._worker_run([Record(1, None, BASELINE)])
+            _pool._worker_run([Record(1, None, BASELINE)])
     finally:
-        _batch._WORKER.clear()
+        _pool._WORKER.clear()
 
 
 def test_input_errors_pass_through_in_order() -> None:
@@ -468,11 +468,11 @@ def test_cli_engine_failure_exits_4_and_keeps_the_other_records(
 
 
 def test_cli_output_file_is_not_left_behind_when_the_run_fails(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    def boom(*args: Any, **kwargs: Any) -> Iterator[BatchResult]:
-        yield BatchResult(1, plan_json="{}")
+    def boom(*args: Any, **kwargs: Any) -> Iterator[Answers]:
+        yield Answers(b'{"record":1,"plan":{}}\n', (24,), (18,), ())
         raise engine.EngineError("a batch worker process died")
 
-    monkeypatch.setattr("engine.cli._batch.run_batch", boom)
+    monkeypatch.setattr("engine.cli._batch.stream_batch", boom)
     path = tmp_path / "c.jsonl"
     path.write_text(json.dumps(BASELINE) + "\n")
     out = tmp_path / "out.jsonl"
