@@ -9,12 +9,13 @@ and for other programs:
 * :func:`build_rulebook` with :func:`render_rulebook_markdown` / :func:`render_rulebook_html`:
   the rulebook a reviewer signs off (``pore-protocol docs``);
 * :func:`build_matrix`: rule → scenarios → outcome (``pore-protocol trace``);
-* :func:`diff_protocols`: which clients' plans a rule change affects (``pore-protocol diff``).
+* :func:`diff_protocols`: which clients' plans a rule change affects (``pore-protocol diff``),
+  here or on a Dask cluster.
 """
 
 from __future__ import annotations
 
-from engine.authoring._diff import diff_protocols, read_clients
+from engine.authoring._diff import diff_client, diff_protocols, open_clients, read_clients
 from engine.authoring._diff import render_json as render_diff_json
 from engine.authoring._diff import render_text as render_diff_text
 from engine.authoring._docs import build_rulebook
@@ -38,10 +39,12 @@ __all__ = [
     "build_matrix",
     "build_rulebook",
     "build_schemas",
+    "diff_client",
     "diff_protocols",
     "index_features",
     "lint_folder",
     "load_results",
+    "open_clients",
     "read_clients",
     "render_diff_json",
     "render_diff_text",

@@ -6,26 +6,53 @@ steps and the earliest start. A lead sees which clients a change affects before 
 the summary counts the transitions and names the rules behind them.
 
 Clients come as JSON Lines (one object per line) or as a YAML or JSON list. Each entry is
-either the facts themselves or ``{id: ..., facts: {...}}``. A client whose facts are
-invalid under one version (say a fact was renamed) is reported, not fatal. The command
-always exits 0 once both folders load and the clients file is readable.
+either the facts themselves or ``{id: ..., facts: {...}}``. A CSV or Parquet file, a folder or
+a glob of such files is read as ``evaluate-batch`` reads it (through :mod:`engine.batch`'s
+public readers, streamed). A client whose facts are invalid under one version (say a fact was
+renamed) is reported, not fatal. The command always exits 0 once both folders load and the
+clients can be read.
+
+Each client is compared on its own (:func:`diff_client`) and the summary is counted from the
+comparisons afterwards, so the comparisons can run anywhere: here, or on a Dask cluster
+through :class:`engine.batch.DaskCluster`, which sends both rules folders' content to its
+workers and hands back the partitions' comparisons in input order (the report is the same).
 """
 
 from __future__ import annotations
 
+import glob
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine._errors import FactsError, Issue
 from engine._load import YamlProblem, load_yaml_text, read_capped
+from engine._model import FactSpec
 from engine._plan_model import TreatmentPlan
 from engine._protocol import Protocol
+from engine.batch import SUFFIXES, BatchInput, RecordError, chunked, open_input
 
-__all__ = ["Client", "ClientDiff", "DiffReport", "diff_protocols", "read_clients", "render_json", "render_text"]
+if TYPE_CHECKING:
+    from engine.batch import DaskCluster
+
+__all__ = [
+    "DASK_CLIENTS",
+    "Client",
+    "ClientDiff",
+    "DiffReport",
+    "diff_client",
+    "diff_protocols",
+    "open_clients",
+    "read_clients",
+    "render_json",
+    "render_text",
+]
+
+DASK_CLIENTS = 100
+"""Clients in a partition on Dask: each is evaluated twice, so about the time of a batch partition."""
 
 
 @dataclass(frozen=True)
@@ -148,6 +175,34 @@ def read_clients(path: str | Path) -> list[Client]:
     return [_client(entry, n, f"item {n}", source) for n, entry in enumerate(data, 1)]
 
 
+def open_clients(name: str, facts: Mapping[str, FactSpec]) -> Iterable[Client]:
+    """The clients named ``name``: a YAML, JSON or JSON Lines file (:func:`read_clients`, as ever), or a
+    CSV or Parquet file, a folder or a glob of batch files (streamed through :mod:`engine.batch`).
+
+    ``facts`` types CSV and Parquet cells. A record that cannot be read raises :class:`FactsError`
+    naming its file and line when it is reached (a diff over unreadable clients would mislead).
+    """
+    path = Path(name)
+    batch = path.is_dir() or (not path.exists() and glob.has_magic(name))
+    if batch or SUFFIXES.get(path.suffix.lower()) in ("csv", "parquet"):
+        return _batch_clients(open_input(name), facts)
+    return read_clients(path)
+
+
+def _batch_clients(source: BatchInput, facts: Mapping[str, FactSpec]) -> Iterator[Client]:
+    for record in source.records(facts):
+        where = f"line {record.line}" if record.line is not None else f"row {record.number}"
+        file = record.file or source.files[0].name
+        if isinstance(record.facts, RecordError):
+            issue = Issue(file, record.line, None, "", record.facts.message, None)
+            raise FactsError(f"cannot read the clients in {file}", [issue])
+        if not isinstance(record.facts, Mapping):
+            issue = Issue(file, record.line, None, where, "each client must be a mapping of facts", None)
+            raise FactsError(f"cannot read the clients in {file}", [issue])
+        label = str(record.id) if record.id is not None else f"client {record.number} ({where})"
+        yield Client(label if record.file is None else f"{record.file}: {label}", dict(record.facts))
+
+
 # ----------------------------------------------------------------------------- comparison
 
 
@@ -263,55 +318,58 @@ def compare_plans(old: TreatmentPlan, new: TreatmentPlan) -> list[Change]:
     return changes
 
 
-def diff_protocols(old: Protocol, new: Protocol, clients: Sequence[Client]) -> DiffReport:
-    """Evaluate every client under both protocols and describe what changes."""
-    added, removed, changed = _rule_changes(old, new)
-    edited = {*added, *removed, *changed}
-    diffs = []
-    statuses: Counter[str] = Counter()
-    techniques: Counter[str] = Counter()
-    rules: Counter[str] = Counter()
-    kinds: Counter[str] = Counter()
-    for client in clients:
-        before, after = _evaluate(old, client), _evaluate(new, client)
-        if isinstance(before, str) or isinstance(after, str):
-            changes = []
-            if before != after:
-                old_text = before if isinstance(before, str) else f"a {before.status} plan"
-                new_text = after if isinstance(after, str) else f"a {after.status} plan"
-                changes.append(Change("facts", f"OLD: {old_text}; NEW: {new_text}"))
-            diffs.append(
-                ClientDiff(
-                    client.label,
-                    None if isinstance(before, str) else before.status,
-                    None if isinstance(after, str) else after.status,
-                    None if isinstance(before, str) else before.technique,
-                    None if isinstance(after, str) else after.technique,
-                    tuple(changes),
-                )
-            )
-            if changes:
-                kinds["facts"] += 1
-            continue
-        changes = compare_plans(before, after)
-        diffs.append(
-            ClientDiff(client.label, before.status, after.status, before.technique, after.technique, tuple(changes))
+def diff_client(old: Protocol, new: Protocol, client: Client) -> ClientDiff:
+    """How one client's plan changes from OLD to NEW (or how the facts stopped or started being valid)."""
+    before, after = _evaluate(old, client), _evaluate(new, client)
+    if isinstance(before, str) or isinstance(after, str):
+        changes = []
+        if before != after:
+            old_text = before if isinstance(before, str) else f"a {before.status} plan"
+            new_text = after if isinstance(after, str) else f"a {after.status} plan"
+            changes.append(Change("facts", f"OLD: {old_text}; NEW: {new_text}"))
+        return ClientDiff(
+            client.label,
+            None if isinstance(before, str) else before.status,
+            None if isinstance(after, str) else after.status,
+            None if isinstance(before, str) else before.technique,
+            None if isinstance(after, str) else after.technique,
+            tuple(changes),
         )
-        if before.status != after.status:
-            statuses[f"{before.status} -> {after.status}"] += 1
-        if before.technique != after.technique:
-            techniques[f"{before.technique or 'none'} -> {after.technique or 'none'}"] += 1
-        for kind in {c.what for c in changes}:
-            kinds[kind] += 1
-        for rule_id in {r for c in changes for r in c.rules}:
-            rules[rule_id] += 1
-    summary = {
-        "status": dict(sorted(statuses.items())),
-        "technique": dict(sorted(techniques.items())),
-        "kinds of change": dict(sorted(kinds.items())),
-        "edited rules behind the changes": _top({k: n for k, n in rules.items() if k in edited}),
-        "rules named in the changes": _top(rules),
-    }
+    changes = compare_plans(before, after)
+    return ClientDiff(client.label, before.status, after.status, before.technique, after.technique, tuple(changes))
+
+
+def _diff_partition(protocols: tuple[Protocol, ...], clients: list[Client]) -> list[ClientDiff]:
+    """What a Dask worker runs: each client of a partition under both protocols (OLD, NEW)."""
+    old, new = protocols
+    return [diff_client(old, new, client) for client in clients]
+
+
+def diff_protocols(
+    old: Protocol,
+    new: Protocol,
+    clients: Iterable[Client],
+    *,
+    dask: DaskCluster | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> DiffReport:
+    """Evaluate every client under both protocols and describe what changes.
+
+    :param dask: compare on this Dask cluster instead of here (same report, in input order).
+    :param progress: called with the number of clients just compared.
+    """
+    added, removed, changed = _rule_changes(old, new)
+    diffs: list[ClientDiff] = []
+    if dask is None:
+        for client in clients:
+            diffs.append(diff_client(old, new, client))
+            if progress is not None:
+                progress(1)
+    else:
+        for _, done in dask.map(_diff_partition, (old, new), chunked(clients, DASK_CLIENTS)):
+            diffs += done
+            if progress is not None:
+                progress(len(done))
     return DiffReport(
         old=f"{old.id} {old.version} ({old.path}, sha256 {old.sha256[:12]})",
         new=f"{new.id} {new.version} ({new.path}, sha256 {new.sha256[:12]})",
@@ -319,8 +377,36 @@ def diff_protocols(old: Protocol, new: Protocol, clients: Sequence[Client]) -> D
         rules_removed=removed,
         rules_changed=changed,
         clients=tuple(diffs),
-        summary=summary,
+        summary=_summary(diffs, {*added, *removed, *changed}),
     )
+
+
+def _summary(diffs: Iterable[ClientDiff], edited: set[str]) -> dict[str, dict[str, int]]:
+    """The transitions and the rules behind them, counted over every client's comparison."""
+    statuses: Counter[str] = Counter()
+    techniques: Counter[str] = Counter()
+    rules: Counter[str] = Counter()
+    kinds: Counter[str] = Counter()
+    for diff in diffs:
+        if diff.old_status is None or diff.new_status is None:  # invalid facts under one version (or both)
+            if diff.changes:
+                kinds["facts"] += 1
+            continue
+        if diff.old_status != diff.new_status:
+            statuses[f"{diff.old_status} -> {diff.new_status}"] += 1
+        if diff.old_technique != diff.new_technique:
+            techniques[f"{diff.old_technique or 'none'} -> {diff.new_technique or 'none'}"] += 1
+        for kind in {c.what for c in diff.changes}:
+            kinds[kind] += 1
+        for rule_id in {r for c in diff.changes for r in c.rules}:
+            rules[rule_id] += 1
+    return {
+        "status": dict(sorted(statuses.items())),
+        "technique": dict(sorted(techniques.items())),
+        "kinds of change": dict(sorted(kinds.items())),
+        "edited rules behind the changes": _top({k: n for k, n in rules.items() if k in edited}),
+        "rules named in the changes": _top(rules),
+    }
 
 
 def _top(counts: Mapping[str, int]) -> dict[str, int]:
