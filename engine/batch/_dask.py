@@ -187,10 +187,10 @@ class DaskCluster:
         :data:`CONNECT_SECONDS`.
     """
 
-    def __init__(self, address: str, *, timeout: float = CONNECT_SECONDS) -> None:
+    def __init__(self, address: str, *, timeout: float | None = None) -> None:
         self.address = check_address(address)
+        timeout = CONNECT_SECONDS if timeout is None else timeout
         self._cluster: LocalCluster | None = None
-        self.lost = 0
         try:
             if address.startswith(LOCAL):
                 self._cluster = LocalCluster(
@@ -199,6 +199,9 @@ class DaskCluster:
                     processes=True,
                     host="127.0.0.1",
                     dashboard_address=None,
+                    # No dashboard, and the scheduler's own HTTP server (metrics, health) on a free
+                    # loopback port: its default, 8787, may be taken by another cluster.
+                    scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
                     silence_logs=logging.ERROR,
                 )  # type: ignore[no-untyped-call]
                 self.client = Client(self._cluster, set_as_default=False, timeout=timeout)  # type: ignore[no-untyped-call]
