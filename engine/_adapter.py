@@ -48,9 +48,10 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import operator
 import threading
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from engine._errors import EngineError
@@ -209,6 +210,13 @@ def _aliases(fields: set[str]) -> dict[str, str]:
     return alias
 
 
+def _picker(fields: Sequence[str]) -> Callable[[Mapping[str, str]], Sequence[str]]:
+    """``fields``' values out of a mapping, as a sequence, in one call (``itemgetter`` of one item is no sequence)."""
+    if len(fields) > 1:
+        return operator.itemgetter(*fields)
+    return lambda table: [table[name] for name in fields]
+
+
 def live_rulesets() -> int:
     """How many matcher rulesets this process holds (for leak tests)."""
     with _LOCK:
@@ -245,13 +253,19 @@ def _checked(key: str, value: Any) -> Any:
 
 
 class Encoded:
-    """One client's fact, encoded for the matcher a field at a time (see :meth:`Matcher.encode`)."""
+    """One client's fact, encoded for the matcher a field at a time (see :meth:`Matcher.encode`).
 
-    __slots__ = ("_fragments", "_owner")
+    ``fragments`` maps each field's short name to its encoded ``,"name":value``; a field the
+    client's facts leave unknown has none (the evaluator reads that to find missing fields).
+    """
+
+    __slots__ = ("_full", "_owner", "fragments")
 
     def __init__(self, owner: Matcher, fragments: dict[str, str]) -> None:
         self._owner = owner
-        self._fragments = fragments
+        self.fragments = fragments
+        self._full: dict[str, str] | None = None
+        """Every field the rulesets test, absent ones as "" (made on the first firing; see :meth:`Matcher.fire`)."""
 
 
 class Matcher:
@@ -270,6 +284,9 @@ class Matcher:
         self._alias = _aliases(set().union(*fields))
         self._fields = [tuple(sorted(self._alias[f] for f in own)) for own in fields]
         """Per ruleset, the aliases of the fields it tests: what its message carries."""
+        self._pick = [_picker(own) for own in self._fields]
+        """Per ruleset, its fields' fragments picked out of an encoded fact's full table, in that order."""
+        self._blank = dict.fromkeys(self._alias.values(), "")
         self._cache: dict[tuple[str, type, Any], str] = {}
         handles: list[int] = []
         with _LOCK:
@@ -308,12 +325,37 @@ class Matcher:
         """Free the rulesets now instead of when the matcher is garbage-collected."""
         self._finalizer()
 
+    def short(self, name: str) -> str | None:
+        """The short name field ``name`` has inside the rulesets (``None``: no ruleset tests it)."""
+        return self._alias.get(name)
+
+    def fragment(self, name: str, value: Any) -> str:
+        """What :meth:`encode` writes for ``name`` holding ``value`` (checked as it checks it); "" when untested.
+
+        For code that writes a client's fragments itself (:mod:`engine._reader`), from constants.
+        """
+        fact = self.encode({name: value}).fragments
+        return fact.get(self._alias.get(name, ""), "")
+
+    def head(self, name: str) -> str:
+        """The start of a fragment of tested field ``name`` (``,"f3":``): its value's JSON follows."""
+        return f',"{self._alias[name]}":'
+
+    @staticmethod
+    def exact(minimum: int, maximum: int) -> bool:
+        """Whether every whole number from ``minimum`` to ``maximum`` reaches the matcher exactly."""
+        return minimum > -_EXACT and maximum < _EXACT
+
+    def wrap(self, fragments: dict[str, str]) -> Encoded:
+        """Fragments written as :meth:`fragment` and :meth:`head` write them, as an encoded fact."""
+        return Encoded(self, fragments)
+
     def encode(self, fact: Mapping[str, Any], into: Encoded | None = None) -> Encoded:
         """Check and encode the fields of ``fact`` (added to ``into`` if given), once for every ruleset.
 
         Values must be text, booleans or whole numbers; fields no ruleset tests are dropped.
         """
-        fragments = into._fragments if into is not None else {}
+        fragments: dict[str, str] = {}
         alias, cache = self._alias, self._cache
         for name, value in fact.items():
             short = alias.get(name)
@@ -332,7 +374,12 @@ class Matcher:
                     cache.clear()
                 cache[key] = fragment
             fragments[short] = fragment
-        return into if into is not None else Encoded(self, fragments)
+        if into is None:
+            return Encoded(self, fragments)
+        into.fragments.update(fragments)
+        if into._full is not None:
+            into._full.update(fragments)
+        return into
 
     def fire(self, index: int, fact: Mapping[str, Any] | Encoded) -> list[str]:
         """Assert ``fact`` into ruleset ``index`` and return the names of the rules that fired.
@@ -341,16 +388,18 @@ class Matcher:
         The fact is retracted before returning; if anything goes wrong the session is
         discarded, so consecutive clients never see each other's facts.
         """
-        if not self._finalizer.alive:
-            raise EngineError("this compiled protocol has been closed")
         encoded = fact if isinstance(fact, Encoded) else self.encode(fact)
         if encoded._owner is not self:
             raise EngineError("a fact encoded for another matcher")
-        fragments = encoded._fragments
-        text = _HEAD + "".join([fragments[f] for f in self._fields[index] if f in fragments]) + "}"
+        full = encoded._full
+        if full is None:  # absent fields as "", so that each ruleset's fields are picked in one call
+            full = encoded._full = {**self._blank, **encoded.fragments}
+        text = _HEAD + "".join(self._pick[index](full)) + "}"
         fired: list[str] = []
         with _LOCK:
             handle = self._handles[index]
+            if handle not in _LIVE:
+                raise EngineError("this compiled protocol has been closed")
             clean = False
             try:
                 result = _dre.assert_fact(handle, text)

@@ -26,18 +26,20 @@ from typing import Any
 from engine._adapter import Encoded, Matcher
 from engine._compile import CompiledProtocol
 from engine._errors import EngineError
-from engine._facts import NEVER, ONGOING, ClientFacts
-from engine._names import cut_field, detail_fact, history_detail_field, history_field, set_member_field
+from engine._facts import NEVER, ONGOING, ClientFacts, check_facts
+from engine._names import (
+    NEVER_DATE,
+    NO_TREATMENT,
+    cut_field,
+    detail_fact,
+    history_detail_field,
+    history_field,
+    set_member_field,
+)
+from engine._reader import Reader, compile_reader
 from engine._spec import Effect, ProtocolSpec, Rule, atoms
 
-__all__ = ["NEVER_DATE", "Evaluator", "Flattener", "Outcome", "Truth", "matcher_fact"]
-
-NEVER_DATE = "0000-00-00"
-"""Sorts before every real ISO date, so ``never`` is outside every 'within' window."""
-NO_TREATMENT = "-"
-"""The reaction (and response) of a treatment the client never had: no value a rule tests, so a
-reaction test is false without asking the "definitely false" rulesets. A test of a reaction is
-always joined to a ``within`` of the same treatments, which is false then anyway."""
+__all__ = ["NEVER_DATE", "NO_TREATMENT", "Evaluator", "Flattener", "Outcome", "Truth", "matcher_fact"]
 
 
 class Truth(str, enum.Enum):
@@ -157,7 +159,10 @@ class _Stratum:
     false_by_default: dict[str, Truth] = field(default_factory=dict)
     """Every conditional rule, false: right for any rule whose T rail did not fire and whose fields are present."""
     readers: dict[str, set[str]] = field(default_factory=dict)
-    """For each field a conditional rule reads, those rules (a missing field makes them suspects)."""
+    """For each field a conditional rule reads (by its short name in the matcher), those rules
+    (a missing field makes them suspects)."""
+    base: dict[str, Truth] = field(default_factory=dict)
+    """``always`` then ``false_by_default``: every rule of the stratum before its T rulesets fire."""
 
 
 class Evaluator:
@@ -174,6 +179,9 @@ class Evaluator:
         self._flatten = Flattener(spec)
         chunks = (*compiled.chunks, *compiled.false_chunks)
         self._matcher = Matcher([c.definition for c in chunks], label=f"pp-{spec.sha256[:10]}")
+        self._reader: Reader | None = None
+        """Generated on first use: the command line evaluates one document, through check_facts."""
+        short = self._short
         self._strata = [_Stratum() for _ in range(compiled.strata)]
         for rule_id in compiled.always:
             self._strata[spec.strata[rule_id]].always[rule_id] = Truth.TRUE
@@ -181,9 +189,13 @@ class Evaluator:
         self._details: dict[str, tuple[tuple[str, str], ...]] = {
             rule.id: details
             for rule in spec.rules
-            if (details := tuple((a.field, detail_fact(a.fact, a.detail)) for a in atoms(rule.condition) if a.detail))
+            if (
+                details := tuple(
+                    (short(a.field), detail_fact(a.fact, a.detail)) for a in atoms(rule.condition) if a.detail
+                )
+            )
         }
-        """For each rule testing a detail of the treatment history: (matcher field, name to ask it by)."""
+        """For each rule testing a detail of the treatment history: (matcher field's short name, name to ask it by)."""
         self._rules = spec.by_id
         self._false_of: dict[str, int] = {}
         self._false: dict[int, tuple[dict[str, str], tuple[str, ...]]] = {}
@@ -195,7 +207,7 @@ class Evaluator:
                 for rule_id in chunk.rule_ids:
                     stratum.false_by_default[rule_id] = Truth.FALSE
                     for name in compiled.rule_fields[rule_id]:
-                        stratum.readers.setdefault(name, set()).add(rule_id)
+                        stratum.readers.setdefault(short(name), set()).add(rule_id)
             else:
                 self._false[index] = (names, chunk.rule_ids)
                 for rule_id in chunk.rule_ids:
@@ -205,6 +217,32 @@ class Evaluator:
         self._derive_order = [
             [name for name, level in sorted(self._derived_at.items()) if level == s] for s in range(compiled.strata)
         ]
+        for stratum in self._strata:
+            stratum.base = {**stratum.always, **stratum.false_by_default}
+
+    def _short(self, name: str) -> str:
+        """The short name of a field some rule reads (every such field is tested by a ruleset)."""
+        found = self._matcher.short(name)
+        if found is None:
+            raise EngineError(f"no matcher ruleset tests field {name!r}, which a rule reads")
+        return found
+
+    def read(self, data: Any) -> tuple[ClientFacts, Encoded]:
+        """Check ``data`` against the vocabulary, flatten and encode it for the matcher.
+
+        The protocol's generated reader (:mod:`engine._reader`) does it in one pass; whatever
+        it declines goes through :func:`~engine._facts.check_facts` (which raises
+        :class:`~engine._errors.FactsError` naming every problem), the flattener and the encoder.
+        """
+        reader = self._reader
+        if reader is None:
+            reader = self._reader = compile_reader(self._spec, self._matcher)
+        found = reader(data)
+        if found is None:
+            facts = check_facts(self._spec, data)
+            return facts, self._matcher.encode(self._flatten(facts))
+        values, fragments = found
+        return ClientFacts(values), self._matcher.wrap(fragments)
 
     def close(self) -> None:
         """Free the matcher's rulesets now rather than at garbage collection."""
@@ -215,25 +253,32 @@ class Evaluator:
         """How many matcher rulesets the protocol was compiled into."""
         return len(self._matcher)
 
-    def evaluate(self, facts: ClientFacts) -> Outcome:
-        """Decide every rule for ``facts`` (true, false or unknown)."""
-        fact = self._flatten(facts)
-        encoded = self._matcher.encode(fact)
+    def evaluate(self, facts: ClientFacts, encoded: Encoded | None = None) -> Outcome:
+        """Decide every rule for ``facts`` (true, false or unknown).
+
+        ``encoded``: the facts as :meth:`read` encoded them (flattened and encoded here when not given).
+        """
+        if encoded is None:
+            encoded = self._matcher.encode(self._flatten(facts))
+        present = encoded.fragments
         truth: dict[str, Truth] = {}
         derived: dict[str, Any] = {}
         fire = self._matcher.fire
         unknown: list[str] = []
         true_rules: set[str] = set()
+        true = Truth.TRUE
         for level, stratum in enumerate(self._strata):
             yes: set[str] = set()
             for index, names in stratum.true_chunks:
-                fired = fire(index, encoded)
-                yes.update(names[name] for name in fired if name in names)
-            truth.update(stratum.always)
-            truth.update(stratum.false_by_default)
-            truth.update(dict.fromkeys(yes, Truth.TRUE))
+                for name in fire(index, encoded):
+                    rule_id = names.get(name)
+                    if rule_id is not None:
+                        yes.add(rule_id)
+            truth.update(stratum.base)
+            for rule_id in yes:
+                truth[rule_id] = true
             true_rules.update(stratum.always, yes)
-            missing = [name for name in stratum.readers if name not in fact]
+            missing = [name for name in stratum.readers if name not in present]
             if missing:
                 # Rules reading a missing field, not already true, may be false or unknown: ask their F rails.
                 suspects = set().union(*(stratum.readers[name] for name in missing)) - yes
@@ -246,10 +291,9 @@ class Evaluator:
                 value = self._derive(name, truth)
                 if value is not _UNKNOWN:
                     derived[name] = value
-                    fact[name] = value
                     self._matcher.encode({name: value}, into=encoded)
         unknown.sort(key=self._position.__getitem__)  # protocol order, as callers have always seen it
-        needs = {rule_id: self._absent(self._rules[rule_id], facts, fact, truth, derived) for rule_id in unknown}
+        needs = {rule_id: self._absent(self._rules[rule_id], facts, present, truth, derived) for rule_id in unknown}
         for rule_id, absent in needs.items():
             if not absent:
                 raise EngineError(f"rule {rule_id} is unknown although every fact it reads is known")
@@ -290,11 +334,13 @@ class Evaluator:
         self,
         rule: Rule[Effect],
         facts: ClientFacts,
-        flat: Mapping[str, Any],
+        present: Mapping[str, str],
         truth: Mapping[str, Truth],
         derived: Mapping[str, Any],
     ) -> frozenset[str]:
         """The intake facts whose absence leaves ``rule`` unknown, traced through derived facts.
+
+        ``present``: the client's encoded fields, by short name.
 
         A detail of the treatment history that the latest treatment did not record (its
         reaction, say) is named ``previous_treatments.reaction`` (see ``engine._names.detail_fact``).
@@ -305,11 +351,11 @@ class Evaluator:
                 if name not in derived:
                     for source in self._deriving[name]:
                         if truth[source.id] is Truth.UNKNOWN:
-                            absent |= self._absent(source, facts, flat, truth, derived)
+                            absent |= self._absent(source, facts, present, truth, derived)
             elif not facts.known(name):
                 absent.add(name)
         for name, detail in self._details.get(rule.id, ()):
-            if name not in flat and facts.known(detail.partition(".")[0]):
+            if name not in present and facts.known(detail.partition(".")[0]):
                 absent.add(detail)  # asked only once the history is known: there may be no such treatment
         return frozenset(absent)
 

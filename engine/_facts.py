@@ -32,6 +32,7 @@ __all__ = [
     "check_facts",
     "out_of_range",
     "parse_facts_text",
+    "read_history",
     "strict_json_loads",
 ]
 
@@ -377,6 +378,17 @@ def _check_value(name: str, fact: FactSpec, raw: Any, spec: ProtocolSpec, add: A
 
 
 _TREATMENT_KEYS = frozenset({"technique", "date", "reaction", "response"})
+
+
+def read_history(spec: ProtocolSpec, name: str, fact: FactSpec, raw: Any) -> tuple[Treatment, ...] | None:
+    """A treatment history read exactly as :func:`check_facts` reads it, or ``None`` if it has any problem.
+
+    For the generated readers (:mod:`engine._reader`), which leave the naming of problems to
+    :func:`check_facts`.
+    """
+    problems: list[object] = []
+    value = _check_value(name, fact, raw, spec, lambda *args, **kwargs: problems.append(args))
+    return None if problems or value is _BAD else value
 
 
 def _treatment_order(treatment: Treatment) -> tuple[dt.date, str, str, str]:

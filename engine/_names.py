@@ -25,6 +25,8 @@ __all__ = [
     "CUT_PREFIX",
     "GUARD_FIELD",
     "HISTORY_PREFIX",
+    "NEVER_DATE",
+    "NO_TREATMENT",
     "Polarity",
     "cut_field",
     "detail_fact",
@@ -42,6 +44,13 @@ CATCH_ALL = "__catch_all"
 
 GUARD_FIELD = "_c"
 """Present only on client facts: the matcher's own state document never carries it."""
+
+NEVER_DATE = "0000-00-00"
+"""The value of a date answered ``never``: sorts before every real ISO date, so it is outside every 'within' window."""
+NO_TREATMENT = "-"
+"""The reaction (and response) of a treatment the client never had: no value a rule tests, so a
+reaction test is false without asking the "definitely false" rulesets. A test of a reaction is
+always joined to a ``within`` of the same treatments, which is false then anyway."""
 
 CUT_PREFIX = "__cut__"
 HISTORY_PREFIX = "__last__"

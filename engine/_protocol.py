@@ -115,7 +115,7 @@ class Protocol:
 
         :raises FactsError: the facts do not fit the intake vocabulary.
         """
-        return self._evaluator.evaluate(check_facts(self._spec, facts))
+        return self._evaluator.evaluate(*self._evaluator.read(facts))
 
     def evaluate(self, facts: Mapping[str, Any], technique: str | None = None) -> TreatmentPlan:
         """Evaluate one client's facts and return a validated plan.
@@ -127,8 +127,8 @@ class Protocol:
             not in the catalogue.
         """
         self._check_technique(technique)
-        checked = check_facts(self._spec, facts)
-        return build_plan(self._spec, checked, self._evaluator.evaluate(checked), self._tables, technique)
+        checked, encoded = self._evaluator.read(facts)
+        return build_plan(self._spec, checked, self._evaluator.evaluate(checked, encoded), self._tables, technique)
 
     def evaluate_document(
         self, text: bytes | str, source: str = "<facts>", technique: str | None = None
@@ -154,9 +154,9 @@ class Protocol:
         """
         from engine._check import Proposal, check_proposal, read_proposal
 
-        checked = check_facts(self._spec, facts)
+        checked, encoded = self._evaluator.read(facts)
         wanted = proposal if isinstance(proposal, Proposal) else read_proposal(proposal, self._spec)
-        return check_proposal(self._spec, self._tables, checked, self._evaluator.evaluate(checked), wanted)
+        return check_proposal(self._spec, self._tables, checked, self._evaluator.evaluate(checked, encoded), wanted)
 
     def check_document(
         self,
