@@ -25,6 +25,7 @@ import contextlib
 import gc
 import hashlib
 import logging
+import os
 import tempfile
 import threading
 import uuid
@@ -46,7 +47,7 @@ from engine.batch._pool import Waitable, ordered
 from engine.batch._results import Answers, Record, answer_chunk
 from engine.batch._run import LOCAL, check_address
 
-__all__ = ["ClusterError", "DaskCluster", "RulesContent"]
+__all__ = ["ClusterError", "DaskCluster", "RulesContent", "dask_setup"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -174,6 +175,18 @@ def _answer_records(protocols: tuple[Protocol, ...], records: list[Record]) -> A
     return answer_chunk(protocols[0], records)
 
 
+def dask_setup(worker: Any) -> None:
+    """Preload of ``local:N`` workers: leave the caller's process group.
+
+    A Ctrl-C (or a SIGTERM to the group) is the caller's to handle: it stops the batch and
+    ends the cluster in order. Workers that took it too would die under the scheduler, which
+    then logs lost connections on the caller's stderr. A worker still exits at once if the
+    caller dies (Dask's nanny pipe), so none is left behind.
+    """
+    with contextlib.suppress(OSError):
+        os.setpgid(0, 0)
+
+
 # -- the client side
 
 
@@ -202,7 +215,10 @@ class DaskCluster:
                     # No dashboard, and the scheduler's own HTTP server (metrics, health) on a free
                     # loopback port: its default, 8787, may be taken by another cluster.
                     scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-                    silence_logs=logging.ERROR,
+                    # Dask's own log lines (a lost worker, connections closing as the run is
+                    # interrupted) are not the caller's; what matters reaches it as an exception.
+                    silence_logs=logging.CRITICAL,
+                    preload=[__name__],  # dask_setup below, in each worker process
                 )  # type: ignore[no-untyped-call]
                 self.client = Client(self._cluster, set_as_default=False, timeout=timeout)  # type: ignore[no-untyped-call]
             else:

@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -249,3 +250,35 @@ def test_dask_usage_errors_exit_64(args: tuple[str, ...], message: str, capsys: 
     with pytest.raises(SystemExit) as exc:
         cli.main(["evaluate-batch", "examples/clients.jsonl", *args])
     assert exc.value.code == 64 and message in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
+def test_sigterm_ends_the_local_cluster_and_removes_the_partial_output(tmp_path: Path) -> None:
+    """As with local workers: exit 143, one line on stderr, no file left, no worker left."""
+    from tests.batch.test_batch import _alive, _children
+
+    clients = tmp_path / "clients.jsonl"
+    clients.write_text("".join(json.dumps({"id": n, "facts": BASELINE}) + "\n" for n in range(20_000)), "utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    args = ["evaluate-batch", str(clients), "--dask", "local:2", "--output", str(out / "r.jsonl")]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "engine", *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while not any(p.stat().st_size for p in out.iterdir()):  # the first partitions are written
+            assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+            time.sleep(0.05)
+        workers = _children(process.pid)
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 143 and stderr.decode() == "terminated\n" and stdout == b""
+    assert list(out.iterdir()) == []
+    deadline = time.monotonic() + 20
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in workers if _alive(pid)], "a Dask worker outlived the batch"
