@@ -9,7 +9,8 @@ Prints markdown tables (paste them into the README's Performance section):
    (``tests/reference_evaluator.py``) and of the same rules translated into a zen-engine
    decision, over one generated population (fixed seed), with the agreement of each
    alternative with the engine;
-3. batch throughput with ``engine.evaluate_batch`` in 1 process and across N;
+3. batch throughput with ``engine.evaluate_batch`` in 1 process, across N processes and on a
+   Dask LocalCluster of N workers (``--dask local:N``), checking that each gives the same output;
 4. memory (resident set size);
 5. scaling on synthetic protocols of 100, 1,000 and 10,000 rules, each measured in a
    fresh process;
@@ -349,26 +350,66 @@ def _parallelism(workers: int) -> float:
     return workers * alone / together
 
 
-def batch_section(clients: Sequence[Any], workers: int) -> tuple[str, float]:
+def _dask_rows(clients: Sequence[Any], workers: int, base: float, expected: list[str]) -> tuple[list[list[str]], float]:
+    """The same clients on a Dask LocalCluster of ``workers`` one-thread processes (``--dask local:N``)."""
+    try:
+        from engine.batch import DaskCluster
+    except ImportError:
+        return [[f"Dask local:{workers}", "dask not installed (pip install -e '.[dask]')", "", "", ""]], 0.0
+    rows = []
+    start = time.perf_counter()
+    with DaskCluster(f"local:{workers}") as cluster:
+        started = time.perf_counter() - start
+        for label in ("first run: rules sent and compiled on each worker", "second run, same cluster"):
+            begin = time.perf_counter()
+            results = [r.to_json() for r in engine.evaluate_batch(clients, dask=cluster)]
+            elapsed = time.perf_counter() - begin
+            rate = len(clients) / elapsed
+            same = "identical" if results == expected else "DIFFERENT"
+            rows.append(
+                [
+                    f"Dask local:{workers}, {label}",
+                    f"{elapsed:.2f} s",
+                    f"{rate:,.0f} clients/s",
+                    f"{rate / base:.2f}×",
+                    same,
+                ]
+            )
+    rows.append([f"(starting the LocalCluster of {workers}: {started:.1f} s, not included above)", "", "", "", ""])
+    return rows, rate
+
+
+def batch_section(clients: Sequence[Any], workers: int) -> tuple[str, float, float]:
+    """Throughput in 1 process, N local processes and on a Dask LocalCluster of N, on the same clients."""
     rules = engine.shipped_rules_path()
     rows = []
     counts = sorted({1, *range(2, workers + 1)})
     capacity = _parallelism(workers) if workers > 1 else 1.0
     base = 0.0
+    expected: list[str] = []
     for n in counts:
         start = time.perf_counter()
-        failed = sum(not r.ok for r in engine.evaluate_batch(clients, rules=rules, workers=n, chunk_size=64))
+        results = [r.to_json() for r in engine.evaluate_batch(clients, rules=rules, workers=n, chunk_size=64)]
         elapsed = time.perf_counter() - start
         rate = len(clients) / elapsed
         base = base or rate
-        rows.append([str(n), f"{elapsed:.2f} s", f"{rate:,.0f} clients/s", f"{rate / base:.2f}×", str(failed)])
+        expected = expected or results
+        same = "identical" if results == expected else "DIFFERENT"
+        rows.append(
+            [f"{n} process{'es' * (n > 1)}", f"{elapsed:.2f} s", f"{rate:,.0f} clients/s", f"{rate / base:.2f}×", same]
+        )
+    dask_rows, dask_rate = _dask_rows(clients, workers, base, expected)
     return (
-        f"Batch throughput, engine.evaluate_batch over {len(clients):,} clients "
-        f"(wall clock, worker start-up and rules loading included; plans serialised to JSON). "
-        f"Parallelism the machine offered during the run: {capacity:.2f} of {workers} "
-        "(a pure-Python loop in N processes against 1)\n\n"
-        + _table(["processes", "time", "throughput", "vs 1 process", "failed records"], rows)
-    ), base
+        (
+            f"Batch throughput, engine.evaluate_batch over {len(clients):,} clients "
+            f"(wall clock, worker start-up and rules loading included; plans serialised to JSON). "
+            f"Parallelism the machine offered during the run: {capacity:.2f} of {workers} "
+            "(a pure-Python loop in N processes against 1)\n\n"
+            + _table(["run", "time", "throughput", "vs 1 process", "output vs 1 process"], rows + dask_rows)
+        ),
+        base,
+        dask_rate,
+    )
 
 
 def _scale_worker(count: int, clients_n: int, rounds: int, tmp: str) -> dict[str, Any]:
@@ -520,9 +561,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         ]
     if "batch" in sections:
         batch_clients = population(protocol, 1000 if quick else 4000, seed=SEED + 1)
-        text, rate = batch_section(batch_clients, max(1, args.workers))
+        text, rate, dask_rate = batch_section(batch_clients, max(1, args.workers))
         print(text + "\n", flush=True)
         summary.append(["evaluate_batch, 1 process ≥ 2,500 clients/s", f"{rate:,.0f} clients/s", rate >= 2500])
+        summary.append(
+            [
+                "batch and diff on Dask (same output as 1 process)",
+                f"local:{max(1, args.workers)} {dask_rate:,.0f} clients/s ({dask_rate / rate:.2f}× 1 process)"
+                if dask_rate
+                else "dask not installed",
+                "identical" in text and "DIFFERENT" not in text and dask_rate > 0,
+            ]
+        )
     if "memory" in sections:
         _, peak = _rss_mb()
         print(
