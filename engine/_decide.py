@@ -32,11 +32,10 @@ from engine._course import Course
 from engine._evaluate import Outcome
 from engine._holding import Holding
 from engine._plan_model import PlanStatus, RankStatus
-from engine._plan_tables import PlanTables
+from engine._plan_tables import PlanTables, Reason, Summed
 from engine._spec import (
     SAFETY_KINDS,
     AftercareEffect,
-    ContraindicationEffect,
     Effect,
     RequirementEffect,
     Rule,
@@ -73,18 +72,6 @@ class RankRow(NamedTuple):
     arguments_against: tuple[str, ...]
     cautions: tuple[str, ...]
     key: RankKey
-
-
-@dataclass(frozen=True)
-class Reason:
-    """A rule that rules a technique out (or asks for its review), and why it applies to that technique.
-
-    ``note`` is set when the rule concerns an agent rather than the technique itself: it
-    names the step that would have used the agent.
-    """
-
-    rule: Rule[ContraindicationEffect]
-    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -141,10 +128,16 @@ def decide(
         if rule.kind in SAFETY_KINDS:
             for technique in rule.scope:
                 pending.setdefault(technique, set()).add(rule.id)
+    shared = tables.reason
     for contra in rules.contraindications:
         target = excluded if contra.effect.absolute else cautions
+        reason = shared[contra.id]
         for technique in contra.scope:
-            target.setdefault(technique, []).append(Reason(contra))
+            found = target.get(technique)
+            if found is None:
+                target[technique] = [reason]
+            else:
+                found.append(reason)
     check = AgentCheck(tables, rules)
     if check.active:
         _steps_against_agents(tables, rules, check, excluded, pending, cautions)
@@ -220,10 +213,10 @@ def _steps_against_agents(
     """Rule out, hold back or caution each technique whose steps (or sessions) need a contraindicated agent.
 
     Each step's fate is the same for every technique it belongs to, so the steps whose fate
-    changes nothing (kept, replaced or dropped, with no caution) are set aside once.
+    changes nothing (kept, replaced or dropped, with no caution) are set aside once, and the
+    reasons of the others are written once and shared by the techniques they belong to.
     """
-    agents = tables.spec.agents
-    telling: list[tuple[Rule[RequirementEffect] | Rule[AftercareEffect], StepFate, str]] = []
+    telling: list[tuple[Rule[RequirementEffect] | Rule[AftercareEffect], _Effects]] = []
     named: list[tuple[Rule[RequirementEffect] | Rule[AftercareEffect], str]] = [
         *((r, r.effect.step) for r in rules.requirements),
         *((r, r.title) for r in rules.aftercare),
@@ -231,22 +224,48 @@ def _steps_against_agents(
     for rule, title in named:
         fate = check.step(rule)
         if fate.fate in ("blocked", "undecided") or fate.cautions:
-            telling.append((rule, fate, f"{title} ({rule.id})"))
+            telling.append((rule, _effects(tables, fate, f"{title} ({rule.id})")))
     for technique in tables.catalogue:
-        fates = [(check.session(technique), tables.session_names[technique])]
-        fates += [
-            (fate, needed_by) for rule, fate, needed_by in telling if rule.general or technique in rule.techniques
-        ]
-        for fate, needed_by in fates:
-            if fate.fate == "blocked":
-                names = ", ".join(agents[a].title if a in agents else a for a in fate.agents)
-                excluded.setdefault(technique, []).extend(
-                    Reason(r, f"rules out {names}, which {needed_by} needs") for r in fate.because
-                )
-            elif fate.fate == "undecided":
-                pending.setdefault(technique, set()).update(r.id for r in fate.unsure)
-            for caution in fate.cautions:
-                cautions.setdefault(technique, []).append(Reason(caution, f"cautions {needed_by}"))
+        fate = check.session(technique)
+        if fate.fate != "keep" or fate.cautions:
+            _apply(technique, _effects(tables, fate, tables.session_names[technique]), excluded, pending, cautions)
+        for rule, effects in telling:
+            if rule.general or technique in rule.techniques:
+                _apply(technique, effects, excluded, pending, cautions)
+
+
+_Effects = tuple[list[Reason], list[str], list[Reason]]
+"""What one step's fate does to a technique it belongs to: reasons to exclude it, unknown rules
+that keep it pending, and reasons to caution it."""
+
+
+def _effects(tables: PlanTables, fate: StepFate, needed_by: str) -> _Effects:
+    """The exclusions, pending rules and cautions a step's fate (or a technique's sessions') sets."""
+    blocked: list[Reason] = []
+    unsure: list[str] = []
+    if fate.fate == "blocked":
+        agents = tables.spec.agents
+        names = ", ".join(agents[a].title if a in agents else a for a in fate.agents)
+        blocked = [Reason(r, f"rules out {names}, which {needed_by} needs") for r in fate.because]
+    elif fate.fate == "undecided":
+        unsure = [r.id for r in fate.unsure]
+    return blocked, unsure, [Reason(caution, f"cautions {needed_by}") for caution in fate.cautions]
+
+
+def _apply(
+    technique: str,
+    effects: _Effects,
+    excluded: dict[str, list[Reason]],
+    pending: dict[str, set[str]],
+    cautions: dict[str, list[Reason]],
+) -> None:
+    blocked, unsure, cautioned = effects
+    if blocked:
+        excluded.setdefault(technique, []).extend(blocked)
+    if unsure:
+        pending.setdefault(technique, set()).update(unsure)
+    if cautioned:
+        cautions.setdefault(technique, []).extend(cautioned)
 
 
 def _rank(
@@ -258,57 +277,39 @@ def _rank(
     choose: bool,
 ) -> tuple[RankRow, ...]:
     """Every technique in rank order; the first candidate is ``chosen`` when ``choose`` (no question open)."""
-    catalogue = tables.catalogue
-    pros: dict[str, list[str]] = {t: [] for t in catalogue}
-    cons: dict[str, list[str]] = {t: [] for t in catalogue}
-    causes: dict[str, list[str]] = {t: [] for t in catalogue}
-    scores = dict.fromkeys(catalogue, 0)
-    arguments = tables.arguments
-    for rule in rules.suitability:  # rule by rule: arguments keep protocol order
-        rule_id = rule.id
-        points, techniques, cause = arguments[rule_id]
-        side = pros if points > 0 else cons
-        for technique in techniques:
-            side[technique].append(rule_id)
-            scores[technique] += points
-            if cause:
-                causes[technique].append(rule_id)
-    rows: list[tuple[RankKey, str, RankStatus, tuple[str, ...]]] = []
+    summed = tables.summed
+    held = summed.held(rules.suitability)
+    rows: list[tuple[RankKey, str, RankStatus, tuple[str, ...], Summed]] = []
     for technique, invasiveness, order in tables.rank_order:
-        score = scores[technique]
+        arguments = summed(technique, held)
+        score = arguments[0]
         status: RankStatus
         if technique in excluded:
             status = "excluded"
         elif technique in pending:
             status = "pending"
-        elif causes[technique] and score > 0:
+        elif arguments[1] and score > 0:
             status = "candidate"
         else:
             status = "not_indicated"
         reasons = cautions.get(technique)
         caution_ids = tuple(sorted({reason.rule.id for reason in reasons})) if reasons else ()
-        key = RankKey(status != "candidate", len(caution_ids), -score, invasiveness, order)
-        rows.append((key, technique, status, caution_ids))
+        key = _tuple(RankKey, (status != "candidate", len(caution_ids), -score, invasiveness, order))
+        rows.append((key, technique, status, caution_ids, arguments))
     rows.sort(key=_first)
     out = []
-    for place, (key, technique, status, caution_ids) in enumerate(rows):
+    for place, (key, technique, status, caution_ids, (score, causes, pros, cons)) in enumerate(rows):
         final: RankStatus = "chosen" if choose and place == 0 and status == "candidate" else status
-        out.append(
-            RankRow(
-                technique,
-                final,
-                scores[technique],
-                tuple(causes[technique]),
-                tuple(pros[technique]),
-                tuple(cons[technique]),
-                caution_ids,
-                key,
-            )
-        )
+        out.append(_tuple(RankRow, (technique, final, score, causes, pros, cons, caution_ids, key)))
     return tuple(out)
 
 
-def _first(row: tuple[RankKey, str, RankStatus, tuple[str, ...]]) -> RankKey:
+_tuple = tuple.__new__
+"""Makes a :class:`RankKey` or :class:`RankRow` from its fields in order, as ``_make`` does, without
+the named tuple's own ``__new__`` (a Python call with keyword handling, made 24 times a plan)."""
+
+
+def _first(row: tuple[RankKey, str, RankStatus, tuple[str, ...], Summed]) -> RankKey:
     return row[0]
 
 
@@ -322,6 +323,8 @@ def _missing(
     behind them. With a technique the practitioner asked for, only what decides that one
     matters. The questions that hold back the most techniques come first, then vocabulary order.
     """
+    if not outcome.needs:
+        return ()  # every rule is decided: nothing to ask
     spec = tables.spec
     open_techniques = [t for t in tables.catalogue if t not in excluded and requested in (None, t)]
     relevant = [

@@ -86,9 +86,13 @@ class ClientFacts:
     def as_json(self) -> dict[str, Any]:
         """The facts in the same JSON shape the caller sent, sorted for stable output."""
         out: dict[str, Any] = {}
-        for name in sorted(self.values):
-            value = self.values[name]
-            if isinstance(value, dt.date):
+        values = self.values
+        for name in sorted(values):
+            value = values[name]
+            kind = type(value)
+            if kind is bool or kind is int or kind is str:  # most answers, told apart without isinstance
+                out[name] = value
+            elif isinstance(value, dt.date):
                 out[name] = value.isoformat()
             elif isinstance(value, frozenset):
                 out[name] = sorted(value)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, get_args
+from typing import Any
 
 from engine._evaluate import Outcome, Truth
 from engine._model import RuleKind
-from engine._plan_tables import PlanTables
+from engine._plan_tables import KIND_SLOTS, PlanTables
 from engine._spec import (
     AftercareEffect,
     ContraindicationEffect,
@@ -41,7 +41,7 @@ class Holding:
     """Rules neither true nor false for this client, in protocol order."""
 
 
-_SLOT: Mapping[RuleKind, int] = {kind: n for n, kind in enumerate(get_args(RuleKind))}
+_SLOT: Mapping[RuleKind, int] = KIND_SLOTS
 """Each kind's field in :class:`Holding`, whose fields follow the order of ``RuleKind`` (a test checks it)."""
 
 
@@ -49,13 +49,14 @@ def holding(tables: PlanTables, outcome: Outcome) -> Holding:
     """Sort one client's true and unknown rules by kind; only those rules matter to the plan."""
     position = tables.position
     by_id = tables.spec.by_id
+    slot = tables.slot
     true_ids = outcome.true_rules or frozenset(r for r, t in outcome.truth.items() if t is Truth.TRUE)
     # One list per kind, in the order of Holding's fields. A rule's kind fixes its effect's type
     # (the validator checks ``then:`` against the kind's model), hence Any here, once.
     kinds: tuple[list[Any], ...] = ([], [], [], [], [], [])
     for rule_id in sorted(true_ids, key=position.__getitem__):
-        rule = by_id[rule_id]
-        kinds[_SLOT[rule.kind]].append(rule)
+        place, rule = slot[rule_id]
+        kinds[place].append(rule)
     unknown = [by_id[i] for i in sorted(outcome.needs, key=position.__getitem__)]
     derived, contraindications, suitability, requirements, sequencing, aftercare = kinds
     return Holding(

@@ -27,19 +27,19 @@ from engine._decide import Decision, decide
 from engine._errors import EngineError
 from engine._evaluate import Outcome, Truth
 from engine._facts import ClientFacts
-from engine._fastmodel import assemble_plan, constructor
+from engine._fastmodel import assemble_plan, builder
 from engine._holding import holding
 from engine._plan_model import (
     PLAN_FORMAT_VERSION,
     Caution,
     DerivedFact,
     Exclusion,
+    Justification,
     MissingFact,
-    Pending,
     Ranking,
     TreatmentPlan,
 )
-from engine._plan_tables import Justifier, PlanTables
+from engine._plan_tables import EXCLUSION, PENDING, RANKING, Justifier, PlanTables, Reason
 from engine._schedule import Schedule, wait_until
 from engine._spec import ProtocolSpec
 from engine._version import __version__
@@ -47,12 +47,9 @@ from engine._wording import OVERRULED_NOTE, choice, continued, overruled_advice,
 
 __all__ = ["PlanTables", "Workings", "build_plan", "plan_with_workings"]
 
-_new_exclusion = constructor(Exclusion)
-_new_pending = constructor(Pending)
-_new_caution = constructor(Caution)
-_new_ranking = constructor(Ranking)
-_new_missing_fact = constructor(MissingFact)
-_new_derived_fact = constructor(DerivedFact)
+_new_caution = builder(Caution, "rule_id", "title", "techniques", "advice", "justification")
+_new_missing_fact = builder(MissingFact, "fact", "label", "question", "needed_by")
+_new_derived_fact = builder(DerivedFact, "fact", "value", "justification")
 
 
 def build_plan(
@@ -131,9 +128,8 @@ def plan_with_workings(
             excluded=excluded,
             reconsider_from=reconsider,
             pending=tuple(
-                _new_pending(
-                    technique=t,
-                    title=spec.techniques[t].title,
+                PENDING.build(
+                    tables.pending[t],
                     missing_facts=tuple(sorted(set().union(*(outcome.needs[r] for r in ids)))),
                     rules=tuple(sorted(ids)),
                 )
@@ -176,14 +172,13 @@ def _first_error(exc: Exception) -> str:
 
 
 def _ranking(tables: PlanTables, decision: Decision) -> tuple[Ranking, ...]:
-    techniques = tables.spec.techniques
+    rows = tables.ranking_row  # each technique's title and invasiveness, written once per protocol
+    build = RANKING.build
     return tuple(
-        _new_ranking(
-            technique=row.technique,
-            title=techniques[row.technique].title,
+        build(
+            rows[row.technique],
             status=row.status,
             score=row.score,
-            invasiveness=row.key.invasiveness,
             indicated_by=row.indicated_by,
             arguments_for=row.arguments_for,
             arguments_against=row.arguments_against,
@@ -216,32 +211,44 @@ def _exclusions(
 ) -> tuple[Exclusion, ...]:
     """Each excluded technique with its reasons and, when every reason is a wait, when to reconsider.
 
-    Fills ``ends`` with the day each reason's wait ends, by (technique, rule id).
+    Fills ``ends`` with the day each reason's wait ends, by (technique, rule id). A rule that
+    excludes several techniques (every one, for a pregnancy) has its wait worked out once, and
+    techniques excluded for the same reasons share their justifications and advice.
     """
     out = []
+    until_of: dict[str, dt.date | None] = {}
+    written: dict[tuple[int, ...], tuple[tuple[Justification, ...], tuple[str, ...]]] = {}
+    build, templates = EXCLUSION.build, tables.exclusion
     for technique, reasons in sorted(decision.excluded.items()):
         dates = []
         permanent = False
         for reason in reasons:
-            wait = reason.rule.effect.wait
-            until = wait_until(wait, facts, tables) if wait else None
-            ends[technique, reason.rule.id] = until
+            rule_id = reason.rule.id
+            if rule_id in until_of:
+                until = until_of[rule_id]
+            else:
+                wait = reason.rule.effect.wait
+                until = until_of[rule_id] = wait_until(wait, facts, tables) if wait else None
+            ends[technique, rule_id] = until
             if until is None:
                 permanent = True
             else:
                 dates.append(until)
         reconsider = max(dates).isoformat() if dates and not permanent else None
-        ordered = sorted(reasons, key=lambda r: (r.rule.id, r.note or ""))
-        out.append(
-            _new_exclusion(
-                technique=technique,
-                title=tables.spec.techniques[technique].title,
-                reasons=tuple(justify(r.rule, r.note) for r in ordered),
-                reconsider_from=reconsider,
-                advice=tuple(dict.fromkeys(r.rule.effect.advice for r in ordered if r.rule.effect.advice)),
+        key = tuple(map(id, reasons))  # the reasons are alive until the plan is made: their ids are theirs
+        found = written.get(key)
+        if found is None:
+            ordered = sorted(reasons, key=_reason_order)
+            found = written[key] = (
+                tuple(justify(r.rule, r.note) for r in ordered),
+                tuple(dict.fromkeys(r.rule.effect.advice for r in ordered if r.rule.effect.advice)),
             )
-        )
+        out.append(build(templates[technique], reasons=found[0], reconsider_from=reconsider, advice=found[1]))
     return tuple(out)
+
+
+def _reason_order(reason: Reason) -> tuple[str, str]:
+    return (reason.rule.id, reason.note or "")
 
 
 def _cautions(decision: Decision, justify: Justifier) -> tuple[Caution, ...]:

@@ -13,12 +13,13 @@ read with this client's values, its rationale and evidence.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, get_args
 
 from engine._evaluate import Outcome
-from engine._fastmodel import constructor
-from engine._model import AgentUse
-from engine._plan_model import Evidence, Justification, ProtocolStamp
+from engine._fastmodel import Prototype, constructor
+from engine._model import AgentUse, RuleKind
+from engine._plan_model import Evidence, Exclusion, Justification, Pending, ProtocolStamp, Ranking
 from engine._spec import (
     AftercareEffect,
     ContraindicationEffect,
@@ -27,13 +28,53 @@ from engine._spec import (
     RequirementEffect,
     Rule,
     SequencingEffect,
+    SuitabilityEffect,
 )
+from engine._step_tables import StepTables
 
-__all__ = ["Justifier", "PlanTables"]
+__all__ = [
+    "EXCLUSION",
+    "KIND_SLOTS",
+    "PENDING",
+    "RANKING",
+    "Justifier",
+    "PlanTables",
+    "Reason",
+    "Summed",
+    "SummedArguments",
+]
 
 _new_evidence = constructor(Evidence)
-_new_justification = constructor(Justification)
 _new_protocol_stamp = constructor(ProtocolStamp)
+_JUSTIFICATION = Prototype(
+    Justification, ("rule_id", "title", "kind", "severity", "rationale", "evidence"), ("facts", "note")
+)
+"""A justification: the rule's parts are written once per protocol, the facts and note per client."""
+RANKING = Prototype(
+    Ranking,
+    ("technique", "title", "invasiveness"),
+    ("status", "score", "indicated_by", "arguments_for", "arguments_against", "cautions"),
+)
+"""A ranking row: the technique's parts once per protocol (:attr:`PlanTables.ranking_row`)."""
+EXCLUSION = Prototype(Exclusion, ("technique", "title"), ("reasons", "reconsider_from", "advice"))
+PENDING = Prototype(Pending, ("technique", "title"), ("missing_facts", "rules"))
+
+
+@dataclass(frozen=True)
+class Reason:
+    """A rule that rules a technique out (or asks for its review), and why it applies to that technique.
+
+    ``note`` is set when the rule concerns an agent rather than the technique itself: it
+    names the step that would have used the agent. Without a note, every client shares the
+    rule's one reason (:attr:`PlanTables.reason`).
+    """
+
+    rule: Rule[ContraindicationEffect]
+    note: str | None = None
+
+
+KIND_SLOTS: Mapping[RuleKind, int] = {kind: n for n, kind in enumerate(get_args(RuleKind))}
+"""Each kind's field in :class:`engine._holding.Holding`, whose fields follow the order of ``RuleKind``."""
 
 
 class PlanTables:
@@ -83,6 +124,8 @@ class PlanTables:
         }
         """For each suitability argument: the points it adds, the techniques it argues about, and
         whether it is a cause argument (one that can indicate a technique)."""
+        self.summed = SummedArguments(spec)
+        """What each technique's arguments that hold add up to (the ranking's score and lists)."""
         self.rank_order: tuple[tuple[str, int, int], ...] = tuple(
             (t, spec.techniques[t].invasiveness, n) for n, t in enumerate(self.catalogue)
         )
@@ -91,6 +134,37 @@ class PlanTables:
             t: f"the sessions of {technique.title}" for t, technique in spec.techniques.items()
         }
         """How a reason names each technique's sessions (e.g. "the sessions of Salicylic acid peel")."""
+        self.titles: Mapping[str, str] = {t: technique.title for t, technique in spec.techniques.items()}
+        self.reason: Mapping[str, Reason] = {rule.id: Reason(rule) for rule in spec.contraindications}
+        """Each contraindication's reason without a note, shared by every technique and client it excludes."""
+        self.slot: Mapping[str, tuple[int, Rule[Effect]]] = {
+            rule.id: (KIND_SLOTS[rule.kind], rule) for rule in spec.rules
+        }
+        """Each rule with its kind's place in :class:`engine._holding.Holding`."""
+        self.justification: Mapping[str, dict[str, Any]] = {
+            rule.id: _JUSTIFICATION.template(
+                rule_id=rule.id,
+                title=rule.spec.title,
+                kind=rule.spec.kind,
+                severity=rule.spec.severity,
+                rationale=rule.spec.rationale,
+                evidence=self.evidence[rule.id],
+            )
+            for rule in spec.rules
+        }
+        """What every justification of a rule says whatever the client: all but the facts and the note."""
+        self.ranking_row: Mapping[str, dict[str, Any]] = {
+            t: RANKING.template(technique=t, title=technique.title, invasiveness=technique.invasiveness)
+            for t, technique in spec.techniques.items()
+        }
+        self.exclusion: Mapping[str, dict[str, Any]] = {
+            t: EXCLUSION.template(technique=t, title=technique.title) for t, technique in spec.techniques.items()
+        }
+        self.pending: Mapping[str, dict[str, Any]] = {
+            t: PENDING.template(technique=t, title=technique.title) for t, technique in spec.techniques.items()
+        }
+        self.steps = StepTables(spec)
+        """What each step says whatever the client (see :mod:`engine._step_tables`)."""
         self.stamp = _new_protocol_stamp(
             id=spec.manifest.id,
             title=spec.manifest.title,
@@ -98,6 +172,65 @@ class PlanTables:
             status=spec.manifest.status,
             sha256=spec.sha256,
         )
+
+
+Summed = tuple[int, tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+"""A technique's score and the ids of its cause arguments, arguments for and arguments against that hold."""
+
+
+class SummedArguments:
+    """The suitability arguments about each technique, and what those of them that hold add up to.
+
+    A client's arguments that hold are a bit mask (:meth:`held`); what the ones about a
+    technique add up to, in protocol order, is worked out the first time that combination
+    is seen and remembered. A technique has a handful of arguments, so the combinations are
+    few whatever the number of clients (and the memory is bounded all the same); per client
+    the ranking is a look-up per technique instead of a walk over every argument.
+    """
+
+    _MAX_REMEMBERED = 50_000
+
+    def __init__(self, spec: ProtocolSpec) -> None:
+        self.bit: Mapping[str, int] = {rule.id: 1 << n for n, rule in enumerate(spec.suitability)}
+        about: dict[str, list[Rule[SuitabilityEffect]]] = {t: [] for t in spec.techniques}
+        for rule in spec.suitability:  # protocol order: the plan lists arguments in it
+            for technique in rule.techniques:
+                about[technique].append(rule)
+        self._about = about
+        self._mask = {t: sum({self.bit[r.id] for r in rules}) for t, rules in about.items()}
+        self._seen: dict[tuple[str, int], Summed] = {}
+
+    def held(self, rules: Iterable[Rule[SuitabilityEffect]]) -> int:
+        """The bit mask of the arguments that hold (``rules``: those of one client)."""
+        bit = self.bit
+        mask = 0
+        for rule in rules:
+            mask |= bit[rule.id]
+        return mask
+
+    def __call__(self, technique: str, held: int) -> Summed:
+        """What the arguments about ``technique`` among ``held`` add up to."""
+        key = (technique, held & self._mask[technique])
+        found = self._seen.get(key)
+        if found is None:
+            if len(self._seen) >= self._MAX_REMEMBERED:
+                self._seen.clear()
+            found = self._seen[key] = self._sum(technique, key[1])
+        return found
+
+    def _sum(self, technique: str, held: int) -> Summed:
+        score = 0
+        causes: list[str] = []
+        pros: list[str] = []
+        cons: list[str] = []
+        for rule in self._about[technique]:
+            if held & self.bit[rule.id]:
+                points = rule.effect.points
+                (pros if points > 0 else cons).append(rule.id)
+                score += points
+                if rule.cause_argument:
+                    causes.append(rule.id)
+        return score, tuple(causes), tuple(pros), tuple(cons)
 
 
 def _used(agents: Iterable[AgentUse]) -> tuple[str, ...]:
@@ -135,15 +268,5 @@ class Justifier:
                 facts[name] = derived[name]
             else:
                 value = supplied.get(name, "unknown")
-                facts[name] = value[:] if isinstance(value, list) else value  # not shared with plan.facts
-        spec = rule.spec
-        return _new_justification(
-            rule_id=rule.id,
-            title=spec.title,
-            kind=spec.kind,
-            severity=spec.severity,
-            facts=facts,
-            rationale=spec.rationale,
-            evidence=self._tables.evidence[rule.id],
-            note=note,
-        )
+                facts[name] = value[:] if type(value) is list else value  # not shared with plan.facts
+        return _JUSTIFICATION.build(self._tables.justification[rule.id], facts=facts, note=note)

@@ -17,13 +17,14 @@ from dataclasses import dataclass
 from engine._agents import AgentCheck, StepFate
 from engine._course import Course
 from engine._facts import ClientFacts
-from engine._fastmodel import constructor
+from engine._fastmodel import builder
 from engine._holding import Holding
-from engine._model import AgentUse, Moment, Period, WaitSpec
+from engine._model import Moment, Period, WaitSpec
 from engine._plan_model import AgentTiming, Step, Window
 from engine._plan_tables import Justifier, PlanTables
 from engine._sessions import Sessions
 from engine._spec import PREVIOUS_TREATMENTS, RequirementEffect, Rule
+from engine._step_tables import AFTERCARE_STEP, REQUIREMENT_STEP, TIMING, Timing
 from engine._wording import (
     SKIPPED_EXFOLIATION,
     UNDECIDED_SKIP_NOTE,
@@ -34,11 +35,16 @@ from engine._wording import (
 
 __all__ = ["Schedule", "wait_until"]
 
-_new_step = constructor(Step)
+_new_skipped = builder(Step, "phase", "title", "instructions", "skipped", "justifications")
+_new_follow_up = builder(
+    Step, "phase", "title", "instructions", "date", "duration", "maintenance_every", "justifications"
+)
+_new_after_each = builder(
+    Step, "phase", "title", "instructions", "session", "of_sessions", "date", "duration", "justifications"
+)
 _NO_TIME = Period(0, "days")
 _DAY = dt.timedelta(days=1)
-_new_timing = constructor(AgentTiming)
-_new_window = constructor(Window)
+_new_window = builder(Window, "start_on", "until_on")
 
 
 def wait_until(wait: WaitSpec, facts: ClientFacts, tables: PlanTables) -> dt.date | None:
@@ -144,17 +150,13 @@ class Schedule:
     def _requirement(self, rule: Rule[RequirementEffect], fate: StepFate, not_before: dt.date | None) -> Step:
         """A requirement's step, or its alternative when an agent the step uses is contraindicated."""
         effect = rule.effect
-        title, instructions, agents = effect.step, effect.instructions, effect.agents
+        table, instead = self.tables.steps.requirement[rule.id]
         justifications = [self.justify(rule)]
-        if fate.fate == "alternative" and effect.alternative is not None:
-            title, instructions, agents = (
-                effect.alternative.step,
-                effect.alternative.instructions,
-                effect.alternative.agents,
-            )
+        if fate.fate == "alternative" and instead is not None:
+            table = instead
             justifications += [self.justify(r, instead_note(effect.step)) for r in fate.because]
             justifications += [self.justify(r, instead_note(effect.step, unsure=True)) for r in fate.unsure]
-        timings = self.timings(agents)
+        timings = self.timings(table.timings) if table.timings else ()
         preparing = effect.phase in ("preparation", "pre_treatment")
         starts = [t.start_on for t in timings if t.start_on]
         ends = [t.until_on for t in timings if t.until_on]
@@ -163,10 +165,8 @@ class Schedule:
             start_on = min(starts)
         elif preparing and effect.lead_time is not None:
             start_on = self.anchor.isoformat()
-        return _new_step(
-            phase=effect.phase,
-            title=title,
-            instructions=instructions,
+        return REQUIREMENT_STEP.build(
+            table.template,
             start_on=start_on,
             not_before=not_before.isoformat() if not_before else None,
             until=max(ends) if ends else None,
@@ -174,29 +174,24 @@ class Schedule:
             justifications=tuple(justifications),
         )
 
-    def timings(self, uses: Iterable[AgentUse]) -> tuple[AgentTiming, ...]:
+    def timings(self, timings: Iterable[Timing]) -> tuple[AgentTiming, ...]:
         """Each agent a step names, with its moments as written and, when the course is dated, as dates.
 
         An agent used or paused around each session (both moments anchored on "each session")
         gets each session's window: one continuous span from the first to the last would tell
         the client to pause hydroquinone for the whole course, or take an antiviral for months.
         """
-        agents = self.spec.agents
-        out = []
-        for use in uses:
-            out.append(
-                _new_timing(
-                    agent=use.agent,
-                    title=agents[use.agent].title if use.agent in agents else use.agent,
-                    role=use.role,
-                    start=str(use.start) if use.start else None,
-                    until=str(use.until) if use.until else None,
-                    start_on=self.course.first_day(use.start),
-                    until_on=self.course.last_day(use.until),
-                    windows=self.course.windows(use.start, use.until),
-                )
+        course = self.course
+        build = TIMING.build
+        return tuple(
+            build(
+                timing.template,
+                start_on=course.first_day(timing.start),
+                until_on=course.last_day(timing.until),
+                windows=course.windows(timing.start, timing.until),
             )
-        return tuple(out)
+            for timing in timings
+        )
 
     def exfoliation(self, chosen: str, indicated: list[Step]) -> list[Step]:
         """The exfoliation steps, or one skipped step when a true or unknown rule skips the phase."""
@@ -212,7 +207,7 @@ class Schedule:
         unknown = {r.id for r in undecided}
         reasons = [(r.effect.reason, self.justify(r, UNDECIDED_SKIP_NOTE if r.id in unknown else None)) for r in skips]
         return [
-            _new_step(
+            _new_skipped(
                 phase="exfoliation",
                 title=SKIPPED_EXFOLIATION,
                 instructions=skip_instructions([text for text, _ in reasons]),
@@ -224,6 +219,7 @@ class Schedule:
     def aftercare(self, chosen: str, so_far: Iterable[Step]) -> list[Step]:
         """Aftercare instructions for the chosen technique, each until its duration after the last session."""
         last = _last_session_date(so_far)
+        tables = self.tables.steps.aftercare
         out = []
         for rule in self.rules.aftercare:
             if chosen not in rule.techniques:
@@ -231,24 +227,17 @@ class Schedule:
             fate = self.agents.step(rule)
             if fate.fate in ("drop", "blocked", "undecided"):
                 continue
-            effect = rule.effect
-            title, instructions, agents = rule.title, effect.instruction, effect.agents
+            table, instead = tables[rule.id]
             justifications = [self.justify(rule)]
-            if fate.fate == "alternative" and effect.alternative is not None:
-                title, instructions = effect.alternative.step, effect.alternative.instructions
-                agents = effect.alternative.agents
+            if fate.fate == "alternative" and instead is not None:
+                table = instead
                 justifications += [self.justify(r, instead_note(rule.title)) for r in fate.because]
                 justifications += [self.justify(r, instead_note(rule.title, unsure=True)) for r in fate.unsure]
-            until = effect.duration.after(last).isoformat() if last else None
             out.append(
-                _new_step(
-                    phase="aftercare",
-                    title=title,
-                    instructions=instructions,
-                    technique=None,
-                    duration=str(effect.duration),
-                    until=until,
-                    agents=self.timings(agents),
+                AFTERCARE_STEP.build(
+                    table.template,
+                    until=rule.effect.duration.after(last).isoformat() if last else None,
+                    agents=self.timings(table.timings) if table.timings else (),
                     justifications=tuple(justifications),
                 )
             )
@@ -280,7 +269,7 @@ class Schedule:
             after = effect.after_last_session
             told = every is not None and rule is review
             out.append(
-                _new_step(
+                _new_follow_up(
                     phase="follow_up",
                     title=effect.step,
                     instructions=effect.instructions + (maintenance_note(every) if told else ""),
@@ -296,7 +285,7 @@ class Schedule:
         """A follow-up after every session of the plan, each dated from its session."""
         effect = rule.effect
         return [
-            _new_step(
+            _new_after_each(
                 phase="follow_up",
                 title=f"{effect.step} after session {s.session}",
                 instructions=effect.instructions,

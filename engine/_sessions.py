@@ -13,26 +13,39 @@ from typing import Literal
 
 from engine._course import Course
 from engine._facts import ClientFacts
-from engine._fastmodel import constructor
+from engine._fastmodel import builder
 from engine._holding import Holding
 from engine._model import Period
 from engine._plan_model import CourseInfo, Step
 from engine._plan_tables import Justifier, PlanTables
 from engine._spec import START_DATE, Effect, Rule
+from engine._step_tables import SESSION_STEP
 from engine._wording import (
     describe,
     maintenance_text,
     maintenance_title,
     moved_note,
     same_day_note,
-    session_text,
-    session_title,
 )
 
 __all__ = ["Sessions"]
 
-_new_step = constructor(Step)
-_new_course = constructor(CourseInfo)
+_new_maintenance = builder(
+    Step,
+    "phase",
+    "title",
+    "instructions",
+    "technique",
+    "session",
+    "of_sessions",
+    "date",
+    "not_before",
+    "interval",
+    "parameters",
+    "maintenance",
+    "justifications",
+)
+_new_course = builder(CourseInfo, "technique", "state", "sessions_done", "of_sessions", "first_session", "last_session")
 _YEAR = Period(12, "months")
 
 
@@ -132,7 +145,7 @@ class Sessions:
         out = []
         for number, day in enumerate(days, 1):
             out.append(
-                _new_step(
+                _new_maintenance(
                     phase="treatment",
                     title=maintenance_title(number, len(days), technique),
                     instructions=text,
@@ -151,12 +164,14 @@ class Sessions:
 
     def _course(self, chosen: str, earliest: dt.date, number_from: int, dated: bool) -> list[Step]:
         """Sessions ``number_from`` to the course's end, at the shortest interval."""
-        technique = self.spec.techniques[chosen]
-        course = technique.sessions
+        techniques = self.spec.techniques
+        course = techniques[chosen].sessions
+        table = self.tables.steps.course[chosen]
+        arguments = self.tables.arguments
         supporting: list[Rule[Effect]] = [
-            r for r in self.rules.suitability if chosen in r.techniques and r.effect.argument == "for"
+            r for r in self.rules.suitability if chosen in r.techniques and arguments[r.id][0] > 0
         ]
-        timing = [r for r in self.rules.sequencing if r.governs(chosen) and not r.effect.skip_phase]
+        timing = [r for r in self.rules.sequencing if chosen in r.scope and not r.effect.skip_phase]
         justifications = tuple(self.justify(r) for r in [*supporting, *timing])
         start = self.facts.values.get(START_DATE)
         first: dt.date | None = earliest if dated else None
@@ -165,28 +180,24 @@ class Sessions:
             first = max(start, earliest)
             if first > start:
                 note = moved_note(start)
-        others = [describe(sel, self.spec.techniques) for r in timing for sel in r.effect.not_same_day]
+        others = [describe(sel, techniques) for r in timing for sel in r.effect.not_same_day]
         same_day = same_day_note(others)
-        text = session_text(technique, course)
-        interval = {"min": str(course.interval_min), "max": str(course.interval_max)}
-        parameters = dict(sorted(technique.parameters.items()))
+        text = table.text
+        interval, parameters = table.interval, table.parameters
+        build, templates = SESSION_STEP.build, table.sessions
         out = []
         day = first
         for number in range(number_from, course.typical + 1):
             if number > number_from and day is not None:
                 day = course.interval_min.after(day)
             out.append(
-                _new_step(
-                    phase="treatment",
-                    title=session_title(number, course.typical, technique),
+                build(
+                    templates[number - 1],
                     instructions=text + (note if number == number_from else "") + same_day,
-                    technique=chosen,
-                    session=number,
-                    of_sessions=course.typical,
                     date=day.isoformat() if day else None,
                     not_before=earliest.isoformat() if number == number_from else None,
                     interval=dict(interval),
-                    parameters=dict(parameters) or None,
+                    parameters=dict(parameters) if parameters else None,
                     justifications=justifications,
                 )
             )
