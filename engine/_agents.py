@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from engine._holding import Holding
 from engine._plan_tables import PlanTables
@@ -53,11 +53,33 @@ _KEEP = StepFate("keep")
 
 
 class AgentCheck:
-    """The agents ruled out, cautioned or undecided for one client, and the fate of each step.
+    """The agents ruled out, cautioned or undecided for a client, and the fate of each step.
 
-    Holds, for one client, which agent contraindication rules hold (absolute or relative)
-    and which are unknown, by agent, and the fates already worked out, by step rule.
+    Holds which agent contraindication rules hold (absolute or relative) and which are
+    unknown, by agent, and the fates already worked out, by step rule. Everything it holds
+    follows from those rules alone, so clients for whom the same ones hold share one check
+    (:meth:`of`): its fates are worked out once, not once per client. There are few such
+    combinations (a protocol has a handful of agent contraindications).
     """
+
+    _MAX_SHARED = 4096
+    """Checks remembered per protocol (combinations of agent rules that hold or are unknown)."""
+
+    @classmethod
+    def of(cls, tables: PlanTables, rules: Holding) -> AgentCheck:
+        """The check for the agent rules that hold for a client, shared with every client for whom the same hold."""
+        agent_rules = tables.agent_rules
+        key = (
+            tuple(r.id for r in rules.contraindications if r.id in agent_rules),
+            tuple(r.id for r in rules.unknown if r.id in agent_rules),
+        )
+        shared = tables.agent_checks
+        found = shared.get(key)
+        if found is None:
+            if len(shared) >= cls._MAX_SHARED:
+                shared.clear()
+            found = shared[key] = cls(tables, rules)
+        return found
 
     def __init__(self, tables: PlanTables, rules: Holding) -> None:
         self._tables = tables
@@ -78,6 +100,8 @@ class AgentCheck:
         self._fates: dict[str, StepFate] = {}
         self._affected = frozenset((*self.absolute, *self.relative, *self.unknown))
         """Every agent contraindicated, cautioned or undecided: a step that uses none of them is kept as it is."""
+        self.memo: dict[tuple[str, ...], Any] = {}
+        """For :mod:`engine._decide`: what the steps whose fate tells (by rule ids) do to each technique."""
 
     @property
     def active(self) -> bool:

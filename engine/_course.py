@@ -50,11 +50,16 @@ def find_course(facts: ClientFacts, techniques: Mapping[str, TechniqueSpec]) -> 
     if not history:
         return None
     anchor = facts.assessment_date
+    days_of: dict[str, set[dt.date]] = {}
+    for treatment in history:
+        if isinstance(treatment, Treatment):
+            days_of.setdefault(treatment.technique, set()).add(treatment.date)
     found: list[Course] = []
     for technique, spec in techniques.items():
-        dates = sorted({t.date for t in history if isinstance(t, Treatment) and t.technique == technique})
-        if not dates:
+        days = days_of.get(technique)
+        if not days:
             continue
+        dates = sorted(days)
         sessions = spec.sessions
         run = [dates[-1]]
         for day in reversed(dates[:-1]):

@@ -126,8 +126,13 @@ def decide(
     cautions: dict[str, list[Reason]] = {}
     for rule in rules.unknown:
         if rule.kind in SAFETY_KINDS:
+            rule_id = rule.id
             for technique in rule.scope:
-                pending.setdefault(technique, set()).add(rule.id)
+                waiting = pending.get(technique)
+                if waiting is None:
+                    pending[technique] = {rule_id}
+                else:
+                    waiting.add(rule_id)
     shared = tables.reason
     for contra in rules.contraindications:
         target = excluded if contra.effect.absolute else cautions
@@ -138,7 +143,7 @@ def decide(
                 target[technique] = [reason]
             else:
                 found.append(reason)
-    check = AgentCheck(tables, rules)
+    check = AgentCheck.of(tables, rules)
     if check.active:
         _steps_against_agents(tables, rules, check, excluded, pending, cautions)
     for technique in excluded:
@@ -214,24 +219,52 @@ def _steps_against_agents(
 
     Each step's fate is the same for every technique it belongs to, so the steps whose fate
     changes nothing (kept, replaced or dropped, with no caution) are set aside once, and the
-    reasons of the others are written once and shared by the techniques they belong to.
+    reasons of the others are written once and shared by the techniques they belong to. What
+    the telling steps do to each technique follows from the check and those steps alone: it
+    is remembered on the (shared) check, by the steps' rule ids.
     """
-    telling: list[tuple[Rule[RequirementEffect] | Rule[AftercareEffect], _Effects]] = []
-    named: list[tuple[Rule[RequirementEffect] | Rule[AftercareEffect], str]] = [
-        *((r, r.effect.step) for r in rules.requirements),
-        *((r, r.title) for r in rules.aftercare),
-    ]
-    for rule, title in named:
+    telling: list[tuple[Rule[RequirementEffect] | Rule[AftercareEffect], str]] = []
+    for rule in rules.requirements:
         fate = check.step(rule)
         if fate.fate in ("blocked", "undecided") or fate.cautions:
-            telling.append((rule, _effects(tables, fate, f"{title} ({rule.id})")))
+            telling.append((rule, rule.effect.step))
+    for care in rules.aftercare:
+        fate = check.step(care)
+        if fate.fate in ("blocked", "undecided") or fate.cautions:
+            telling.append((care, care.title))
+    key = tuple(rule.id for rule, _ in telling)
+    effects: dict[str, _Effects] | None = check.memo.get(key)
+    if effects is None:  # the same for every client with the same check and telling steps
+        effects = check.memo[key] = _effects_by_technique(tables, check, telling)
+    for technique, (blocked, unsure, cautioned) in effects.items():
+        if blocked:
+            excluded.setdefault(technique, []).extend(blocked)
+        if unsure:
+            pending.setdefault(technique, set()).update(unsure)
+        if cautioned:
+            cautions.setdefault(technique, []).extend(cautioned)
+
+
+def _effects_by_technique(
+    tables: PlanTables, check: AgentCheck, telling: list[tuple[Rule[RequirementEffect] | Rule[AftercareEffect], str]]
+) -> dict[str, _Effects]:
+    """What the telling steps, and each technique's sessions, do to each technique, in catalogue order."""
+    steps = [(rule, _effects(tables, check.step(rule), f"{title} ({rule.id})")) for rule, title in telling]
+    out: dict[str, _Effects] = {}
     for technique in tables.catalogue:
+        blocked: list[Reason] = []
+        unsure: list[str] = []
+        cautioned: list[Reason] = []
         fate = check.session(technique)
-        if fate.fate != "keep" or fate.cautions:
-            _apply(technique, _effects(tables, fate, tables.session_names[technique]), excluded, pending, cautions)
-        for rule, effects in telling:
-            if rule.general or technique in rule.techniques:
-                _apply(technique, effects, excluded, pending, cautions)
+        mine = [_effects(tables, fate, tables.session_names[technique])] if fate.fate != "keep" or fate.cautions else []
+        mine += [effects for rule, effects in steps if rule.general or technique in rule.techniques]
+        for more_blocked, more_unsure, more_cautioned in mine:
+            blocked += more_blocked
+            unsure += more_unsure
+            cautioned += more_cautioned
+        if blocked or unsure or cautioned:
+            out[technique] = (blocked, unsure, cautioned)
+    return out
 
 
 _Effects = tuple[list[Reason], list[str], list[Reason]]
@@ -250,22 +283,6 @@ def _effects(tables: PlanTables, fate: StepFate, needed_by: str) -> _Effects:
     elif fate.fate == "undecided":
         unsure = [r.id for r in fate.unsure]
     return blocked, unsure, [Reason(caution, f"cautions {needed_by}") for caution in fate.cautions]
-
-
-def _apply(
-    technique: str,
-    effects: _Effects,
-    excluded: dict[str, list[Reason]],
-    pending: dict[str, set[str]],
-    cautions: dict[str, list[Reason]],
-) -> None:
-    blocked, unsure, cautioned = effects
-    if blocked:
-        excluded.setdefault(technique, []).extend(blocked)
-    if unsure:
-        pending.setdefault(technique, set()).update(unsure)
-    if cautioned:
-        cautions.setdefault(technique, []).extend(cautioned)
 
 
 def _rank(
@@ -293,7 +310,12 @@ def _rank(
         else:
             status = "not_indicated"
         reasons = cautions.get(technique)
-        caution_ids = tuple(sorted({reason.rule.id for reason in reasons})) if reasons else ()
+        if not reasons:
+            caution_ids: tuple[str, ...] = ()
+        elif len(reasons) == 1:
+            caution_ids = (reasons[0].rule.id,)
+        else:
+            caution_ids = tuple(sorted({reason.rule.id for reason in reasons}))
         key = _tuple(RankKey, (status != "candidate", len(caution_ids), -score, invasiveness, order))
         rows.append((key, technique, status, caution_ids, arguments))
     rows.sort(key=_first)
@@ -326,14 +348,18 @@ def _missing(
     if not outcome.needs:
         return ()  # every rule is decided: nothing to ask
     spec = tables.spec
-    open_techniques = [t for t in tables.catalogue if t not in excluded and requested in (None, t)]
-    relevant = [
-        rule
-        for rule in (spec.by_id[rule_id] for rule_id in outcome.needs)
-        if rule.kind != "derived"
-        and open_techniques
-        and (rule.general or any(t in open_techniques for t in rule.techniques))
-    ]
+    if requested is None:
+        open_techniques = {t for t in tables.catalogue if t not in excluded}
+    else:
+        open_techniques = set() if requested in excluded else {requested}
+    if not open_techniques:
+        relevant: list[Rule[Effect]] = []
+    else:
+        relevant = [
+            rule
+            for rule in map(spec.by_id.__getitem__, outcome.needs)
+            if rule.kind != "derived" and (rule.general or not open_techniques.isdisjoint(rule.techniques))
+        ]
     involved = {rule.id for rule in relevant}
     frontier: list[Rule[Effect]] = list(relevant)
     while frontier:
@@ -345,12 +371,16 @@ def _missing(
                     frontier.append(source)
     needed: dict[str, set[str]] = {}
     held: dict[str, set[str]] = {}
+    holds_back = tables.holds_back
     for rule_id in involved:
-        rule = spec.by_id[rule_id]
-        techniques = set(rule.scope or rule.techniques or tables.catalogue)
+        techniques = holds_back[rule_id]
         for fact in outcome.needs[rule_id]:
-            needed.setdefault(fact, set()).add(rule_id)
-            held.setdefault(fact, set()).update(techniques)
+            if fact in needed:
+                needed[fact].add(rule_id)
+                held[fact].update(techniques)
+            else:
+                needed[fact] = {rule_id}
+                held[fact] = set(techniques)
     order = tables.fact_order
     ranked = sorted(needed, key=lambda fact: (-len(held[fact]), order[fact.partition(".")[0]], fact))
     return tuple((fact, tuple(sorted(needed[fact]))) for fact in ranked)

@@ -19,9 +19,9 @@ is an engine failure.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from engine._adapter import Encoded, Matcher
 from engine._compile import CompiledProtocol
@@ -163,6 +163,8 @@ class _Stratum:
     (a missing field makes them suspects)."""
     base: dict[str, Truth] = field(default_factory=dict)
     """``always`` then ``false_by_default``: every rule of the stratum before its T rulesets fire."""
+    fields: frozenset[str] = frozenset()
+    """The fields of ``readers``, to take the client's present ones from in one step."""
 
 
 class Evaluator:
@@ -198,7 +200,7 @@ class Evaluator:
         """For each rule testing a detail of the treatment history: (matcher field's short name, name to ask it by)."""
         self._rules = spec.by_id
         self._false_of: dict[str, int] = {}
-        self._false: dict[int, tuple[dict[str, str], tuple[str, ...]]] = {}
+        self._false: dict[int, tuple[dict[str, str], tuple[str, ...], frozenset[str]]] = {}
         for index, chunk in enumerate(chunks):
             names = dict(chunk.fired)
             if chunk.polarity == "T":
@@ -209,7 +211,7 @@ class Evaluator:
                     for name in compiled.rule_fields[rule_id]:
                         stratum.readers.setdefault(short(name), set()).add(rule_id)
             else:
-                self._false[index] = (names, chunk.rule_ids)
+                self._false[index] = (names, chunk.rule_ids, frozenset(chunk.rule_ids))
                 for rule_id in chunk.rule_ids:
                     self._false_of[rule_id] = index
         self._deriving = spec.deriving
@@ -219,6 +221,7 @@ class Evaluator:
         ]
         for stratum in self._strata:
             stratum.base = {**stratum.always, **stratum.false_by_default}
+            stratum.fields = frozenset(stratum.readers)
 
     def _short(self, name: str) -> str:
         """The short name of a field some rule reads (every such field is tested by a ruleset)."""
@@ -268,17 +271,15 @@ class Evaluator:
         true_rules: set[str] = set()
         true = Truth.TRUE
         for level, stratum in enumerate(self._strata):
-            yes: set[str] = set()
+            fired: set[str | None] = set()
             for index, names in stratum.true_chunks:
-                for name in fire(index, encoded):
-                    rule_id = names.get(name)
-                    if rule_id is not None:
-                        yes.add(rule_id)
+                fired.update(map(names.get, fire(index, encoded)))  # the catch-all maps to None
+            fired.discard(None)
+            yes = cast("set[str]", fired)
             truth.update(stratum.base)
-            for rule_id in yes:
-                truth[rule_id] = true
+            truth.update(dict.fromkeys(yes, true))
             true_rules.update(stratum.always, yes)
-            missing = [name for name in stratum.readers if name not in present]
+            missing = stratum.fields - present.keys()
             if missing:
                 # Rules reading a missing field, not already true, may be false or unknown: ask their F rails.
                 suspects = set().union(*(stratum.readers[name] for name in missing)) - yes
@@ -286,7 +287,7 @@ class Evaluator:
                 for rule_id in suspects:
                     undecided.setdefault(self._false_of[rule_id], []).append(rule_id)
                 for index, waiting in sorted(undecided.items()):
-                    unknown.extend(self._ask_false(index, encoded, waiting, truth))
+                    unknown.extend(self._ask_false(index, encoded, waiting, truth, yes))
             for name in self._derive_order[level]:
                 value = self._derive(name, truth)
                 if value is not _UNKNOWN:
@@ -299,25 +300,39 @@ class Evaluator:
                 raise EngineError(f"rule {rule_id} is unknown although every fact it reads is known")
         return Outcome(truth, derived, needs, frozenset(true_rules))
 
-    def _ask_false(self, index: int, encoded: Encoded, waiting: list[str], truth: dict[str, Truth]) -> list[str]:
-        """Fire F ruleset ``index``; settle the waiting rules; cross-check every other rule in it."""
-        names, members = self._false[index]
-        fired = self._matcher.fire(index, encoded)
-        no = {names[name] for name in fired if name in names}
+    def _ask_false(
+        self, index: int, encoded: Encoded, waiting: list[str], truth: dict[str, Truth], yes: Set[str]
+    ) -> list[str]:
+        """Fire F ruleset ``index``; settle the waiting rules; cross-check every other rule in it.
+
+        ``yes``: the rules of the stratum decided true. Every rule of the ruleset that is not
+        waiting is true or false already: true must not fire its F rail, false must.
+        """
+        names, members, member_set = self._false[index]
+        no: set[str | None] = set(map(names.get, self._matcher.fire(index, encoded)))
+        no.discard(None)
         pending = set(waiting)
-        unknown = []
+        unknown = pending - no
+        truth.update(dict.fromkeys(pending & no, Truth.FALSE))
+        truth.update(dict.fromkeys(unknown, Truth.UNKNOWN))
+        others = member_set - pending
+        if others & no & yes or others - no - yes:
+            self._contradiction(members, pending, no, truth)
+        return [rule_id for rule_id in members if rule_id in unknown]
+
+    @staticmethod
+    def _contradiction(
+        members: tuple[str, ...], pending: Set[str], no: Set[str | None], truth: Mapping[str, Truth]
+    ) -> None:
+        """Raise for the first rule of ``members`` (in order) that the T and F rails contradict."""
         for rule_id in members:
             if rule_id in pending:
-                if rule_id in no:
-                    truth[rule_id] = Truth.FALSE
-                else:
-                    truth[rule_id] = Truth.UNKNOWN
-                    unknown.append(rule_id)
-            elif rule_id in no and truth[rule_id] is Truth.TRUE:
+                continue
+            if rule_id in no and truth[rule_id] is Truth.TRUE:
                 raise EngineError(f"rule {rule_id} was decided both true and false")
-            elif rule_id not in no and truth[rule_id] is Truth.FALSE:
+            if rule_id not in no and truth[rule_id] is Truth.FALSE:
                 raise EngineError(f"rule {rule_id} reads only known facts but was decided neither way")
-        return unknown
+        raise EngineError("the true and false rails contradict each other")  # pragma: no cover - found above
 
     def _derive(self, name: str, truth: Mapping[str, Truth]) -> Any:
         """A derived fact's value: the first true rule's, unknown after an unknown one, else the default."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
 from engine._evaluate import Outcome
 from engine._fastmodel import Prototype, constructor
@@ -43,6 +43,9 @@ __all__ = [
     "Summed",
     "SummedArguments",
 ]
+
+if TYPE_CHECKING:  # _agents imports this module: the type only
+    from engine._agents import AgentCheck
 
 _new_evidence = constructor(Evidence)
 _new_protocol_stamp = constructor(ProtocolStamp)
@@ -124,6 +127,10 @@ class PlanTables:
         }
         """For each suitability argument: the points it adds, the techniques it argues about, and
         whether it is a cause argument (one that can indicate a technique)."""
+        self.holds_back: Mapping[str, frozenset[str]] = {
+            rule.id: frozenset(rule.scope or rule.techniques or self.catalogue) for rule in spec.rules
+        }
+        """The techniques an unknown rule holds back (the more, the sooner its facts are asked for)."""
         self.summed = SummedArguments(spec)
         """What each technique's arguments that hold add up to (the ranking's score and lists)."""
         self.rank_order: tuple[tuple[str, int, int], ...] = tuple(
@@ -163,6 +170,8 @@ class PlanTables:
         self.pending: Mapping[str, dict[str, Any]] = {
             t: PENDING.template(technique=t, title=technique.title) for t, technique in spec.techniques.items()
         }
+        self.agent_checks: dict[tuple[tuple[str, ...], tuple[str, ...]], AgentCheck] = {}
+        """The agent checks made so far, by the agent rules that hold and those unknown (see :meth:`AgentCheck.of`)."""
         self.steps = StepTables(spec)
         """What each step says whatever the client (see :mod:`engine._step_tables`)."""
         self.stamp = _new_protocol_stamp(
