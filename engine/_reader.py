@@ -65,24 +65,25 @@ def compile_reader(spec: ProtocolSpec, matcher: Matcher) -> Reader:
     w = _Writer()
     days: dict[Any, tuple[dt.date, str]] = {}
     w.names.update(
-        _ABSENT=_ABSENT,
         _NEVER=NEVER,
         _ONGOING=ONGOING,
         _DAYS=days,
         _day=_day_reader(days),
         _frozenset=frozenset,
         _int=int,
+        _repr=int.__repr__,
         _str=str,
         _list=list,
         _dict=dict,
         _type=type,
     )
+    w.names["_KNOWN"] = frozenset(name for name, fact in spec.facts.items() if not fact.derived)
     w.add(0, "def read(data):")
-    w.add(1, "if _type(data) is not _dict:")
-    w.add(2, "return None")
+    w.add(1, "if _type(data) is not _dict or not data.keys() <= _KNOWN:")
+    w.add(2, "return None")  # a name outside the vocabulary, a derived fact, a key that is not text
     w.add(1, "get = data.get")
-    w.add(1, "values = {}")
-    w.add(1, "frags = {}")
+    w.add(1, "values = _dict(data)")  # the caller's order, as check_facts keeps it; answers read as dates
+    w.add(1, "frags = {}")  # (sets, histories) are replaced in place below, unknown ones dropped at the end
     anchor = spec.facts.get(ASSESSMENT_DATE)
     if anchor is None or anchor.type != "date":
         w.add(1, "return None")  # not a vocabulary this reader knows: the generic path decides
@@ -90,25 +91,18 @@ def compile_reader(spec: ProtocolSpec, matcher: Matcher) -> Reader:
         _assessment(w, matcher, anchor)
         for name, fact in spec.facts.items():
             if name == ASSESSMENT_DATE or fact.derived:
-                continue  # a derived fact supplied is not counted as seen: the generic path reports it
-            w.add(1, f"raw = get({name!r}, _ABSENT)")
-            w.add(1, "if raw is not _ABSENT:")
-            w.add(2, "seen += 1")
-            w.add(2, "if raw is not None:")
+                continue
+            w.add(1, f"raw = get({name!r})")
+            w.add(1, "if raw is not None:")
             _FACT_WRITERS[fact.type](w, matcher, spec, name, fact)
-        w.add(1, "if seen != len(data):")
-        w.add(2, "return None")
         _cuts(w, matcher, spec)
-        w.add(1, "if len(values) > 1:")
-        w.add(2, "values = {k: values[k] for k in data if k in values}")  # the caller's order, as check_facts keeps it
+        w.add(1, "if None in values.values():")  # every other value is a checked bool, int, text or one read above
+        w.add(2, "values = {k: v for k, v in values.items() if v is not None}")
         w.add(1, "return values, frags")
     namespace = dict(w.names)
     exec(compile("\n".join(w.lines) + "\n", f"<facts reader of {spec.manifest.id}>", "exec"), namespace)
     read: Reader = namespace["read"]
     return read
-
-
-_ABSENT = object()
 
 
 def _day_reader(cache: dict[Any, tuple[dt.date, str]]) -> Callable[[Any], tuple[dt.date, str] | None]:
@@ -143,7 +137,6 @@ def _assessment(w: _Writer, matcher: Matcher, fact: FactSpec) -> None:
     w.add(1, f"raw = get({ASSESSMENT_DATE!r})")
     w.add(1, "if raw is None:")
     w.add(2, "return None")
-    w.add(1, "seen = 1")
     _parse_day(w, 1)
     w.add(1, "anchor, anchor_iso = day, iso")
     w.add(1, f"values[{ASSESSMENT_DATE!r}] = day")
@@ -153,57 +146,61 @@ def _assessment(w: _Writer, matcher: Matcher, fact: FactSpec) -> None:
 
 
 def _boolean(w: _Writer, matcher: Matcher, spec: ProtocolSpec, name: str, fact: FactSpec) -> None:
+    """A boolean answer stays as given; anything but ``True`` or ``False`` is refused."""
     short = None if fact.planning_only else matcher.short(name)
-    for value in (True, False):
-        w.add(3, f"{'if' if value else 'elif'} raw is {value}:")
-        w.add(4, f"values[{name!r}] = {value}")
-        if short:
-            w.add(4, f"frags[{short!r}] = {w.const(matcher.fragment(name, value), 'frag')}")
-    w.add(3, "else:")
-    w.add(4, "return None")
+    if not short:
+        w.add(2, "if raw is not True and raw is not False:")
+        w.add(3, "return None")
+        return
+    w.add(2, "if raw is True:")
+    w.add(3, f"frags[{short!r}] = {w.const(matcher.fragment(name, True), 'frag')}")
+    w.add(2, "elif raw is False:")
+    w.add(3, f"frags[{short!r}] = {w.const(matcher.fragment(name, False), 'frag')}")
+    w.add(2, "else:")
+    w.add(3, "return None")
 
 
 def _integer(w: _Writer, matcher: Matcher, spec: ProtocolSpec, name: str, fact: FactSpec) -> None:
+    """A whole number (not a boolean) within the vocabulary's range stays as given."""
     low, high = fact.minimum, fact.maximum
     assert low is not None and high is not None  # FactSpec requires both for an integer
-    w.add(3, f"if _type(raw) is not _int or not {low!r} <= raw <= {high!r}:")
-    w.add(4, "return None")
+    w.add(2, f"if _type(raw) is not _int or not {low!r} <= raw <= {high!r}:")
+    w.add(3, "return None")
     if not matcher.exact(low, high):
-        w.add(3, "return None")  # some values would not reach the matcher exactly: the generic path refuses them
+        w.add(2, "return None")  # some values would not reach the matcher exactly: the generic path refuses them
         return
-    w.add(3, f"values[{name!r}] = raw")
     short = None if fact.planning_only else matcher.short(name)
     if short:
-        w.add(3, f"frags[{short!r}] = {w.const(matcher.head(name), 'head')} + _int.__repr__(raw)")
+        w.add(2, f"frags[{short!r}] = {w.const(matcher.head(name), 'head')} + _repr(raw)")
 
 
 def _enum(w: _Writer, matcher: Matcher, spec: ProtocolSpec, name: str, fact: FactSpec) -> None:
+    """One of the vocabulary's values, as text, stays as given."""
     short = None if fact.planning_only else matcher.short(name)
     if short:
         table = w.const({value: matcher.fragment(name, value) for value in fact.values}, "enum")
-        w.add(3, f"frag = {table}.get(raw) if _type(raw) is _str else None")
-        w.add(3, "if frag is None:")
-        w.add(4, "return None")
-        w.add(3, f"values[{name!r}] = raw")
-        w.add(3, f"frags[{short!r}] = frag")
+        w.add(2, f"frag = {table}.get(raw) if _type(raw) is _str else None")
+        w.add(2, "if frag is None:")
+        w.add(3, "return None")
+        w.add(2, f"frags[{short!r}] = frag")
     else:
         allowed = w.const(frozenset(fact.values), "enum")
-        w.add(3, f"if _type(raw) is not _str or raw not in {allowed}:")
-        w.add(4, "return None")
-        w.add(3, f"values[{name!r}] = raw")
+        w.add(2, f"if _type(raw) is not _str or raw not in {allowed}:")
+        w.add(3, "return None")
 
 
 def _set(w: _Writer, matcher: Matcher, spec: ProtocolSpec, name: str, fact: FactSpec) -> None:
+    """A list of the vocabulary's values, each once, becomes a frozenset and a field per member."""
     allowed = w.const(frozenset(fact.values), "set")
-    w.add(3, "if _type(raw) is not _list:")
-    w.add(4, "return None")
-    w.add(3, "try:")
-    w.add(4, "chosen = _frozenset(raw)")
-    w.add(3, "except TypeError:")
-    w.add(4, "return None")
-    w.add(3, f"if len(chosen) != len(raw) or not chosen <= {allowed}:")
-    w.add(4, "return None")  # a value twice, or one outside the set's values
-    w.add(3, f"values[{name!r}] = chosen")
+    w.add(2, "if _type(raw) is not _list:")
+    w.add(3, "return None")
+    w.add(2, "try:")
+    w.add(3, "chosen = _frozenset(raw)")
+    w.add(2, "except TypeError:")
+    w.add(3, "return None")
+    w.add(2, f"if len(chosen) != len(raw) or not chosen <= {allowed}:")
+    w.add(3, "return None")  # a value twice, or one outside the set's values
+    w.add(2, f"values[{name!r}] = chosen")
     if fact.planning_only:
         return
     for member in fact.values:
@@ -211,34 +208,32 @@ def _set(w: _Writer, matcher: Matcher, spec: ProtocolSpec, name: str, fact: Fact
         short = matcher.short(field)
         if short:
             yes, no = w.const(matcher.fragment(field, True), "frag"), w.const(matcher.fragment(field, False), "frag")
-            w.add(3, f"frags[{short!r}] = {yes} if {member!r} in chosen else {no}")
+            w.add(2, f"frags[{short!r}] = {yes} if {member!r} in chosen else {no}")
 
 
 def _date(w: _Writer, matcher: Matcher, spec: ProtocolSpec, name: str, fact: FactSpec) -> None:
+    """A date (or ``never``, or ``ongoing``), not after the assessment (a planning date: not before it)."""
     short = None if fact.planning_only else matcher.short(name)
     head = w.const(matcher.head(name), "head") if short else None
     branch = "if"
     if fact.allow_never:
-        w.add(3, f"{branch} raw == _NEVER:")
-        w.add(4, f"values[{name!r}] = _NEVER")
+        w.add(2, f"{branch} raw == _NEVER:")
+        w.add(3, f"values[{name!r}] = _NEVER")
         if short:
-            w.add(4, f"frags[{short!r}] = {w.const(matcher.fragment(name, NEVER_DATE), 'frag')}")
+            w.add(3, f"frags[{short!r}] = {w.const(matcher.fragment(name, NEVER_DATE), 'frag')}")
         branch = "elif"
     if fact.allow_ongoing:
-        w.add(3, f"{branch} raw == _ONGOING:")
-        w.add(4, f"values[{name!r}] = _ONGOING")
+        w.add(2, f"{branch} raw == _ONGOING:")
+        w.add(3, f"values[{name!r}] = _ONGOING")
         if short:
-            w.add(4, f"frags[{short!r}] = {head} + '\"' + anchor_iso + '\"'")  # still taken: as of the assessment
+            w.add(3, f"frags[{short!r}] = {head} + '\"' + anchor_iso + '\"'")  # still taken: as of the assessment
         branch = "elif"
-    indent = 3
+    indent = 2
     if branch == "elif":
-        w.add(3, "else:")
-        indent = 4
+        w.add(2, "else:")
+        indent = 3
     _parse_day(w, indent)
-    if fact.planning_only:
-        w.add(indent, "if day < anchor:")
-    else:
-        w.add(indent, "if day > anchor:")
+    w.add(indent, "if day < anchor:" if fact.planning_only else "if day > anchor:")
     w.add(indent + 1, "return None")
     w.add(indent, f"values[{name!r}] = day")
     if short:
@@ -248,14 +243,14 @@ def _date(w: _Writer, matcher: Matcher, spec: ProtocolSpec, name: str, fact: Fac
 def _history(w: _Writer, matcher: Matcher, spec: ProtocolSpec, name: str, fact: FactSpec) -> None:
     """The treatment history: read as ``check_facts`` reads it, then the latest treatment per selector."""
     reader = w.const(lambda raw: read_history(spec, name, fact, raw), "history")
-    w.add(3, f"treatments = {reader}(raw)")
-    w.add(3, "if treatments is None:")
-    w.add(4, "return None")
+    w.add(2, f"treatments = {reader}(raw)")
+    w.add(2, "if treatments is None:")
+    w.add(3, "return None")
     if name == PREVIOUS_TREATMENTS:  # the history check_facts holds to the assessment date
-        w.add(3, "for treatment in treatments:")
-        w.add(4, "if treatment.date > anchor:")
-        w.add(5, "return None")
-    w.add(3, f"values[{name!r}] = treatments")
+        w.add(2, "for treatment in treatments:")
+        w.add(3, "if treatment.date > anchor:")
+        w.add(4, "return None")
+    w.add(2, f"values[{name!r}] = treatments")
     if fact.planning_only:
         return
     selectors: list[_Selector] = []
@@ -274,7 +269,7 @@ def _history(w: _Writer, matcher: Matcher, spec: ProtocolSpec, name: str, fact: 
             head = matcher.head(field) if short else ""
             selectors.append((short, frozenset(spec.select(selector)), never, head, tuple(details)))
     flatten = w.const(_history_writer(tuple(selectors)), "latest")
-    w.add(3, f"{flatten}(treatments, frags)")
+    w.add(2, f"{flatten}(treatments, frags)")
 
 
 _Detail = tuple[str, str, dict[str, str], bool]
@@ -288,25 +283,37 @@ fragment of no such treatment, the start of a dated fragment, and its detail fie
 def _history_writer(
     selectors: tuple[_Selector, ...],
 ) -> Callable[[tuple[Treatment, ...], dict[str, str]], None]:
-    """Writes each selector's latest treatment (its date, reaction and response) as the Flattener does."""
+    """Writes each selector's latest treatment (its date, reaction and response) as the Flattener does.
+
+    Every selector starts as "no such treatment"; each treatment, oldest first, then becomes
+    the latest of the selectors naming its technique (found through a table by technique).
+    """
+    none: dict[str, str] = {}
+    for short, _, never, _, details in selectors:
+        if short:
+            none[short] = never
+        for detail_short, no_treatment, _, _ in details:
+            none[detail_short] = no_treatment
+    naming: dict[str, list[int]] = {}
+    for n, (_, chosen, _, _, _) in enumerate(selectors):
+        for technique in chosen:
+            naming.setdefault(technique, []).append(n)
 
     def write(treatments: tuple[Treatment, ...], frags: dict[str, str]) -> None:
-        for short, chosen, never, head, details in selectors:
-            latest = None
-            for treatment in treatments:  # sorted by date: the last match is the latest
-                if treatment.technique in chosen:
-                    latest = treatment
-            if latest is None:
-                if short:
-                    frags[short] = never
-                for detail_short, none, _, _ in details:
-                    frags[detail_short] = none
-                continue
+        frags.update(none)
+        latest: dict[int, Treatment] = {}
+        for treatment in treatments:  # sorted by date: the last match is the latest
+            for n in naming.get(treatment.technique, ()):
+                latest[n] = treatment
+        for n, treatment in latest.items():
+            short, _, _, head, details = selectors[n]
             if short:
-                frags[short] = head + '"' + latest.date.isoformat() + '"'
+                frags[short] = head + '"' + treatment.date.isoformat() + '"'
             for detail_short, _, table, reaction in details:
-                given = latest.reaction if reaction else latest.response
-                if given is not None:  # a detail not recorded stays absent: unknown
+                given = treatment.reaction if reaction else treatment.response
+                if given is None:  # a detail not recorded stays absent: unknown
+                    del frags[detail_short]
+                else:
                     frags[detail_short] = table[given]
 
     return write
