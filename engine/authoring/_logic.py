@@ -320,7 +320,7 @@ class Logic:
         order = [field for field in domain.values if not fixed or field not in fixed]
         assignment: dict[str, Any] = dict(fixed or {})
         budget = [_BUDGET]
-        if _search(self._judge, condition, order, domain.values, assignment, 0, budget):
+        if _search(self._judge, condition, order, domain.values, assignment, budget):
             return assignment
         return None
 
@@ -353,7 +353,7 @@ class Logic:
             for field, values in domain.values.items()
             if field not in assignment
         }
-        if _search(self._judge, formula, list(preferred), preferred, assignment, 0, [budget]):
+        if _search(self._judge, formula, list(preferred), preferred, assignment, [budget]):
             return assignment
         return None
 
@@ -538,10 +538,18 @@ def _models(
     index: int,
     budget: list[int],
     known: Mapping[str, int] = _NOTHING_KNOWN,
+    *,
+    strict: bool = False,
 ) -> Iterator[dict[str, Any]]:
-    """Every (partial) assignment along ``order`` that makes ``condition`` true, depth first, within ``budget``."""
+    """Every (partial) assignment along ``order`` that makes ``condition`` true, depth first, within ``budget``.
+
+    :param strict: raise :class:`TooComplex` when the budget runs out (a proof needs the whole
+        search) instead of stopping quietly (enough for finding witnesses).
+    """
     budget[0] -= 1
     if budget[0] < 0:
+        if strict:
+            raise TooComplex("search budget exhausted")
         return
     verdict, known = judge(condition, assignment, known)
     if verdict is not None:
@@ -553,7 +561,7 @@ def _models(
     field = order[index]
     for value in values[field]:
         assignment[field] = value
-        yield from _models(judge, condition, order, values, assignment, index + 1, budget, known)
+        yield from _models(judge, condition, order, values, assignment, index + 1, budget, known, strict=strict)
     del assignment[field]
 
 
@@ -563,25 +571,16 @@ def _search(
     order: list[str],
     values: Mapping[str, tuple[Any, ...]],
     assignment: dict[str, Any],
-    index: int,
     budget: list[int],
-    known: Mapping[str, int] = _NOTHING_KNOWN,
 ) -> bool:
-    budget[0] -= 1
-    if budget[0] < 0:
-        raise TooComplex("search budget exhausted")
-    verdict, known = judge(condition, assignment, known)
-    if verdict is not None:
-        if verdict:
-            for field in order[index:]:
-                assignment.setdefault(field, values[field][0])
-        return verdict
-    if index >= len(order):
+    """Completes ``assignment`` to one that makes ``condition`` true (every field of ``order`` set), if any exists.
+
+    :raises TooComplex: the search exceeded its budget before finding one or proving that none exists.
+    """
+    found = next(_models(judge, condition, order, values, dict(assignment), 0, budget, strict=True), None)
+    if found is None:
         return False
-    field = order[index]
-    for value in values[field]:
-        assignment[field] = value
-        if _search(judge, condition, order, values, assignment, index + 1, budget, known):
-            return True
-    del assignment[field]
-    return False
+    assignment.update(found)
+    for field in order:  # the variables the verdict did not need: their first representative value
+        assignment.setdefault(field, values[field][0])
+    return True
