@@ -262,6 +262,33 @@ def _cautions(plan: TreatmentPlan) -> dict[str, tuple[str, ...]]:
     return {t: tuple(sorted(ids)) for t, ids in by_technique.items()}
 
 
+_COMPARED_MAPS: tuple[tuple[str, Callable[[TreatmentPlan], dict[str, tuple[str, ...]]], str, str, str], ...] = (
+    (
+        "excluded",
+        lambda plan: _sets((e.technique, [j.rule_id for j in e.reasons]) for e in plan.excluded),
+        "now excluded:",
+        "no longer excluded:",
+        "still excluded:",
+    ),
+    (
+        "pending",
+        lambda plan: _sets((p.technique, p.rules) for p in plan.pending),
+        "now pending:",
+        "no longer pending:",
+        "still pending:",
+    ),
+    ("cautions", _cautions, "new caution on", "no caution any more on", "still a caution on"),
+    (
+        "missing facts",
+        lambda plan: _sets((m.fact, m.needed_by) for m in plan.missing_facts),
+        "now asks for",
+        "no longer asks for",
+        "still asks for",
+    ),
+)
+"""Each part of a plan compared key by key: (kind, its map of key -> rule ids, words for added, removed, changed)."""
+
+
 def compare_plans(old: TreatmentPlan, new: TreatmentPlan) -> list[Change]:
     """Every difference that matters to a practitioner, in words."""
     changes: list[Change] = []
@@ -269,38 +296,8 @@ def compare_plans(old: TreatmentPlan, new: TreatmentPlan) -> list[Change]:
         changes.append(Change("status", f"status {old.status} -> {new.status}"))
     if old.technique != new.technique:
         changes.append(Change("technique", f"technique {old.technique or 'none'} -> {new.technique or 'none'}"))
-    changes += _compare_maps(
-        "excluded",
-        _sets((e.technique, [j.rule_id for j in e.reasons]) for e in old.excluded),
-        _sets((e.technique, [j.rule_id for j in e.reasons]) for e in new.excluded),
-        "now excluded:",
-        "no longer excluded:",
-        "still excluded:",
-    )
-    changes += _compare_maps(
-        "pending",
-        _sets((p.technique, p.rules) for p in old.pending),
-        _sets((p.technique, p.rules) for p in new.pending),
-        "now pending:",
-        "no longer pending:",
-        "still pending:",
-    )
-    changes += _compare_maps(
-        "cautions",
-        _cautions(old),
-        _cautions(new),
-        "new caution on",
-        "no caution any more on",
-        "still a caution on",
-    )
-    changes += _compare_maps(
-        "missing facts",
-        _sets((m.fact, m.needed_by) for m in old.missing_facts),
-        _sets((m.fact, m.needed_by) for m in new.missing_facts),
-        "now asks for",
-        "no longer asks for",
-        "still asks for",
-    )
+    for kind, read, added, removed, still in _COMPARED_MAPS:
+        changes += _compare_maps(kind, read(old), read(new), added, removed, still)
     old_steps = {(s.phase, s.title): s for s in old.steps if s.phase != "treatment"}
     new_steps = {(s.phase, s.title): s for s in new.steps if s.phase != "treatment"}
     for key in sorted(set(new_steps) - set(old_steps)):
