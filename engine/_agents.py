@@ -28,7 +28,7 @@ from engine._holding import Holding
 from engine._plan_tables import PlanTables
 from engine._spec import AftercareEffect, ContraindicationEffect, RequirementEffect, Rule
 
-__all__ = ["AgentCheck", "Fate", "StepFate"]
+__all__ = ["KEEP", "AgentCheck", "Fate", "StepFate"]
 
 Fate = Literal["keep", "alternative", "drop", "blocked", "undecided"]
 
@@ -49,7 +49,8 @@ class StepFate:
     the step change too: never the reason for an exclusion, which only a rule that holds can give."""
 
 
-_KEEP = StepFate("keep")
+KEEP = _KEEP = StepFate("keep")
+"""The fate of a step none of whose agents is in question: it stays as it is."""
 
 
 class AgentCheck:
@@ -102,6 +103,24 @@ class AgentCheck:
         """Every agent contraindicated, cautioned or undecided: a step that uses none of them is kept as it is."""
         self.memo: dict[tuple[str, ...], Any] = {}
         """For :mod:`engine._decide`: what the steps whose fate tells (by rule ids) do to each technique."""
+        self._telling: tuple[Rule[RequirementEffect] | Rule[AftercareEffect], ...] | None = None
+
+    @property
+    def telling(self) -> tuple[Rule[RequirementEffect] | Rule[AftercareEffect], ...]:
+        """The protocol's step rules whose fate tells: blocked, undecided or cautioned (requirements, then aftercare).
+
+        Worked out once per check, for every step rule of the protocol, since a step's fate
+        depends only on the check: per client :mod:`engine._decide` then only asks which of
+        these few hold, rather than the fate of each step that holds.
+        """
+        found = self._telling
+        if found is None:
+            spec = self._tables.spec
+            steps: list[Rule[RequirementEffect] | Rule[AftercareEffect]] = [*spec.requirements, *spec.aftercare]
+            found = self._telling = tuple(
+                rule for rule in steps if (fate := self.step(rule)).fate in ("blocked", "undecided") or fate.cautions
+            )
+        return found
 
     @property
     def active(self) -> bool:

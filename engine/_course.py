@@ -55,9 +55,9 @@ def find_course(facts: ClientFacts, techniques: Mapping[str, TechniqueSpec]) -> 
         if isinstance(treatment, Treatment):
             days_of.setdefault(treatment.technique, set()).add(treatment.date)
     found: list[Course] = []
-    for technique, spec in techniques.items():
-        days = days_of.get(technique)
-        if not days:
+    for technique, days in days_of.items():  # the order is the client's: the latest course wins below
+        spec = techniques.get(technique)
+        if spec is None:
             continue
         dates = sorted(days)
         sessions = spec.sessions

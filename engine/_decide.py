@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from operator import attrgetter, itemgetter
 from typing import NamedTuple
 
 from engine._agents import AgentCheck, StepFate
@@ -32,9 +33,8 @@ from engine._course import Course
 from engine._evaluate import Outcome
 from engine._holding import Holding
 from engine._plan_model import PlanStatus, RankStatus
-from engine._plan_tables import PlanTables, Reason, Summed
+from engine._plan_tables import PlanTables, Reason
 from engine._spec import (
-    SAFETY_KINDS,
     AftercareEffect,
     Effect,
     RequirementEffect,
@@ -121,36 +121,36 @@ def decide(
     """
     catalogue = tables.catalogue
     asked = requested  # the practitioner's own choice (a course carried on is not one)
-    excluded: dict[str, list[Reason]] = {}
-    pending: dict[str, set[str]] = {}
-    cautions: dict[str, list[Reason]] = {}
-    for rule in rules.unknown:
-        if rule.kind in SAFETY_KINDS:
-            rule_id = rule.id
-            for technique in rule.scope:
-                waiting = pending.get(technique)
-                if waiting is None:
-                    pending[technique] = {rule_id}
-                else:
-                    waiting.add(rule_id)
-    shared = tables.reason
+    governed = tables.governed
+    held = 0  # the contraindications that hold, as a mask
+    bit = governed.contraindication
     for contra in rules.contraindications:
-        target = excluded if contra.effect.absolute else cautions
-        reason = shared[contra.id]
-        for technique in contra.scope:
-            found = target.get(technique)
-            if found is None:
-                target[technique] = [reason]
-            else:
-                found.append(reason)
+        held |= bit[contra.id]
+    unsure = 0  # the safety rules left unknown
+    bit = governed.safety
+    for rule in rules.unknown:
+        unsure |= bit.get(rule.id, 0)
+    excluded: dict[str, tuple[Reason, ...]] = {}
+    pending: dict[str, frozenset[str]] = {}
+    cautions: dict[str, tuple[Reason, ...]] = {}
+    if held or unsure:
+        reasons, rule_ids = governed.reasons_of.get, governed.rule_ids_of.get  # seen before, most often
+        for technique, absolute, relative, safety in governed.techniques:
+            if mask := held & absolute:
+                excluded[technique] = reasons(mask) or governed.reasons(mask)
+            elif mask := unsure & safety:  # an excluded technique is not pending
+                pending[technique] = rule_ids(mask) or governed.rule_ids(mask)
+            if mask := held & relative:
+                cautions[technique] = reasons(mask) or governed.reasons(mask)
     check = AgentCheck.of(tables, rules)
     if check.active:
-        _steps_against_agents(tables, rules, check, excluded, pending, cautions)
-    for technique in excluded:
-        pending.pop(technique, None)
-    out_excluded = {t: tuple(excluded[t]) for t in catalogue if t in excluded}
-    out_pending = {t: frozenset(pending[t]) for t in catalogue if t in pending}
-    out_cautions = {t: tuple(cautions[t]) for t in catalogue if t in cautions}
+        _steps_against_agents(tables, rules, outcome.true_rules, check, excluded, pending, cautions)
+        for technique in excluded:
+            pending.pop(technique, None)
+        excluded = {t: excluded[t] for t in catalogue if t in excluded}
+        pending = {t: pending[t] for t in catalogue if t in pending}
+        cautions = {t: cautions[t] for t in catalogue if t in cautions}
+    out_excluded, out_pending, out_cautions = excluded, pending, cautions
 
     if course is not None and any(r.effect.end_course and r.governs(course.technique) for r in rules.sequencing):
         course = None  # a rule ends the course (an inadequate response): the choice starts afresh
@@ -210,39 +210,38 @@ def _overruled(rules: Holding, ranking: tuple[RankRow, ...], chosen: str) -> tup
 def _steps_against_agents(
     tables: PlanTables,
     rules: Holding,
+    true_ids: frozenset[str],
     check: AgentCheck,
-    excluded: dict[str, list[Reason]],
-    pending: dict[str, set[str]],
-    cautions: dict[str, list[Reason]],
+    excluded: dict[str, tuple[Reason, ...]],
+    pending: dict[str, frozenset[str]],
+    cautions: dict[str, tuple[Reason, ...]],
 ) -> None:
     """Rule out, hold back or caution each technique whose steps (or sessions) need a contraindicated agent.
 
     Each step's fate is the same for every technique it belongs to, so the steps whose fate
-    changes nothing (kept, replaced or dropped, with no caution) are set aside once, and the
+    changes nothing (kept, replaced or dropped, with no caution) are set aside once per check
+    (:attr:`AgentCheck.telling`; ``true_ids``: the rules that hold, when the outcome lists them), and the
     reasons of the others are written once and shared by the techniques they belong to. What
     the telling steps do to each technique follows from the check and those steps alone: it
     is remembered on the (shared) check, by the steps' rule ids.
     """
-    telling: list[tuple[Rule[RequirementEffect] | Rule[AftercareEffect], str]] = []
-    for rule in rules.requirements:
-        fate = check.step(rule)
-        if fate.fate in ("blocked", "undecided") or fate.cautions:
-            telling.append((rule, rule.effect.step))
-    for care in rules.aftercare:
-        fate = check.step(care)
-        if fate.fate in ("blocked", "undecided") or fate.cautions:
-            telling.append((care, care.title))
-    key = tuple(rule.id for rule, _ in telling)
+    holds = true_ids or {rule.id for rule in (*rules.requirements, *rules.aftercare)}
+    key = tuple(rule.id for rule in check.telling if rule.id in holds)
     effects: dict[str, _Effects] | None = check.memo.get(key)
     if effects is None:  # the same for every client with the same check and telling steps
+        telling = [
+            (rule, rule.effect.step if isinstance(rule.effect, RequirementEffect) else rule.title)
+            for rule in check.telling
+            if rule.id in holds
+        ]
         effects = check.memo[key] = _effects_by_technique(tables, check, telling)
     for technique, (blocked, unsure, cautioned) in effects.items():
         if blocked:
-            excluded.setdefault(technique, []).extend(blocked)
+            excluded[technique] = (*excluded.get(technique, ()), *blocked)
         if unsure:
-            pending.setdefault(technique, set()).update(unsure)
+            pending[technique] = pending.get(technique, frozenset()).union(unsure)
         if cautioned:
-            cautions.setdefault(technique, []).extend(cautioned)
+            cautions[technique] = (*cautions.get(technique, ()), *cautioned)
 
 
 def _effects_by_technique(
@@ -293,46 +292,52 @@ def _rank(
     cautions: Mapping[str, tuple[Reason, ...]],
     choose: bool,
 ) -> tuple[RankRow, ...]:
-    """Every technique in rank order; the first candidate is ``chosen`` when ``choose`` (no question open)."""
+    """Every technique in rank order; the first candidate is ``chosen`` when ``choose`` (no question open).
+
+    Made 12 times a plan, so each row is made in one step from the technique's summed
+    arguments (a look-up, see :class:`engine._plan_tables.SummedArguments`) and the rows are
+    sorted by their keys, which differ in the catalogue position if nothing else.
+    """
     summed = tables.summed
+    seen = summed.seen
     held = summed.held(rules.suitability)
-    rows: list[tuple[RankKey, str, RankStatus, tuple[str, ...], Summed]] = []
-    for technique, invasiveness, order in tables.rank_order:
-        arguments = summed(technique, held)
-        score = arguments[0]
+    rows: list[RankRow] = []
+    for technique, invasiveness, order, mask in tables.rank_order:
+        arguments = seen.get((technique, held & mask))
+        if arguments is None:
+            arguments = summed(technique, held)
+        score, causes, pros, cons = arguments
         status: RankStatus
         if technique in excluded:
             status = "excluded"
         elif technique in pending:
             status = "pending"
-        elif arguments[1] and score > 0:
+        elif causes and score > 0:
             status = "candidate"
         else:
             status = "not_indicated"
-        reasons = cautions.get(technique)
+        reasons = cautions.get(technique) if cautions else None
         if not reasons:
             caution_ids: tuple[str, ...] = ()
         elif len(reasons) == 1:
             caution_ids = (reasons[0].rule.id,)
         else:
-            caution_ids = tuple(sorted({reason.rule.id for reason in reasons}))
+            caution_ids = tuple(sorted(set(map(_RULE_ID, reasons))))
         key = _tuple(RankKey, (status != "candidate", len(caution_ids), -score, invasiveness, order))
-        rows.append((key, technique, status, caution_ids, arguments))
-    rows.sort(key=_first)
-    out = []
-    for place, (key, technique, status, caution_ids, (score, causes, pros, cons)) in enumerate(rows):
-        final: RankStatus = "chosen" if choose and place == 0 and status == "candidate" else status
-        out.append(_tuple(RankRow, (technique, final, score, causes, pros, cons, caution_ids, key)))
-    return tuple(out)
+        rows.append(_tuple(RankRow, (technique, status, score, causes, pros, cons, caution_ids, key)))
+    rows.sort(key=_KEY)
+    if choose and rows and rows[0].status == "candidate":
+        rows[0] = _tuple(RankRow, (rows[0].technique, "chosen", *rows[0][2:]))
+    return tuple(rows)
 
 
 _tuple = tuple.__new__
 """Makes a :class:`RankKey` or :class:`RankRow` from its fields in order, as ``_make`` does, without
 the named tuple's own ``__new__`` (a Python call with keyword handling, made 24 times a plan)."""
-
-
-def _first(row: tuple[RankKey, str, RankStatus, tuple[str, ...], Summed]) -> RankKey:
-    return row[0]
+_RULE_ID = attrgetter("rule.id")
+"""A reason's rule id (a look-up in C)."""
+_KEY = itemgetter(RankRow._fields.index("key"))
+"""A row's :class:`RankKey` (a look-up in C: the sort calls it for every row)."""
 
 
 def _missing(

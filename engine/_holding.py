@@ -6,6 +6,7 @@ decisions, those that are unknown), in protocol order and with their effect type
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -46,25 +47,26 @@ _SLOT: Mapping[RuleKind, int] = KIND_SLOTS
 
 
 def holding(tables: PlanTables, outcome: Outcome) -> Holding:
-    """Sort one client's true and unknown rules by kind; only those rules matter to the plan."""
+    """Sort one client's true and unknown rules by kind; only those rules matter to the plan.
+
+    The true rules are sorted by their place in the protocol grouped by kind
+    (:attr:`PlanTables.kind_place`): one sort of integers, and a binary search for where each
+    kind starts, sort them by kind and, within a kind, in protocol order, with no Python step
+    per rule.
+    """
     position = tables.position
-    by_id = tables.spec.by_id
-    slot = tables.slot
     true_ids = outcome.true_rules or frozenset(r for r, t in outcome.truth.items() if t is Truth.TRUE)
-    # One list per kind, in the order of Holding's fields. A rule's kind fixes its effect's type
-    # (the validator checks ``then:`` against the kind's model), hence Any here, once.
-    kinds: tuple[list[Any], ...] = ([], [], [], [], [], [])
-    for rule_id in sorted(true_ids, key=position.__getitem__):
-        place, rule = slot[rule_id]
-        kinds[place].append(rule)
-    unknown = [by_id[i] for i in sorted(outcome.needs, key=position.__getitem__)]
-    derived, contraindications, suitability, requirements, sequencing, aftercare = kinds
+    places = sorted(map(tables.kind_place.__getitem__, true_ids))
+    # A rule's kind fixes its effect's type (the validator checks ``then:`` against the kind's
+    # model), hence Any here, once.
+    rules: list[Any] = list(map(tables.by_kind_place.__getitem__, places))
+    a, b, c, d, e, f, g = [bisect_left(places, start) for start in tables.kind_starts]
     return Holding(
-        tuple(derived),
-        tuple(contraindications),
-        tuple(suitability),
-        tuple(requirements),
-        tuple(sequencing),
-        tuple(aftercare),
-        tuple(unknown),
+        tuple(rules[a:b]),
+        tuple(rules[b:c]),
+        tuple(rules[c:d]),
+        tuple(rules[d:e]),
+        tuple(rules[e:f]),
+        tuple(rules[f:g]),
+        tuple(map(tables.spec.by_id.__getitem__, sorted(outcome.needs, key=position.__getitem__))),
     )

@@ -27,7 +27,7 @@ from engine._decide import Decision, decide
 from engine._errors import EngineError
 from engine._evaluate import Outcome, Truth
 from engine._facts import ClientFacts
-from engine._fastmodel import assemble_plan, builder
+from engine._fastmodel import FULL_VALIDATION, assemble_plan, builder
 from engine._holding import holding
 from engine._plan_model import (
     PLAN_FORMAT_VERSION,
@@ -36,6 +36,7 @@ from engine._plan_model import (
     Exclusion,
     Justification,
     MissingFact,
+    Pending,
     Ranking,
     TreatmentPlan,
 )
@@ -127,14 +128,7 @@ def plan_with_workings(
             steps=tuple(steps),
             excluded=excluded,
             reconsider_from=reconsider,
-            pending=tuple(
-                PENDING.build(
-                    tables.pending[t],
-                    missing_facts=tuple(sorted(set().union(*(outcome.needs[r] for r in ids)))),
-                    rules=tuple(sorted(ids)),
-                )
-                for t, ids in sorted(decision.pending.items())
-            ),
+            pending=_pending(tables, outcome, decision) if decision.pending else (),
             cautions=_cautions(decision, justify),
             ranking=ranking,
             missing_facts=missing,
@@ -144,6 +138,24 @@ def plan_with_workings(
     except (ValidationError, ValueError) as exc:
         raise EngineError(f"the plan broke a safety invariant and was not returned: {_first_error(exc)}") from exc
     return plan, Workings(tuple(schedule.waits), ends)
+
+
+def _pending(tables: PlanTables, outcome: Outcome, decision: Decision) -> tuple[Pending, ...]:
+    """Each pending technique with the facts and rules it waits for.
+
+    An unknown rule about every technique (a general safety rule) holds back all of them
+    for the same reasons: techniques waiting on the same rules share one written answer.
+    """
+    needs = outcome.needs
+    written: dict[frozenset[str], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    build, templates = PENDING.build, tables.pending
+    out = []
+    for technique, ids in sorted(decision.pending.items()):
+        found = written.get(ids)
+        if found is None:
+            found = written[ids] = (tuple(sorted(set().union(*(needs[r] for r in ids)))), tuple(sorted(ids)))
+        out.append(build(templates[technique], missing_facts=found[0], rules=found[1]))
+    return tuple(out)
 
 
 def _reconsider(decision: Decision, excluded: tuple[Exclusion, ...]) -> Exclusion | None:
@@ -172,20 +184,38 @@ def _first_error(exc: Exception) -> str:
 
 
 def _ranking(tables: PlanTables, decision: Decision) -> tuple[Ranking, ...]:
-    rows = tables.ranking_row  # each technique's title and invasiveness, written once per protocol
-    build = RANKING.build
-    return tuple(
-        build(
-            rows[row.technique],
-            status=row.status,
-            score=row.score,
-            indicated_by=row.indicated_by,
-            arguments_for=row.arguments_for,
-            arguments_against=row.arguments_against,
-            cautions=row.cautions,
-        )
-        for row in decision.ranking
-    )
+    """The ranking's rows as plan parts: each row seen before is the part made for it then.
+
+    A :class:`~engine._plan_model.Ranking` holds only strings, numbers and tuples of them, so
+    one part can be in any number of plans; rows repeat between clients (the same technique,
+    status and arguments), and each is made once while it is remembered (see
+    :attr:`PlanTables.rankings`).
+    """
+    made = tables.rankings
+    get = made.get
+    out = []
+    for row in decision.ranking:
+        found = get(row)
+        if found is None:
+            found = RANKING.build(
+                tables.ranking_row[row.technique],  # the technique's title and invasiveness
+                status=row.status,
+                score=row.score,
+                indicated_by=row.indicated_by,
+                arguments_for=row.arguments_for,
+                arguments_against=row.arguments_against,
+                cautions=row.cautions,
+            )
+            if not FULL_VALIDATION:  # then every part is validated as it is made
+                if len(made) >= _MAX_RANKINGS:
+                    made.clear()
+                made[row] = found
+        out.append(found)
+    return tuple(out)
+
+
+_MAX_RANKINGS = 4096
+"""Ranking rows remembered per protocol (about 1.5 kB each)."""
 
 
 def _missing_facts(spec: ProtocolSpec, decision: Decision) -> tuple[MissingFact, ...]:
@@ -217,34 +247,55 @@ def _exclusions(
     """
     out = []
     until_of: dict[str, dt.date | None] = {}
-    written: dict[tuple[int, ...], tuple[tuple[Justification, ...], tuple[str, ...]]] = {}
+    written: dict[tuple[int, ...], _Written] = {}
     build, templates = EXCLUSION.build, tables.exclusion
     for technique, reasons in sorted(decision.excluded.items()):
-        dates = []
-        permanent = False
-        for reason in reasons:
-            rule_id = reason.rule.id
-            if rule_id in until_of:
-                until = until_of[rule_id]
-            else:
-                wait = reason.rule.effect.wait
-                until = until_of[rule_id] = wait_until(wait, facts, tables) if wait else None
-            ends[technique, rule_id] = until
-            if until is None:
-                permanent = True
-            else:
-                dates.append(until)
-        reconsider = max(dates).isoformat() if dates and not permanent else None
         key = tuple(map(id, reasons))  # the reasons are alive until the plan is made: their ids are theirs
         found = written.get(key)
         if found is None:
-            ordered = sorted(reasons, key=_reason_order)
-            found = written[key] = (
-                tuple(justify(r.rule, r.note) for r in ordered),
-                tuple(dict.fromkeys(r.rule.effect.advice for r in ordered if r.rule.effect.advice)),
-            )
-        out.append(build(templates[technique], reasons=found[0], reconsider_from=reconsider, advice=found[1]))
+            found = written[key] = _write_reasons(reasons, tables, facts, justify, until_of)
+        for rule_id, until in found[3]:
+            ends[technique, rule_id] = until
+        out.append(build(templates[technique], reasons=found[0], reconsider_from=found[2], advice=found[1]))
     return tuple(out)
+
+
+_Written = tuple[tuple[Justification, ...], tuple[str, ...], str | None, tuple[tuple[str, dt.date | None], ...]]
+"""What an exclusion says for its reasons: justifications, advice, the day to reconsider, and each
+reason's rule with the day its wait ends."""
+
+
+def _write_reasons(
+    reasons: tuple[Reason, ...],
+    tables: PlanTables,
+    facts: ClientFacts,
+    justify: Justifier,
+    until_of: dict[str, dt.date | None],
+) -> _Written:
+    """What an exclusion for ``reasons`` says (the same for every technique excluded for them)."""
+    dates = []
+    permanent = False
+    ends = []
+    for reason in reasons:
+        rule_id = reason.rule.id
+        if rule_id in until_of:
+            until = until_of[rule_id]
+        else:
+            wait = reason.rule.effect.wait
+            until = until_of[rule_id] = wait_until(wait, facts, tables) if wait else None
+        ends.append((rule_id, until))
+        if until is None:
+            permanent = True
+        else:
+            dates.append(until)
+    reconsider = max(dates).isoformat() if dates and not permanent else None
+    ordered = sorted(reasons, key=_reason_order) if len(reasons) > 1 else reasons
+    return (
+        tuple([justify(r.rule, r.note) for r in ordered]),
+        tuple(dict.fromkeys([r.rule.effect.advice for r in ordered if r.rule.effect.advice])),
+        reconsider,
+        tuple(ends),
+    )
 
 
 def _reason_order(reason: Reason) -> tuple[str, str]:

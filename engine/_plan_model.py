@@ -261,16 +261,28 @@ def check_invariants(plan: TreatmentPlan) -> None:
     """Raise ``ValueError`` if ``plan`` breaks a safety invariant (see the module docstring)."""
     excluded = {e.technique for e in plan.excluded}
     pending = {p.technique for p in plan.pending}
+    # One walk over the steps (a plan is checked every time one is made); the errors are still
+    # raised in the order of the invariants, the first step's first.
+    treatment: list[Step] = []
+    in_order = True
+    rank = 0
     for step in plan.steps:
+        technique = step.technique
         if not step.justifications:
             raise ValueError(f"step {step.title!r} has no justification")
-        if step.technique is not None and step.technique in excluded:
-            raise ValueError(f"excluded technique {step.technique} appears in a step")
-        if step.technique is not None and step.technique in pending:
-            raise ValueError(f"technique {step.technique} is pending information but appears in a step")
+        if technique is not None and technique in excluded:
+            raise ValueError(f"excluded technique {technique} appears in a step")
+        if technique is not None and technique in pending:
+            raise ValueError(f"technique {technique} is pending information but appears in a step")
+        phase = step.phase
+        if phase == "treatment":
+            treatment.append(step)
+        now = _PHASE_ORDER[phase]
+        if now < rank:
+            in_order = False
+        rank = now
     if plan.technique is not None and (plan.technique in excluded or plan.technique in pending):
         raise ValueError(f"chosen technique {plan.technique} is excluded or pending")
-    treatment = [s for s in plan.steps if s.phase == "treatment"]
     if any(s.technique != plan.technique for s in treatment):
         raise ValueError("a treatment step names a technique other than the chosen one")
     if plan.technique is None and treatment:
@@ -286,8 +298,7 @@ def check_invariants(plan: TreatmentPlan) -> None:
         raise ValueError("needs_information without any missing fact")
     if plan.status == "not_suitable" and treatment:
         raise ValueError("a not_suitable plan cannot schedule treatment")
-    ranks = [_PHASE_ORDER[s.phase] for s in plan.steps]
-    if ranks != sorted(ranks):
+    if not in_order:
         raise ValueError("steps are not in phase order")
     _check_sessions(treatment)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, get_args
 
 from engine._evaluate import Outcome
@@ -21,6 +22,7 @@ from engine._fastmodel import Prototype, constructor
 from engine._model import AgentUse, RuleKind
 from engine._plan_model import Evidence, Exclusion, Justification, Pending, ProtocolStamp, Ranking
 from engine._spec import (
+    SAFETY_KINDS,
     AftercareEffect,
     ContraindicationEffect,
     Effect,
@@ -37,6 +39,7 @@ __all__ = [
     "KIND_SLOTS",
     "PENDING",
     "RANKING",
+    "Governed",
     "Justifier",
     "PlanTables",
     "Reason",
@@ -76,6 +79,10 @@ class Reason:
     note: str | None = None
 
 
+_ID = attrgetter("id")
+_LISTED = frozenset({"set", "treatment_history"})
+"""Fact types answered with a list (a justification copies it, so as not to share it with ``plan.facts``)."""
+
 KIND_SLOTS: Mapping[RuleKind, int] = {kind: n for n, kind in enumerate(get_args(RuleKind))}
 """Each kind's field in :class:`engine._holding.Holding`, whose fields follow the order of ``RuleKind``."""
 
@@ -102,6 +109,17 @@ class PlanTables:
         self.fact_order: Mapping[str, int] = {name: n for n, name in enumerate(spec.facts)}
         """Each fact's position in the vocabulary (the order questions are asked in, after how much they hold back)."""
         self.facts_read: Mapping[str, tuple[str, ...]] = {rule.id: tuple(sorted(rule.facts)) for rule in spec.rules}
+        derivable = {*spec.deriving, *(name for name, fact in spec.facts.items() if fact.derived)}
+        self.plain_reads: frozenset[str] = frozenset(
+            rule.id
+            for rule in spec.rules
+            if all(
+                name in spec.facts and name not in derivable and spec.facts[name].type not in _LISTED
+                for name in rule.facts
+            )
+        )
+        """The rules that read only intake facts answered with a single value (no derived fact,
+        nothing answered with a list): a justification lists their values as the client gave them."""
         self.sequencing_of: Mapping[str, Rule[SequencingEffect]] = {r.id: r for r in spec.sequencing}
         self.agent_rule: Mapping[str, Rule[ContraindicationEffect]] = {
             r.id: r for r in spec.contraindications if r.effect.agents
@@ -133,10 +151,11 @@ class PlanTables:
         """The techniques an unknown rule holds back (the more, the sooner its facts are asked for)."""
         self.summed = SummedArguments(spec)
         """What each technique's arguments that hold add up to (the ranking's score and lists)."""
-        self.rank_order: tuple[tuple[str, int, int], ...] = tuple(
-            (t, spec.techniques[t].invasiveness, n) for n, t in enumerate(self.catalogue)
+        self.rank_order: tuple[tuple[str, int, int, int], ...] = tuple(
+            (t, spec.techniques[t].invasiveness, n, self.summed.mask[t]) for n, t in enumerate(self.catalogue)
         )
-        """Each technique in catalogue order with its invasiveness and position (the ranking's tie-breaks)."""
+        """Each technique in catalogue order with its invasiveness and position (the ranking's
+        tie-breaks), and the bit mask of the arguments about it (see :class:`SummedArguments`)."""
         self.session_names: Mapping[str, str] = {
             t: f"the sessions of {technique.title}" for t, technique in spec.techniques.items()
         }
@@ -144,10 +163,20 @@ class PlanTables:
         self.titles: Mapping[str, str] = {t: technique.title for t, technique in spec.techniques.items()}
         self.reason: Mapping[str, Reason] = {rule.id: Reason(rule) for rule in spec.contraindications}
         """Each contraindication's reason without a note, shared by every technique and client it excludes."""
-        self.slot: Mapping[str, tuple[int, Rule[Effect]]] = {
-            rule.id: (KIND_SLOTS[rule.kind], rule) for rule in spec.rules
-        }
-        """Each rule with its kind's place in :class:`engine._holding.Holding`."""
+        self.governed = Governed(spec, self.reason)
+        """Which techniques the contraindications that hold and the safety rules left unknown govern."""
+        by_kind = sorted(spec.rules, key=lambda rule: (KIND_SLOTS[rule.kind], self.position[rule.id]))
+        self.kind_place: Mapping[str, int] = {rule.id: n for n, rule in enumerate(by_kind)}
+        """Each rule's place when the rules are grouped by kind, in the order of the fields of
+        :class:`engine._holding.Holding`, and each kind in protocol order: sorting a client's
+        rules by it sorts them by kind and, within a kind, as the protocol lists them."""
+        self.by_kind_place: Mapping[int, Rule[Effect]] = dict(enumerate(by_kind))
+        """The rule at each place (a dict rather than a tuple: its look-up maps faster)."""
+        self.kind_starts: tuple[int, ...] = tuple(
+            next((n for n, rule in enumerate(by_kind) if KIND_SLOTS[rule.kind] >= slot), len(by_kind))
+            for slot in range(len(KIND_SLOTS) + 1)
+        )
+        """The place where each kind's rules start (and, last, the number of rules)."""
         self.justification: Mapping[str, dict[str, Any]] = {
             rule.id: _JUSTIFICATION.template(
                 rule_id=rule.id,
@@ -164,6 +193,8 @@ class PlanTables:
             t: RANKING.template(technique=t, title=technique.title, invasiveness=technique.invasiveness)
             for t, technique in spec.techniques.items()
         }
+        self.rankings: dict[tuple[Any, ...], Ranking] = {}
+        """The ranking rows made so far, by :class:`engine._decide.RankRow` (see :func:`engine._plan._ranking`)."""
         self.exclusion: Mapping[str, dict[str, Any]] = {
             t: EXCLUSION.template(technique=t, title=technique.title) for t, technique in spec.techniques.items()
         }
@@ -181,6 +212,66 @@ class PlanTables:
             status=spec.manifest.status,
             sha256=spec.sha256,
         )
+
+
+class Governed:
+    """The techniques each contraindication and unknown safety rule governs, as bit masks.
+
+    Each contraindication has a bit (:attr:`contraindication`), and so has each safety rule
+    (:attr:`safety`), in protocol order; each technique has the masks of the absolute and
+    relative contraindications and the safety rules that govern it (:attr:`techniques`). For a
+    client, the rules that hold (or are unknown) are a mask too, and what excludes, cautions or
+    holds back a technique is that mask and the technique's: its reasons (:meth:`reasons`) and
+    rule ids (:meth:`rule_ids`) are worked out the first time a mask is seen and remembered.
+    Per client that is a few operations per technique, instead of a step per technique each
+    rule governs.
+    """
+
+    _MAX_REMEMBERED = 20_000
+
+    def __init__(self, spec: ProtocolSpec, reason: Mapping[str, Reason]) -> None:
+        position = {rule.id: n for n, rule in enumerate(spec.rules)}  # the order the planner meets them in
+        contraindications = sorted(spec.contraindications, key=lambda rule: position[rule.id])
+        safety = [rule for rule in spec.rules if rule.kind in SAFETY_KINDS]
+        self.contraindication: Mapping[str, int] = {rule.id: 1 << n for n, rule in enumerate(contraindications)}
+        self.safety: Mapping[str, int] = {rule.id: 1 << n for n, rule in enumerate(safety)}
+        self._reasons = tuple(reason[rule.id] for rule in contraindications)
+        self._ids = tuple(rule.id for rule in safety)
+        self.techniques: tuple[tuple[str, int, int, int], ...] = tuple(
+            (
+                t,
+                sum(self.contraindication[r.id] for r in contraindications if r.effect.absolute and t in r.scope),
+                sum(self.contraindication[r.id] for r in contraindications if not r.effect.absolute and t in r.scope),
+                sum(self.safety[r.id] for r in safety if t in r.scope),
+            )
+            for t in spec.techniques
+        )
+        """Each technique in catalogue order, with the masks of its absolute contraindications,
+        its relative ones and the safety rules that govern it."""
+        self._reasons_of: dict[int, tuple[Reason, ...]] = {}
+        self._ids_of: dict[int, frozenset[str]] = {}
+        self.reasons_of: Mapping[int, tuple[Reason, ...]] = self._reasons_of
+        """The reasons worked out so far, by mask (never empty: a look-up may stand for :meth:`reasons`)."""
+        self.rule_ids_of: Mapping[int, frozenset[str]] = self._ids_of
+        """The rule ids worked out so far, by mask (never empty)."""
+
+    def reasons(self, mask: int) -> tuple[Reason, ...]:
+        """The reasons of the contraindications in ``mask``, in protocol order."""
+        found = self._reasons_of.get(mask)
+        if found is None:
+            if len(self._reasons_of) >= self._MAX_REMEMBERED:
+                self._reasons_of.clear()
+            found = self._reasons_of[mask] = tuple(r for n, r in enumerate(self._reasons) if mask >> n & 1)
+        return found
+
+    def rule_ids(self, mask: int) -> frozenset[str]:
+        """The ids of the safety rules in ``mask``."""
+        found = self._ids_of.get(mask)
+        if found is None:
+            if len(self._ids_of) >= self._MAX_REMEMBERED:
+                self._ids_of.clear()
+            found = self._ids_of[mask] = frozenset(i for n, i in enumerate(self._ids) if mask >> n & 1)
+        return found
 
 
 Summed = tuple[int, tuple[str, ...], tuple[str, ...], tuple[str, ...]]
@@ -206,20 +297,20 @@ class SummedArguments:
             for technique in rule.techniques:
                 about[technique].append(rule)
         self._about = about
-        self._mask = {t: sum({self.bit[r.id] for r in rules}) for t, rules in about.items()}
+        self.mask: Mapping[str, int] = {t: sum({self.bit[r.id] for r in rules}) for t, rules in about.items()}
+        """Each technique's arguments, as a bit mask."""
         self._seen: dict[tuple[str, int], Summed] = {}
+        self.seen: Mapping[tuple[str, int], Summed] = self._seen
+        """What each (technique, its arguments that hold as a mask) adds up to, so far: the ranking
+        looks a technique up here first and calls this object only for a combination not seen yet."""
 
     def held(self, rules: Iterable[Rule[SuitabilityEffect]]) -> int:
         """The bit mask of the arguments that hold (``rules``: those of one client)."""
-        bit = self.bit
-        mask = 0
-        for rule in rules:
-            mask |= bit[rule.id]
-        return mask
+        return sum(map(self.bit.__getitem__, map(_ID, rules)))  # distinct bits: the sum is their union
 
     def __call__(self, technique: str, held: int) -> Summed:
         """What the arguments about ``technique`` among ``held`` add up to."""
-        key = (technique, held & self._mask[technique])
+        key = (technique, held & self.mask[technique])
         found = self._seen.get(key)
         if found is None:
             if len(self._seen) >= self._MAX_REMEMBERED:
@@ -264,18 +355,23 @@ class Justifier:
         """The rule's justification for this client, with ``note`` when the plan qualifies it."""
         key = (rule.id, note)
         found = self._written.get(key)
-        if found is None:
-            found = self._written[key] = self._write(rule, note)
-        return found
-
-    def _write(self, rule: Rule[Effect], note: str | None) -> Justification:
-        derived = self._derived
+        if found is not None:
+            return found
+        tables = self._tables
+        rule_id = rule.id
         supplied = self._supplied
-        facts: dict[str, Any] = {}
-        for name in self._tables.facts_read[rule.id]:
-            if name in derived:
-                facts[name] = derived[name]
-            else:
-                value = supplied.get(name, "unknown")
-                facts[name] = value[:] if type(value) is list else value  # not shared with plan.facts
-        return _JUSTIFICATION.build(self._tables.justification[rule.id], facts=facts, note=note)
+        facts: dict[str, Any]
+        if rule_id in tables.plain_reads:  # most rules: their values as given, in the order read
+            get = supplied.get
+            facts = {name: get(name, "unknown") for name in tables.facts_read[rule_id]}
+        else:
+            derived = self._derived
+            facts = {}
+            for name in tables.facts_read[rule_id]:
+                if name in derived:
+                    facts[name] = derived[name]
+                else:
+                    value = supplied.get(name, "unknown")
+                    facts[name] = value[:] if type(value) is list else value  # not shared with plan.facts
+        found = self._written[key] = _JUSTIFICATION.build(tables.justification[rule_id], facts=facts, note=note)
+        return found

@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from engine._agents import AgentCheck, StepFate
+from engine._agents import KEEP, AgentCheck, StepFate
 from engine._course import Course
 from engine._facts import ClientFacts
 from engine._fastmodel import builder
@@ -95,15 +95,15 @@ class Schedule:
         wanted: list[tuple[Rule[RequirementEffect], StepFate, dt.date | None]] = []
         constraints: list[dt.date] = [self.anchor]
         continuing = course is not None and self.sessions.continues(chosen, course)
+        relevant = self.tables.steps.requirements_for[chosen]
+        check = self.agents.step if self.agents.active else None
         for rule in self.rules.requirements:
-            if not rule.general and (chosen is None or chosen not in rule.techniques):
+            if rule.id not in relevant:  # another technique's, or (without one) not the consultation's
                 continue
             effect = rule.effect
-            if chosen is None and effect.phase != "consultation":
-                continue
             if effect.course != "any" and (effect.course == "continuing") != continuing:
                 continue
-            fate = self.agents.step(rule)
+            fate = check(rule) if check else KEEP
             if fate.fate in ("drop", "blocked", "undecided"):
                 continue  # blocked and undecided steps rule their technique out before it can be chosen
             not_before = None
@@ -183,15 +183,28 @@ class Schedule:
         """
         course = self.course
         build = TIMING.build
-        return tuple(
-            build(
-                timing.template,
-                start_on=course.first_day(timing.start),
-                until_on=course.last_day(timing.until),
-                windows=course.windows(timing.start, timing.until),
-            )
-            for timing in timings
-        )
+        assessment = course.assessment
+        sessions = course.sessions
+        days = (assessment, sessions[0], sessions[-1]) if sessions else (assessment, None, None)
+        out = []
+        for timing in timings:  # course.first_day, course.last_day, with what the protocol fixed worked out once
+            start_on = until_on = None
+            moment = timing.start
+            if moment is not None:
+                day = days[timing.start_from]
+                if day is not None:
+                    shift = timing.start_shift
+                    start = moment.on(day) if shift is None else day + shift
+                    start_on = (start if assessment is None or start >= assessment else assessment).isoformat()
+            moment = timing.until
+            if moment is not None:
+                day = days[timing.until_from]
+                if day is not None:
+                    shift = timing.until_shift
+                    until_on = (moment.on(day) if shift is None else day + shift).isoformat()
+            windows = course.windows(timing.start, timing.until) if timing.each_session else ()
+            out.append(build(timing.template, start_on=start_on, until_on=until_on, windows=windows))
+        return tuple(out)
 
     def exfoliation(self, chosen: str, indicated: list[Step]) -> list[Step]:
         """The exfoliation steps, or one skipped step when a true or unknown rule skips the phase."""
@@ -220,11 +233,13 @@ class Schedule:
         """Aftercare instructions for the chosen technique, each until its duration after the last session."""
         last = _last_session_date(so_far)
         tables = self.tables.steps.aftercare
+        relevant = self.tables.steps.aftercare_for[chosen]
+        check = self.agents.step if self.agents.active else None
         out = []
         for rule in self.rules.aftercare:
-            if chosen not in rule.techniques:
+            if rule.id not in relevant:
                 continue
-            fate = self.agents.step(rule)
+            fate = check(rule) if check else KEEP
             if fate.fate in ("drop", "blocked", "undecided"):
                 continue
             table, instead = tables[rule.id]

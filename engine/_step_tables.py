@@ -11,6 +11,7 @@ a plan's steps is filling in what differs (:mod:`engine._schedule`, :mod:`engine
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,9 @@ from engine._wording import session_text, session_title
 
 __all__ = [
     "AFTERCARE_STEP",
+    "ASSESSMENT",
+    "FIRST_SESSION",
+    "LAST_SESSION",
     "REQUIREMENT_STEP",
     "SESSION_STEP",
     "TIMING",
@@ -48,11 +52,65 @@ TIMING = Prototype(AgentTiming, ("agent", "title", "role", "start", "until"), ("
 
 @dataclass(frozen=True)
 class Timing:
-    """An agent a step names: its timing's template and the moments the client's dates come from."""
+    """An agent a step names: its timing's template and the moments the client's dates come from.
+
+    With each moment, what turning it into a day needs, worked out once: which day it is
+    counted from (:data:`ASSESSMENT`, :data:`FIRST_SESSION` or :data:`LAST_SESSION` of a
+    client's course) and, for a moment counted in days or weeks, the shift as a
+    ``timedelta`` (``None``: the moment's own :meth:`~engine._model.Moment.on`, for months
+    and years, whose length varies).
+    """
 
     template: dict[str, Any]
     start: Moment | None
     until: Moment | None
+    start_from: int = 0
+    start_shift: dt.timedelta | None = None
+    until_from: int = 0
+    until_shift: dt.timedelta | None = None
+    each_session: bool = False
+    """Both moments are around each session: the agent's use or pause has a window per session."""
+
+
+ASSESSMENT, FIRST_SESSION, LAST_SESSION = 0, 1, 2
+"""The days a :class:`Timing`'s moments are counted from, as indexes of (assessment, first, last session)."""
+
+
+def _counted_from(moment: Moment, last: bool) -> int:
+    """Which day ``moment`` falls from; around each session, the first occurrence for a start, the last for an end."""
+    if moment.anchor == "assessment":
+        return ASSESSMENT
+    if moment.anchor == "first_session":
+        return FIRST_SESSION
+    if moment.anchor == "last_session":
+        return LAST_SESSION
+    return LAST_SESSION if last else FIRST_SESSION
+
+
+def _shift(moment: Moment) -> dt.timedelta | None:
+    """The moment's shift from its day, when that is a fixed number of days (else ``None``)."""
+    period = moment.period
+    if period is None:
+        return dt.timedelta(0)
+    sign = -1 if moment.direction == "before" else 1
+    if period.unit == "days":
+        return dt.timedelta(days=sign * period.amount)
+    if period.unit == "weeks":
+        return dt.timedelta(weeks=sign * period.amount)
+    return None
+
+
+def _timing(template: dict[str, Any], start: Moment | None, until: Moment | None) -> Timing:
+    return Timing(
+        template,
+        start,
+        until,
+        _counted_from(start, last=False) if start else 0,
+        _shift(start) if start else None,
+        _counted_from(until, last=True) if until else 0,
+        _shift(until) if until else None,
+        start is not None and until is not None and start.anchor == "each_session" and until.anchor == "each_session",
+    )
 
 
 @dataclass(frozen=True)
@@ -78,7 +136,7 @@ class CourseTable:
 
 def _timings(uses: Iterable[AgentUse], agents: Mapping[str, AgentSpec]) -> tuple[Timing, ...]:
     return tuple(
-        Timing(
+        _timing(
             TIMING.template(
                 agent=use.agent,
                 title=agents[use.agent].title if use.agent in agents else use.agent,
@@ -172,3 +230,15 @@ class StepTables:
         self.aftercare = aftercare
         self.course: Mapping[str, CourseTable] = {t: _course(t, ts) for t, ts in spec.techniques.items()}
         """Each technique's course of sessions."""
+        self.requirements_for: Mapping[str | None, frozenset[str]] = {
+            None: frozenset(r.id for r in spec.requirements if r.general and r.effect.phase == "consultation"),
+            **{
+                t: frozenset(r.id for r in spec.requirements if r.general or t in r.techniques) for t in spec.techniques
+            },
+        }
+        """The requirements whose steps a plan of each technique can have (``None``: a plan without
+        one, which has only the consultation's general steps)."""
+        self.aftercare_for: Mapping[str, frozenset[str]] = {
+            t: frozenset(r.id for r in spec.aftercare if t in r.techniques) for t in spec.techniques
+        }
+        """The aftercare rules whose instructions a plan of each technique can have."""
