@@ -299,14 +299,10 @@ def _rank(
     sorted by their keys, which differ in the catalogue position if nothing else.
     """
     summed = tables.summed
-    seen = summed.seen
     held = summed.held(rules.suitability)
     rows: list[RankRow] = []
-    for technique, invasiveness, order, mask in tables.rank_order:
-        arguments = seen.get((technique, held & mask))
-        if arguments is None:
-            arguments = summed(technique, held)
-        score, causes, pros, cons = arguments
+    for technique, invasiveness, order, mask, seen in tables.rank_order:
+        score, causes, pros, cons = seen.get(held & mask) or summed(technique, held)
         status: RankStatus
         if technique in excluded:
             status = "excluded"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from operator import attrgetter
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -259,8 +260,8 @@ class TreatmentPlan(_Frozen):
 
 def check_invariants(plan: TreatmentPlan) -> None:
     """Raise ``ValueError`` if ``plan`` breaks a safety invariant (see the module docstring)."""
-    excluded = {e.technique for e in plan.excluded}
-    pending = {p.technique for p in plan.pending}
+    excluded = set(map(_TECHNIQUE, plan.excluded))
+    pending = set(map(_TECHNIQUE, plan.pending))
     # One walk over the steps (a plan is checked every time one is made); the errors are still
     # raised in the order of the invariants, the first step's first.
     treatment: list[Step] = []
@@ -304,6 +305,7 @@ def check_invariants(plan: TreatmentPlan) -> None:
 
 
 _PHASE_ORDER = {phase: i for i, phase in enumerate(PHASES)}
+_TECHNIQUE = attrgetter("technique")
 
 
 def _check_sessions(treatment: list[Step]) -> None:

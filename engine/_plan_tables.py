@@ -151,11 +151,13 @@ class PlanTables:
         """The techniques an unknown rule holds back (the more, the sooner its facts are asked for)."""
         self.summed = SummedArguments(spec)
         """What each technique's arguments that hold add up to (the ranking's score and lists)."""
-        self.rank_order: tuple[tuple[str, int, int, int], ...] = tuple(
-            (t, spec.techniques[t].invasiveness, n, self.summed.mask[t]) for n, t in enumerate(self.catalogue)
+        self.rank_order: tuple[tuple[str, int, int, int, Mapping[int, Summed]], ...] = tuple(
+            (t, spec.techniques[t].invasiveness, n, self.summed.mask[t], self.summed.seen[t])
+            for n, t in enumerate(self.catalogue)
         )
         """Each technique in catalogue order with its invasiveness and position (the ranking's
-        tie-breaks), and the bit mask of the arguments about it (see :class:`SummedArguments`)."""
+        tie-breaks), the bit mask of the arguments about it and what they add up to so far (see
+        :class:`SummedArguments`)."""
         self.session_names: Mapping[str, str] = {
             t: f"the sessions of {technique.title}" for t, technique in spec.techniques.items()
         }
@@ -189,6 +191,12 @@ class PlanTables:
             for rule in spec.rules
         }
         """What every justification of a rule says whatever the client: all but the facts and the note."""
+        self.writing: Mapping[str, tuple[dict[str, Any], tuple[str, ...], bool]] = {
+            rule.id: (self.justification[rule.id], self.facts_read[rule.id], rule.id in self.plain_reads)
+            for rule in spec.rules
+        }
+        """For :class:`Justifier`, each rule's justification template, the facts it reads and
+        whether they are all plain intake facts (:attr:`plain_reads`), in one look-up."""
         self.ranking_row: Mapping[str, dict[str, Any]] = {
             t: RANKING.template(technique=t, title=technique.title, invasiveness=technique.invasiveness)
             for t, technique in spec.techniques.items()
@@ -235,8 +243,8 @@ class Governed:
         safety = [rule for rule in spec.rules if rule.kind in SAFETY_KINDS]
         self.contraindication: Mapping[str, int] = {rule.id: 1 << n for n, rule in enumerate(contraindications)}
         self.safety: Mapping[str, int] = {rule.id: 1 << n for n, rule in enumerate(safety)}
-        self._reasons = tuple(reason[rule.id] for rule in contraindications)
-        self._ids = tuple(rule.id for rule in safety)
+        self._reason_of_bit = {self.contraindication[rule.id]: reason[rule.id] for rule in contraindications}
+        self._id_of_bit = {bit: rule_id for rule_id, bit in self.safety.items()}
         self.techniques: tuple[tuple[str, int, int, int], ...] = tuple(
             (
                 t,
@@ -261,7 +269,7 @@ class Governed:
         if found is None:
             if len(self._reasons_of) >= self._MAX_REMEMBERED:
                 self._reasons_of.clear()
-            found = self._reasons_of[mask] = tuple(r for n, r in enumerate(self._reasons) if mask >> n & 1)
+            found = self._reasons_of[mask] = tuple(map(self._reason_of_bit.__getitem__, _bits(mask)))
         return found
 
     def rule_ids(self, mask: int) -> frozenset[str]:
@@ -270,8 +278,18 @@ class Governed:
         if found is None:
             if len(self._ids_of) >= self._MAX_REMEMBERED:
                 self._ids_of.clear()
-            found = self._ids_of[mask] = frozenset(i for n, i in enumerate(self._ids) if mask >> n & 1)
+            found = self._ids_of[mask] = frozenset(map(self._id_of_bit.__getitem__, _bits(mask)))
         return found
+
+
+def _bits(mask: int) -> list[int]:
+    """The bits set in ``mask``, lowest first (a rule's bit follows its place in the protocol)."""
+    out = []
+    while mask:
+        low = mask & -mask
+        out.append(low)
+        mask ^= low
+    return out
 
 
 Summed = tuple[int, tuple[str, ...], tuple[str, ...], tuple[str, ...]]
@@ -288,7 +306,8 @@ class SummedArguments:
     the ranking is a look-up per technique instead of a walk over every argument.
     """
 
-    _MAX_REMEMBERED = 50_000
+    _MAX_REMEMBERED = 10_000
+    """Masks remembered per technique."""
 
     def __init__(self, spec: ProtocolSpec) -> None:
         self.bit: Mapping[str, int] = {rule.id: 1 << n for n, rule in enumerate(spec.suitability)}
@@ -299,10 +318,10 @@ class SummedArguments:
         self._about = about
         self.mask: Mapping[str, int] = {t: sum({self.bit[r.id] for r in rules}) for t, rules in about.items()}
         """Each technique's arguments, as a bit mask."""
-        self._seen: dict[tuple[str, int], Summed] = {}
-        self.seen: Mapping[tuple[str, int], Summed] = self._seen
-        """What each (technique, its arguments that hold as a mask) adds up to, so far: the ranking
-        looks a technique up here first and calls this object only for a combination not seen yet."""
+        self._seen: dict[str, dict[int, Summed]] = {t: {} for t in about}
+        self.seen: Mapping[str, Mapping[int, Summed]] = self._seen
+        """For each technique, what each mask of its arguments that hold adds up to, so far: the
+        ranking looks a technique up here first and calls this object only for a mask not seen yet."""
 
     def held(self, rules: Iterable[Rule[SuitabilityEffect]]) -> int:
         """The bit mask of the arguments that hold (``rules``: those of one client)."""
@@ -310,12 +329,13 @@ class SummedArguments:
 
     def __call__(self, technique: str, held: int) -> Summed:
         """What the arguments about ``technique`` among ``held`` add up to."""
-        key = (technique, held & self.mask[technique])
-        found = self._seen.get(key)
+        held &= self.mask[technique]
+        seen = self._seen[technique]
+        found = seen.get(held)
         if found is None:
-            if len(self._seen) >= self._MAX_REMEMBERED:
-                self._seen.clear()
-            found = self._seen[key] = self._sum(technique, key[1])
+            if len(seen) >= self._MAX_REMEMBERED:
+                seen.clear()
+            found = seen[held] = self._sum(technique, held)
         return found
 
     def _sum(self, technique: str, held: int) -> Summed:
@@ -346,7 +366,7 @@ class Justifier:
     """
 
     def __init__(self, tables: PlanTables, supplied: Mapping[str, Any], outcome: Outcome) -> None:
-        self._tables = tables
+        self._writing = tables.writing
         self._supplied = supplied
         self._derived = outcome.derived
         self._written: dict[tuple[str, str | None], Justification] = {}
@@ -357,21 +377,20 @@ class Justifier:
         found = self._written.get(key)
         if found is not None:
             return found
-        tables = self._tables
-        rule_id = rule.id
+        template, names, plain = self._writing[rule.id]
         supplied = self._supplied
         facts: dict[str, Any]
-        if rule_id in tables.plain_reads:  # most rules: their values as given, in the order read
+        if plain:  # most rules: their values as given, in the order read
             get = supplied.get
-            facts = {name: get(name, "unknown") for name in tables.facts_read[rule_id]}
+            facts = {name: get(name, "unknown") for name in names}
         else:
             derived = self._derived
             facts = {}
-            for name in tables.facts_read[rule_id]:
+            for name in names:
                 if name in derived:
                     facts[name] = derived[name]
                 else:
                     value = supplied.get(name, "unknown")
                     facts[name] = value[:] if type(value) is list else value  # not shared with plan.facts
-        found = self._written[key] = _JUSTIFICATION.build(tables.justification[rule_id], facts=facts, note=note)
+        found = self._written[key] = _JUSTIFICATION.build(template, facts=facts, note=note)
         return found

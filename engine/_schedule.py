@@ -156,10 +156,13 @@ class Schedule:
             table = instead
             justifications += [self.justify(r, instead_note(effect.step)) for r in fate.because]
             justifications += [self.justify(r, instead_note(effect.step, unsure=True)) for r in fate.unsure]
-        timings = self.timings(table.timings) if table.timings else ()
         preparing = effect.phase in ("preparation", "pre_treatment")
-        starts = [t.start_on for t in timings if t.start_on]
-        ends = [t.until_on for t in timings if t.until_on]
+        if table.timings:
+            timings = self.timings(table.timings)
+            starts = [t.start_on for t in timings if t.start_on]
+            ends = [t.until_on for t in timings if t.until_on]
+        else:
+            timings, starts, ends = (), [], []
         start_on = None  # a step done at each session (cleansing, degreasing) has no day of its own
         if preparing and starts:
             start_on = min(starts)
