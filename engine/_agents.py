@@ -67,13 +67,18 @@ class AgentCheck:
     """Checks remembered per protocol (combinations of agent rules that hold or are unknown)."""
 
     @classmethod
-    def of(cls, tables: PlanTables, rules: Holding) -> AgentCheck:
-        """The check for the agent rules that hold for a client, shared with every client for whom the same hold."""
-        agent_rules = tables.agent_rules
-        key = (
-            tuple(r.id for r in rules.contraindications if r.id in agent_rules),
-            tuple(r.id for r in rules.unknown if r.id in agent_rules),
-        )
+    def of(cls, tables: PlanTables, rules: Holding, masks: tuple[int, int] | None = None) -> AgentCheck:
+        """The check for the agent rules that hold for a client, shared with every client for whom the same hold.
+
+        :param masks: the contraindications that hold and the safety rules left unknown, as the
+            masks of :class:`engine._plan_tables.Governed` (worked out from ``rules`` when not given).
+        """
+        governed = tables.governed
+        if masks is None:
+            held, unsure = governed.masks(rules)
+        else:
+            held, unsure = masks
+        key = (held & governed.agent_contraindications, unsure & governed.agent_safety)
         shared = tables.agent_checks
         found = shared.get(key)
         if found is None:

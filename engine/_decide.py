@@ -122,14 +122,7 @@ def decide(
     catalogue = tables.catalogue
     asked = requested  # the practitioner's own choice (a course carried on is not one)
     governed = tables.governed
-    held = 0  # the contraindications that hold, as a mask
-    bit = governed.contraindication
-    for contra in rules.contraindications:
-        held |= bit[contra.id]
-    unsure = 0  # the safety rules left unknown
-    bit = governed.safety
-    for rule in rules.unknown:
-        unsure |= bit.get(rule.id, 0)
+    held, unsure = governed.masks(rules)  # the contraindications that hold, the safety rules left unknown
     excluded: dict[str, tuple[Reason, ...]] = {}
     pending: dict[str, frozenset[str]] = {}
     cautions: dict[str, tuple[Reason, ...]] = {}
@@ -142,7 +135,7 @@ def decide(
                 pending[technique] = rule_ids(mask) or governed.rule_ids(mask)
             if mask := held & relative:
                 cautions[technique] = reasons(mask) or governed.reasons(mask)
-    check = AgentCheck.of(tables, rules)
+    check = AgentCheck.of(tables, rules, (held, unsure))
     if check.active:
         _steps_against_agents(tables, rules, outcome.true_rules, check, excluded, pending, cautions)
         for technique in excluded:
@@ -362,14 +355,14 @@ def _missing(
             if rule.kind != "derived" and (rule.general or not open_techniques.isdisjoint(rule.techniques))
         ]
     involved = {rule.id for rule in relevant}
-    frontier: list[Rule[Effect]] = list(relevant)
+    sources = tables.sources
+    frontier: list[Rule[Effect]] = [rule for rule in relevant if sources[rule.id]]
     while frontier:
         rule = frontier.pop()
-        for name in rule.facts:
-            for source in spec.deriving.get(name, ()):
-                if source.id in outcome.needs and source.id not in involved:
-                    involved.add(source.id)
-                    frontier.append(source)
+        for source in sources[rule.id]:
+            if source.id in outcome.needs and source.id not in involved:
+                involved.add(source.id)
+                frontier.append(source)
     needed: dict[str, set[str]] = {}
     held: dict[str, set[str]] = {}
     holds_back = tables.holds_back

@@ -98,7 +98,7 @@ def plan_with_workings(
     decision = decide(tables, outcome, rules, technique, find_course(facts, spec.techniques))
     supplied = facts.as_json()
     justify = Justifier(tables, supplied, outcome)
-    schedule = Schedule(tables, facts, rules, decision.agents, justify)
+    schedule = Schedule(tables, facts, rules, decision.agents, justify, outcome.true_rules)
     steps, earliest = schedule.steps(decision.chosen, decision.course)
     ranking = _ranking(tables, decision)
     missing = _missing_facts(spec, decision)

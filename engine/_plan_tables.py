@@ -47,8 +47,9 @@ __all__ = [
     "SummedArguments",
 ]
 
-if TYPE_CHECKING:  # _agents imports this module: the type only
+if TYPE_CHECKING:  # _agents and _holding import this module: the types only
     from engine._agents import AgentCheck
+    from engine._holding import Holding
 
 _new_evidence = constructor(Evidence)
 _new_protocol_stamp = constructor(ProtocolStamp)
@@ -106,6 +107,11 @@ class PlanTables:
             )
             for rule in spec.rules
         }
+        self.sources: Mapping[str, tuple[Rule[Effect], ...]] = {
+            rule.id: tuple(source for name in sorted(rule.facts) for source in spec.deriving.get(name, ()))
+            for rule in spec.rules
+        }
+        """For each rule, the rules that derive the facts it reads (mostly none)."""
         self.fact_order: Mapping[str, int] = {name: n for n, name in enumerate(spec.facts)}
         """Each fact's position in the vocabulary (the order questions are asked in, after how much they hold back)."""
         self.facts_read: Mapping[str, tuple[str, ...]] = {rule.id: tuple(sorted(rule.facts)) for rule in spec.rules}
@@ -209,7 +215,7 @@ class PlanTables:
         self.pending: Mapping[str, dict[str, Any]] = {
             t: PENDING.template(technique=t, title=technique.title) for t, technique in spec.techniques.items()
         }
-        self.agent_checks: dict[tuple[tuple[str, ...], tuple[str, ...]], AgentCheck] = {}
+        self.agent_checks: dict[tuple[int, int], AgentCheck] = {}
         """The agent checks made so far, by the agent rules that hold and those unknown (see :meth:`AgentCheck.of`)."""
         self.steps = StepTables(spec)
         """What each step says whatever the client (see :mod:`engine._step_tables`)."""
@@ -256,12 +262,29 @@ class Governed:
         )
         """Each technique in catalogue order, with the masks of its absolute contraindications,
         its relative ones and the safety rules that govern it."""
+        agent_rules = [rule for rule in contraindications if rule.effect.agents]
+        self.agent_contraindications: int = sum(self.contraindication[rule.id] for rule in agent_rules)
+        """The contraindications of agents (not techniques), as a mask of :attr:`contraindication`."""
+        self.agent_safety: int = sum(self.safety[rule.id] for rule in agent_rules)
+        """The same, as a mask of :attr:`safety`."""
         self._reasons_of: dict[int, tuple[Reason, ...]] = {}
         self._ids_of: dict[int, frozenset[str]] = {}
         self.reasons_of: Mapping[int, tuple[Reason, ...]] = self._reasons_of
         """The reasons worked out so far, by mask (never empty: a look-up may stand for :meth:`reasons`)."""
         self.rule_ids_of: Mapping[int, frozenset[str]] = self._ids_of
         """The rule ids worked out so far, by mask (never empty)."""
+
+    def masks(self, rules: Holding) -> tuple[int, int]:
+        """The contraindications that hold and the safety rules left unknown, as masks."""
+        held = 0
+        bit = self.contraindication
+        for contra in rules.contraindications:
+            held |= bit[contra.id]
+        unsure = 0
+        bit = self.safety
+        for rule in rules.unknown:
+            unsure |= bit.get(rule.id, 0)
+        return held, unsure
 
     def reasons(self, mask: int) -> tuple[Reason, ...]:
         """The reasons of the contraindications in ``mask``, in protocol order."""

@@ -72,8 +72,17 @@ class Schedule:
     """
 
     def __init__(
-        self, tables: PlanTables, facts: ClientFacts, rules: Holding, agents: AgentCheck, justify: Justifier
+        self,
+        tables: PlanTables,
+        facts: ClientFacts,
+        rules: Holding,
+        agents: AgentCheck,
+        justify: Justifier,
+        true_ids: frozenset[str] = frozenset(),
     ) -> None:
+        """:param true_ids: the ids of the rules that hold, when the outcome lists them (they
+        spare a plan without a technique a walk over every requirement that holds)."""
+        self.true_ids = true_ids
         self.tables = tables
         self.spec = tables.spec
         self.facts = facts
@@ -97,9 +106,12 @@ class Schedule:
         continuing = course is not None and self.sessions.continues(chosen, course)
         relevant = self.tables.steps.requirements_for[chosen]
         check = self.agents.step if self.agents.active else None
-        for rule in self.rules.requirements:
-            if rule.id not in relevant:  # another technique's, or (without one) not the consultation's
-                continue
+        held = self.true_ids
+        if chosen is None and held:  # only the consultation's few general steps: those that hold
+            requirements = [r for r in self.tables.steps.consultation if r.id in held]
+        else:  # another technique's, or (without one) not the consultation's, are left out
+            requirements = [r for r in self.rules.requirements if r.id in relevant]
+        for rule in requirements:
             effect = rule.effect
             if effect.course != "any" and (effect.course == "continuing") != continuing:
                 continue

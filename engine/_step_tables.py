@@ -19,7 +19,7 @@ from typing import Any
 from engine._fastmodel import Prototype
 from engine._model import AgentSpec, AgentUse, Moment, TechniqueSpec
 from engine._plan_model import AgentTiming, Step
-from engine._spec import ProtocolSpec
+from engine._spec import ProtocolSpec, RequirementEffect, Rule
 from engine._wording import session_text, session_title
 
 __all__ = [
@@ -238,6 +238,10 @@ class StepTables:
         }
         """The requirements whose steps a plan of each technique can have (``None``: a plan without
         one, which has only the consultation's general steps)."""
+        self.consultation: tuple[Rule[RequirementEffect], ...] = tuple(
+            r for r in spec.requirements if r.id in self.requirements_for[None]
+        )
+        """The consultation's general requirements, in protocol order (a plan without a technique has only these)."""
         self.aftercare_for: Mapping[str, frozenset[str]] = {
             t: frozenset(r.id for r in spec.aftercare if t in r.techniques) for t in spec.techniques
         }
