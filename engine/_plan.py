@@ -27,7 +27,7 @@ from engine._decide import Decision, decide
 from engine._errors import EngineError
 from engine._evaluate import Outcome, Truth
 from engine._facts import ClientFacts
-from engine._fastmodel import FULL_VALIDATION, assemble_plan, builder
+from engine._fastmodel import assemble_plan, builder
 from engine._holding import holding
 from engine._plan_model import (
     PLAN_FORMAT_VERSION,
@@ -67,7 +67,7 @@ def build_plan(
     :param technique: the practitioner's choice (see :func:`engine._decide.decide`).
     :raises EngineError: the plan broke a safety invariant (a bug, never the input's fault).
     """
-    return plan_with_workings(spec, facts, outcome, tables, technique)[0]
+    return _plan(spec, facts, outcome, tables, technique, None)[0]
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,20 @@ def plan_with_workings(
     technique: str | None = None,
 ) -> tuple[TreatmentPlan, Workings]:
     """:func:`build_plan`, with the waits behind its dates (for checking a proposal)."""
+    ends: dict[tuple[str, str], dt.date | None] = {}
+    plan, waits = _plan(spec, facts, outcome, tables, technique, ends)
+    return plan, Workings(waits, ends)
+
+
+def _plan(
+    spec: ProtocolSpec,
+    facts: ClientFacts,
+    outcome: Outcome,
+    tables: PlanTables | None,
+    technique: str | None,
+    ends: dict[tuple[str, str], dt.date | None] | None,
+) -> tuple[TreatmentPlan, tuple[tuple[dt.date, str], ...]]:
+    """The plan and the waits behind its dates; ``ends`` (when given) is filled as :class:`Workings` says."""
     tables = tables if tables is not None else PlanTables(spec)
     rules = holding(tables, outcome)
     decision = decide(tables, outcome, rules, technique, find_course(facts, spec.techniques))
@@ -101,8 +115,7 @@ def plan_with_workings(
     schedule = Schedule(tables, facts, rules, decision.agents, justify, outcome.true_rules)
     steps, earliest = schedule.steps(decision.chosen, decision.course)
     ranking = _ranking(tables, decision)
-    missing = _missing_facts(spec, decision)
-    ends: dict[tuple[str, str], dt.date | None] = {}
+    missing = _missing_facts(tables, decision)
     excluded = _exclusions(tables, facts, decision, justify, ends)
     first = _reconsider(decision, excluded) if decision.status == "not_suitable" else None
     reconsider = first.reconsider_from if first else None
@@ -137,7 +150,7 @@ def plan_with_workings(
         )
     except (ValidationError, ValueError) as exc:
         raise EngineError(f"the plan broke a safety invariant and was not returned: {_first_error(exc)}") from exc
-    return plan, Workings(tuple(schedule.waits), ends)
+    return plan, tuple(schedule.waits)
 
 
 def _pending(tables: PlanTables, outcome: Outcome, decision: Decision) -> tuple[Pending, ...]:
@@ -148,13 +161,17 @@ def _pending(tables: PlanTables, outcome: Outcome, decision: Decision) -> tuple[
     """
     needs = outcome.needs
     written: dict[frozenset[str], tuple[tuple[str, ...], tuple[str, ...]]] = {}
-    build, templates = PENDING.build, tables.pending
+    made = tables.pendings
     out = []
     for technique, ids in sorted(decision.pending.items()):
         found = written.get(ids)
         if found is None:
             found = written[ids] = (tuple(sorted(set().union(*(needs[r] for r in ids)))), tuple(sorted(ids)))
-        out.append(build(templates[technique], missing_facts=found[0], rules=found[1]))
+        key = (technique, *found)
+        part = made.get(key)
+        if part is None:
+            part = made.keep(key, PENDING.build(tables.pending[technique], missing_facts=found[0], rules=found[1]))
+        out.append(part)
     return tuple(out)
 
 
@@ -197,30 +214,32 @@ def _ranking(tables: PlanTables, decision: Decision) -> tuple[Ranking, ...]:
     for row in decision.ranking:
         found = get(row)
         if found is None:
-            found = RANKING.build(
-                tables.ranking_row[row.technique],  # the technique's title and invasiveness
-                status=row.status,
-                score=row.score,
-                indicated_by=row.indicated_by,
-                arguments_for=row.arguments_for,
-                arguments_against=row.arguments_against,
-                cautions=row.cautions,
+            found = made.keep(
+                row,
+                RANKING.build(
+                    tables.ranking_row[row.technique],  # the technique's title and invasiveness
+                    status=row.status,
+                    score=row.score,
+                    indicated_by=row.indicated_by,
+                    arguments_for=row.arguments_for,
+                    arguments_against=row.arguments_against,
+                    cautions=row.cautions,
+                ),
             )
-            if not FULL_VALIDATION:  # then every part is validated as it is made
-                if len(made) >= _MAX_RANKINGS:
-                    made.clear()
-                made[row] = found
         out.append(found)
     return tuple(out)
 
 
-_MAX_RANKINGS = 4096
-"""Ranking rows remembered per protocol (about 1.5 kB each)."""
-
-
-def _missing_facts(spec: ProtocolSpec, decision: Decision) -> tuple[MissingFact, ...]:
+def _missing_facts(tables: PlanTables, decision: Decision) -> tuple[MissingFact, ...]:
+    spec = tables.spec
+    made = tables.missing
     out = []
-    for fact, rule_ids in decision.missing:
+    for key in decision.missing:
+        found = made.get(key)
+        if found is not None:
+            out.append(found)
+            continue
+        fact, rule_ids = key
         name, _, detail = fact.partition(".")
         fspec = spec.facts[name]
         label, question = fspec.label, fspec.question
@@ -228,7 +247,7 @@ def _missing_facts(spec: ProtocolSpec, decision: Decision) -> tuple[MissingFact,
             label = f"{fspec.label}: {detail} to the last session"
             asked = fspec.reaction_question if detail == "reaction" else fspec.response_question
             question = asked or f"What was the {detail} to the client's last session?"
-        out.append(_new_missing_fact(fact=fact, label=label, question=question, needed_by=rule_ids))
+        out.append(made.keep(key, _new_missing_fact(fact=fact, label=label, question=question, needed_by=rule_ids)))
     return tuple(out)
 
 
@@ -237,25 +256,28 @@ def _exclusions(
     facts: ClientFacts,
     decision: Decision,
     justify: Justifier,
-    ends: dict[tuple[str, str], dt.date | None],
+    ends: dict[tuple[str, str], dt.date | None] | None,
 ) -> tuple[Exclusion, ...]:
     """Each excluded technique with its reasons and, when every reason is a wait, when to reconsider.
 
-    Fills ``ends`` with the day each reason's wait ends, by (technique, rule id). A rule that
+    Fills ``ends`` (when given) with the day each reason's wait ends, by (technique, rule id). A rule that
     excludes several techniques (every one, for a pregnancy) has its wait worked out once, and
     techniques excluded for the same reasons share their justifications and advice.
     """
     out = []
     until_of: dict[str, dt.date | None] = {}
-    written: dict[tuple[int, ...], _Written] = {}
+    written: dict[int, _Written] = {}
     build, templates = EXCLUSION.build, tables.exclusion
     for technique, reasons in sorted(decision.excluded.items()):
-        key = tuple(map(id, reasons))  # the reasons are alive until the plan is made: their ids are theirs
+        # Techniques excluded for the same rules share one tuple of reasons (see Governed), alive
+        # until the plan is made: its id is its own. (Equal tuples that are not one are written twice.)
+        key = id(reasons)
         found = written.get(key)
         if found is None:
             found = written[key] = _write_reasons(reasons, tables, facts, justify, until_of)
-        for rule_id, until in found[3]:
-            ends[technique, rule_id] = until
+        if ends is not None:
+            for rule_id, until in found[3]:
+                ends[technique, rule_id] = until
         out.append(build(templates[technique], reasons=found[0], reconsider_from=found[2], advice=found[1]))
     return tuple(out)
 

@@ -15,12 +15,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any, get_args
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, get_args
 
 from engine._evaluate import Outcome
-from engine._fastmodel import Prototype, constructor
+from engine._fastmodel import FULL_VALIDATION, Prototype, constructor
 from engine._model import AgentUse, RuleKind
-from engine._plan_model import Evidence, Exclusion, Justification, Pending, ProtocolStamp, Ranking
+from engine._plan_model import Evidence, Exclusion, Justification, MissingFact, Pending, ProtocolStamp, Ranking
 from engine._spec import (
     SAFETY_KINDS,
     AftercareEffect,
@@ -41,6 +41,7 @@ __all__ = [
     "RANKING",
     "Governed",
     "Justifier",
+    "Parts",
     "PlanTables",
     "Reason",
     "Summed",
@@ -207,8 +208,12 @@ class PlanTables:
             t: RANKING.template(technique=t, title=technique.title, invasiveness=technique.invasiveness)
             for t, technique in spec.techniques.items()
         }
-        self.rankings: dict[tuple[Any, ...], Ranking] = {}
-        """The ranking rows made so far, by :class:`engine._decide.RankRow` (see :func:`engine._plan._ranking`)."""
+        self.rankings: Parts[tuple[Any, ...], Ranking] = Parts(4096)
+        """Ranking parts made so far, by their :class:`engine._decide.RankRow` (about 1.5 kB each)."""
+        self.pendings: Parts[tuple[str, tuple[str, ...], tuple[str, ...]], Pending] = Parts(4096)
+        """Pending parts made so far, by technique, missing facts and rules."""
+        self.missing: Parts[tuple[str, tuple[str, ...]], MissingFact] = Parts(4096)
+        """Missing-fact parts made so far, by fact and the rules that need it."""
         self.exclusion: Mapping[str, dict[str, Any]] = {
             t: EXCLUSION.template(technique=t, title=technique.title) for t, technique in spec.techniques.items()
         }
@@ -226,6 +231,39 @@ class PlanTables:
             status=spec.manifest.status,
             sha256=spec.sha256,
         )
+
+
+K = TypeVar("K")
+P = TypeVar("P")
+
+
+class Parts(Generic[K, P]):
+    """Plan parts that hold only strings, numbers and tuples of them, remembered by what they are made of.
+
+    Such a part can be in any number of plans (nothing in it can change), and many repeat
+    between clients (a ranking row, a pending technique, a question): one made for a client
+    is reused for the next who needs the same. At most ``limit`` are remembered (then they
+    are forgotten, and made again as needed); none under
+    :data:`engine._fastmodel.FULL_VALIDATION`, where every part is validated as it is made.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self._made: dict[K, P] = {}
+        self._limit = limit
+        self.get = self._made.get
+        """The part made for ``key``, if it is remembered (else ``None``)."""
+
+    def keep(self, key: K, part: P) -> P:
+        """Remember ``part`` for ``key``, and return it."""
+        if not FULL_VALIDATION:
+            made = self._made
+            if len(made) >= self._limit:
+                made.clear()
+            made[key] = part
+        return part
+
+    def __len__(self) -> int:
+        return len(self._made)
 
 
 class Governed:
