@@ -209,10 +209,11 @@ class PlanTables:
             for t, technique in spec.techniques.items()
         }
         self.rankings: Parts[tuple[Any, ...], Ranking] = Parts(4096)
-        """Ranking parts made so far, by their :class:`engine._decide.RankRow` (about 1.5 kB each)."""
-        self.pendings: Parts[tuple[str, tuple[str, ...], tuple[str, ...]], Pending] = Parts(4096)
+        """Ranking parts made so far, by their :class:`engine._decide.RankRow` (about 1.2 kB each
+        with its row: at most some 5 MB; 53% of the benchmark population's rows are found)."""
+        self.pendings: Parts[tuple[str, tuple[str, ...], tuple[str, ...]], Pending] = Parts(2048)
         """Pending parts made so far, by technique, missing facts and rules."""
-        self.missing: Parts[tuple[str, tuple[str, ...]], MissingFact] = Parts(4096)
+        self.missing: Parts[tuple[str, tuple[str, ...]], MissingFact] = Parts(2048)
         """Missing-fact parts made so far, by fact and the rules that need it."""
         self.exclusion: Mapping[str, dict[str, Any]] = {
             t: EXCLUSION.template(technique=t, title=technique.title) for t, technique in spec.techniques.items()
@@ -242,8 +243,10 @@ class Parts(Generic[K, P]):
 
     Such a part can be in any number of plans (nothing in it can change), and many repeat
     between clients (a ranking row, a pending technique, a question): one made for a client
-    is reused for the next who needs the same. At most ``limit`` are remembered (then they
-    are forgotten, and made again as needed); none under
+    is reused for the next who needs the same. The first ``limit`` are remembered, and no
+    more: the common parts are met early, and a full memory that kept changing would miss
+    more often (measured on the ranking rows of 2,000 generated clients, at 4,096: 53% found
+    against 36% when the memory is emptied as it fills). None under
     :data:`engine._fastmodel.FULL_VALIDATION`, where every part is validated as it is made.
     """
 
@@ -255,11 +258,8 @@ class Parts(Generic[K, P]):
 
     def keep(self, key: K, part: P) -> P:
         """Remember ``part`` for ``key``, and return it."""
-        if not FULL_VALIDATION:
-            made = self._made
-            if len(made) >= self._limit:
-                made.clear()
-            made[key] = part
+        if not FULL_VALIDATION and len(self._made) < self._limit:
+            self._made[key] = part
         return part
 
     def __len__(self) -> int:
