@@ -343,7 +343,7 @@ def _missing(
         return ()  # every rule is decided: nothing to ask
     spec = tables.spec
     if requested is None:
-        open_techniques = {t for t in tables.catalogue if t not in excluded}
+        open_techniques = set(tables.catalogue).difference(excluded)
     else:
         open_techniques = set() if requested in excluded else {requested}
     if not open_techniques:

@@ -245,3 +245,27 @@ def test_questions_that_hold_back_more_techniques_come_first(tmp_path: Path) -> 
         assert [m.fact for m in plan.missing_facts] == ["b", "a"]  # b holds back both techniques, a one
     finally:
         protocol.close()
+
+
+def test_a_plan_is_the_same_whether_or_not_the_outcome_lists_its_true_rules(protocol: engine.Protocol) -> None:
+    """The planner's short cuts that read ``Outcome.true_rules`` (the consultation's steps, the
+    agent checks) give the same plan as the walk over the rules that hold, which an outcome
+    made without that list (``true_rules`` empty) takes."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from population import population
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    spec, tables = protocol._spec, protocol._tables
+    for facts in population(protocol, 150, 7):
+        try:
+            checked = protocol.check_facts(facts)
+        except engine.FactsError:
+            continue
+        outcome = protocol.outcomes(facts)
+        assert outcome.true_rules
+        bare = dataclasses.replace(outcome, true_rules=frozenset())
+        for technique in (None, next(iter(protocol.techniques))):
+            listed = _plan.build_plan(spec, checked, outcome, tables, technique)
+            walked = _plan.build_plan(spec, checked, bare, tables, technique)
+            assert walked.model_dump_json() == listed.model_dump_json()
