@@ -166,7 +166,11 @@ def _pending(tables: PlanTables, outcome: Outcome, decision: Decision) -> tuple[
     for technique, ids in sorted(decision.pending.items()):
         found = written.get(ids)
         if found is None:
-            found = written[ids] = (tuple(sorted(set().union(*(needs[r] for r in ids)))), tuple(sorted(ids)))
+            if len(ids) == 1:
+                (rule_id,) = ids
+                found = written[ids] = (tuple(sorted(needs[rule_id])), (rule_id,))
+            else:
+                found = written[ids] = (tuple(sorted(set().union(*(needs[r] for r in ids)))), tuple(sorted(ids)))
         key = (technique, *found)
         part = made.get(key)
         if part is None:
@@ -311,7 +315,11 @@ def _write_reasons(
         else:
             dates.append(until)
     reconsider = max(dates).isoformat() if dates and not permanent else None
-    ordered = sorted(reasons, key=_reason_order) if len(reasons) > 1 else reasons
+    if len(reasons) == 1:  # most exclusions have one reason
+        reason = reasons[0]
+        advice = reason.rule.effect.advice
+        return (justify(reason.rule, reason.note),), (advice,) if advice else (), reconsider, tuple(ends)
+    ordered = sorted(reasons, key=_reason_order)
     return (
         tuple([justify(r.rule, r.note) for r in ordered]),
         tuple(dict.fromkeys([r.rule.effect.advice for r in ordered if r.rule.effect.advice])),

@@ -284,7 +284,7 @@ def check_invariants(plan: TreatmentPlan) -> None:
         rank = now
     if plan.technique is not None and (plan.technique in excluded or plan.technique in pending):
         raise ValueError(f"chosen technique {plan.technique} is excluded or pending")
-    if any(s.technique != plan.technique for s in treatment):
+    if treatment and any(s.technique != plan.technique for s in treatment):
         raise ValueError("a treatment step names a technique other than the chosen one")
     if plan.technique is None and treatment:
         raise ValueError("treatment steps without a chosen technique")
@@ -301,7 +301,8 @@ def check_invariants(plan: TreatmentPlan) -> None:
         raise ValueError("a not_suitable plan cannot schedule treatment")
     if not in_order:
         raise ValueError("steps are not in phase order")
-    _check_sessions(treatment)
+    if treatment:  # (no sessions break nothing)
+        _check_sessions(treatment)
 
 
 _PHASE_ORDER = {phase: i for i, phase in enumerate(PHASES)}

@@ -442,8 +442,11 @@ class Justifier:
         supplied = self._supplied
         facts: dict[str, Any]
         if plain:  # most rules: their values as given, in the order read
-            get = supplied.get
-            facts = {name: get(name, "unknown") for name in names}
+            if len(names) == 1:  # most of those read one fact (no comprehension to call)
+                facts = {names[0]: supplied.get(names[0], "unknown")}
+            else:
+                get = supplied.get
+                facts = {name: get(name, "unknown") for name in names}
         else:
             derived = self._derived
             facts = {}
