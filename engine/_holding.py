@@ -9,6 +9,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any
 
 from engine._evaluate import Outcome, Truth
@@ -60,7 +61,7 @@ def holding(tables: PlanTables, outcome: Outcome) -> Holding:
     # A rule's kind fixes its effect's type (the validator checks ``then:`` against the kind's
     # model), hence Any here, once.
     rules: list[Any] = list(map(tables.by_kind_place.__getitem__, places))
-    a, b, c, d, e, f, g = [bisect_left(places, start) for start in tables.kind_starts]
+    a, b, c, d, e, f, g = map(bisect_left, repeat(places), tables.kind_starts)
     return Holding(
         tuple(rules[a:b]),
         tuple(rules[b:c]),
