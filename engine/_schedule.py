@@ -250,6 +250,7 @@ class Schedule:
         tables = self.tables.steps.aftercare
         relevant = self.tables.steps.aftercare_for[chosen]
         check = self.agents.step if self.agents.active else None
+        ends: dict[tuple[int, str], str | None] = {}  # each duration's last day (instructions share a few)
         out = []
         for rule in self.rules.aftercare:
             if rule.id not in relevant:
@@ -266,7 +267,7 @@ class Schedule:
             out.append(
                 AFTERCARE_STEP.build(
                     table.template,
-                    until=rule.effect.duration.after(last).isoformat() if last else None,
+                    until=_until(ends, rule.effect.duration, last),
                     agents=self.timings(table.timings) if table.timings else (),
                     justifications=tuple(justifications),
                 )
@@ -384,6 +385,15 @@ class _Course:
         """The last day a moment falls on (for an end)."""
         day = self._anchor(moment, last=True) if moment else None
         return moment.on(day).isoformat() if moment and day else None
+
+
+def _until(ends: dict[tuple[int, str], str | None], duration: Period, last: dt.date | None) -> str | None:
+    """The day ``duration`` after ``last`` (``None`` without one), worked out once per duration in ``ends``."""
+    key = (duration.amount, duration.unit)  # (a Period's own hash is a Python call)
+    if key in ends:
+        return ends[key]
+    found = ends[key] = duration.after(last).isoformat() if last else None
+    return found
 
 
 def _last_session_date(steps: Sequence[Step] | Iterable[Step]) -> dt.date | None:

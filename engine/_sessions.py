@@ -167,12 +167,11 @@ class Sessions:
         techniques = self.spec.techniques
         course = techniques[chosen].sessions
         table = self.tables.steps.course[chosen]
-        arguments = self.tables.arguments
-        supporting: list[Rule[Effect]] = [
-            r for r in self.rules.suitability if chosen in r.techniques and arguments[r.id][0] > 0
-        ]
-        timing = [r for r in self.rules.sequencing if chosen in r.scope and not r.effect.skip_phase]
-        justifications = tuple(self.justify(r) for r in [*supporting, *timing])
+        supports, times = table.supporting, table.timing  # the rules that can, worked out once per protocol
+        supporting: list[Rule[Effect]] = [r for r in self.rules.suitability if r.id in supports]
+        timing = [r for r in self.rules.sequencing if r.id in times]
+        justify = self.justify
+        justifications = tuple([justify(r) for r in supporting] + [justify(r) for r in timing])
         start = self.facts.values.get(START_DATE)
         first: dt.date | None = earliest if dated else None
         note = ""

@@ -132,6 +132,10 @@ class CourseTable:
     interval: Mapping[str, str]
     parameters: Mapping[str, str | int]
     """The technique's parameters, sorted by name (empty when it has none)."""
+    supporting: frozenset[str] = frozenset()
+    """The suitability arguments for the technique (positive points): those that hold justify its sessions."""
+    timing: frozenset[str] = frozenset()
+    """The sequencing rules that govern it and skip no phase: those that hold time its sessions."""
 
 
 def _timings(uses: Iterable[AgentUse], agents: Mapping[str, AgentSpec]) -> tuple[Timing, ...]:
@@ -151,7 +155,7 @@ def _timings(uses: Iterable[AgentUse], agents: Mapping[str, AgentSpec]) -> tuple
     )
 
 
-def _course(technique: str, spec: TechniqueSpec) -> CourseTable:
+def _course(technique: str, spec: TechniqueSpec, protocol: ProtocolSpec) -> CourseTable:
     course = spec.sessions
     return CourseTable(
         sessions=tuple(
@@ -167,6 +171,8 @@ def _course(technique: str, spec: TechniqueSpec) -> CourseTable:
         text=session_text(spec, course),
         interval={"min": str(course.interval_min), "max": str(course.interval_max)},
         parameters=dict(sorted(spec.parameters.items())),
+        supporting=frozenset(r.id for r in protocol.suitability if technique in r.techniques and r.effect.points > 0),
+        timing=frozenset(r.id for r in protocol.sequencing if technique in r.scope and not r.effect.skip_phase),
     )
 
 
@@ -228,7 +234,7 @@ class StepTables:
             aftercare[care.id] = (own, instead)
         self.requirement = requirement
         self.aftercare = aftercare
-        self.course: Mapping[str, CourseTable] = {t: _course(t, ts) for t, ts in spec.techniques.items()}
+        self.course: Mapping[str, CourseTable] = {t: _course(t, ts, spec) for t, ts in spec.techniques.items()}
         """Each technique's course of sessions."""
         self.requirements_for: Mapping[str | None, frozenset[str]] = {
             None: frozenset(r.id for r in spec.requirements if r.general and r.effect.phase == "consultation"),
