@@ -21,7 +21,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping, Set
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 from engine._adapter import Encoded, Matcher
 from engine._compile import CompiledProtocol
@@ -152,8 +152,8 @@ def matcher_fact(spec: ProtocolSpec, facts: ClientFacts) -> dict[str, Any]:
 class _Stratum:
     """One stratum's rulesets and rules, as the evaluator walks them."""
 
-    true_chunks: list[tuple[int, dict[str, str]]] = field(default_factory=list)
-    """(matcher index, fired name -> rule id) of each T ruleset."""
+    true_chunks: list[tuple[int, dict[str, tuple[str, ...]]]] = field(default_factory=list)
+    """(matcher index, matcher rule -> the rule ids it decides) of each T ruleset (see ``Matcher.match``)."""
     always: dict[str, Truth] = field(default_factory=dict)
     """Rules without a condition, all true."""
     false_by_default: dict[str, Truth] = field(default_factory=dict)
@@ -200,9 +200,13 @@ class Evaluator:
         """For each rule testing a detail of the treatment history: (matcher field's short name, name to ask it by)."""
         self._rules = spec.by_id
         self._false_of: dict[str, int] = {}
-        self._false: dict[int, tuple[dict[str, str], tuple[str, ...], frozenset[str]]] = {}
+        self._false: dict[int, tuple[dict[str, tuple[str, ...]], tuple[str, ...], frozenset[str]]] = {}
         for index, chunk in enumerate(chunks):
-            names = dict(chunk.fired)
+            rule_of = dict(chunk.fired)  # the catch-all decides no rule
+            names = {
+                short: tuple(dict.fromkeys(rule_of[name] for name in fired if name in rule_of))
+                for short, fired in self._matcher.rules(index).items()
+            }
             if chunk.polarity == "T":
                 stratum = self._strata[chunk.stratum]
                 stratum.true_chunks.append((index, names))
@@ -266,16 +270,14 @@ class Evaluator:
         present = encoded.fragments
         truth: dict[str, Truth] = {}
         derived: dict[str, Any] = {}
-        fire = self._matcher.fire
+        match = self._matcher.match
         unknown: list[str] = []
         true_rules: set[str] = set()
         true = Truth.TRUE
         for level, stratum in enumerate(self._strata):
-            fired: set[str | None] = set()
+            yes: set[str] = set()
             for index, names in stratum.true_chunks:
-                fired.update(map(names.get, fire(index, encoded)))  # the catch-all maps to None
-            fired.discard(None)
-            yes = cast("set[str]", fired)
+                yes.update(*map(names.__getitem__, match(index, encoded)))
             truth.update(stratum.base)
             truth.update(dict.fromkeys(yes, true))
             true_rules.update(stratum.always, yes)
@@ -309,8 +311,7 @@ class Evaluator:
         waiting is true or false already: true must not fire its F rail, false must.
         """
         names, members, member_set = self._false[index]
-        no: set[str | None] = set(map(names.get, self._matcher.fire(index, encoded)))
-        no.discard(None)
+        no: set[str] = set().union(*map(names.__getitem__, self._matcher.match(index, encoded)))
         pending = set(waiting)
         unknown = pending - no
         truth.update(dict.fromkeys(pending & no, Truth.FALSE))
@@ -321,9 +322,7 @@ class Evaluator:
         return [rule_id for rule_id in members if rule_id in unknown]
 
     @staticmethod
-    def _contradiction(
-        members: tuple[str, ...], pending: Set[str], no: Set[str | None], truth: Mapping[str, Truth]
-    ) -> None:
+    def _contradiction(members: tuple[str, ...], pending: Set[str], no: Set[str], truth: Mapping[str, Truth]) -> None:
         """Raise for the first rule of ``members`` (in order) that the T and F rails contradict."""
         for rule_id in members:
             if rule_id in pending:

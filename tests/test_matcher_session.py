@@ -70,13 +70,13 @@ def test_a_failure_on_the_first_client_rebuilds_the_ruleset() -> None:
 
 def _count_fires(protocol: engine.Protocol, monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
-    real = Matcher.fire
+    real = Matcher.match
 
     def counting(self: Matcher, index: int, fact: Any) -> list[str]:
         calls.append(index)
         return real(self, index, fact)
 
-    monkeypatch.setattr(Matcher, "fire", counting)
+    monkeypatch.setattr(Matcher, "match", counting)
     return calls
 
 

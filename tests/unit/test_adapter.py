@@ -35,6 +35,19 @@ def test_fired_rule_names_are_returned() -> None:
     matcher.close()
 
 
+def test_rules_with_the_same_pattern_fire_once_and_report_every_name() -> None:
+    """Identical patterns are merged into one matcher rule; its firing stands for all of them."""
+    matcher = Matcher([definition(**{"A|T|0": {"x": 1}, "B|T|0": {"x": 1}, "C|T|0": {"x": 2}})])
+    try:
+        assert sorted(matcher.fire(0, {"x": 1})) == sorted([CATCH_ALL, "A|T|0", "B|T|0"])
+        assert sorted(matcher.fire(0, {"x": 2})) == sorted([CATCH_ALL, "C|T|0"])
+        shorts = matcher.match(0, {"x": 1})
+        assert len(shorts) == 2  # the catch-all and the one merged rule
+        assert sorted(n for s in shorts for n in matcher.rules(0)[s]) == sorted([CATCH_ALL, "A|T|0", "B|T|0"])
+    finally:
+        matcher.close()
+
+
 def test_a_ruleset_without_the_catch_all_is_refused() -> None:
     """delete_state segfaults on a session where no action ran; the catch-all guarantees one."""
     with pytest.raises(engine.EngineError, match="catch-all"):
