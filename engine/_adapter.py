@@ -438,7 +438,8 @@ class Matcher:
             raise EngineError("a fact encoded for another matcher")
         full = encoded._full
         if full is None:  # absent fields as "", so that each ruleset's fields are picked in one call
-            full = encoded._full = {**self._blank, **encoded.fragments}
+            present = encoded.fragments  # only tested fields: with as many, none is absent
+            full = encoded._full = present if len(present) == len(self._blank) else {**self._blank, **present}
         text = _HEAD + "".join(self._pick[index](full)) + "}"
         fired: list[str] = []
         end = self._ends[index]

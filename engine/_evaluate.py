@@ -37,7 +37,7 @@ from engine._names import (
     set_member_field,
 )
 from engine._reader import Reader, compile_reader
-from engine._spec import Effect, ProtocolSpec, Rule, atoms
+from engine._spec import ProtocolSpec, atoms
 
 __all__ = ["NEVER_DATE", "NO_TREATMENT", "Evaluator", "Flattener", "Outcome", "Truth", "matcher_fact"]
 
@@ -161,6 +161,8 @@ class _Stratum:
     readers: dict[str, set[str]] = field(default_factory=dict)
     """For each field a conditional rule reads (by its short name in the matcher), those rules
     (a missing field makes them suspects)."""
+    asks: dict[str, tuple[tuple[int, frozenset[str]], ...]] = field(default_factory=dict)
+    """``readers`` by the F ruleset that decides them: for each field, (matcher index, rules)."""
     base: dict[str, Truth] = field(default_factory=dict)
     """``always`` then ``false_by_default``: every rule of the stratum before its T rulesets fire."""
     fields: frozenset[str] = frozenset()
@@ -226,6 +228,23 @@ class Evaluator:
         for stratum in self._strata:
             stratum.base = {**stratum.always, **stratum.false_by_default}
             stratum.fields = frozenset(stratum.readers)
+            for name, rules in stratum.readers.items():
+                by_ruleset: dict[int, set[str]] = {}
+                for rule_id in rules:
+                    by_ruleset.setdefault(self._false_of[rule_id], set()).add(rule_id)
+                stratum.asks[name] = tuple((index, frozenset(found)) for index, found in sorted(by_ruleset.items()))
+        self._reads: dict[str, tuple[frozenset[str], tuple[tuple[str, tuple[str, ...]], ...]]] = {
+            rule.id: (
+                frozenset(name for name in rule.facts if name not in self._deriving),
+                tuple(
+                    (name, tuple(source.id for source in self._deriving[name]))
+                    for name in rule.facts
+                    if name in self._deriving
+                ),
+            )
+            for rule in spec.rules
+        }
+        """For each rule, the intake facts it reads, and the derived ones with the rules deriving them."""
 
     def _short(self, name: str) -> str:
         """The short name of a field some rule reads (every such field is tested by a ruleset)."""
@@ -281,45 +300,57 @@ class Evaluator:
             truth.update(stratum.base)
             truth.update(dict.fromkeys(yes, true))
             true_rules.update(stratum.always, yes)
-            missing = stratum.fields - present.keys()
+            missing = stratum.fields.difference(present)
             if missing:
                 # Rules reading a missing field, not already true, may be false or unknown: ask their F rails.
-                suspects = set().union(*(stratum.readers[name] for name in missing)) - yes
-                undecided: dict[int, list[str]] = {}
-                for rule_id in suspects:
-                    undecided.setdefault(self._false_of[rule_id], []).append(rule_id)
-                for index, waiting in sorted(undecided.items()):
-                    unknown.extend(self._ask_false(index, encoded, waiting, truth, yes))
+                suspects: dict[int, set[str]] = {}
+                for name in missing:
+                    for index, rules in stratum.asks[name]:
+                        found = suspects.get(index)
+                        if found is None:
+                            suspects[index] = set(rules)
+                        else:
+                            found |= rules
+                for index in sorted(suspects):
+                    waiting = suspects[index] - yes
+                    if waiting:
+                        unknown.extend(self._ask_false(index, encoded, waiting, truth, yes))
             for name in self._derive_order[level]:
                 value = self._derive(name, truth)
                 if value is not _UNKNOWN:
                     derived[name] = value
                     self._matcher.encode({name: value}, into=encoded)
         unknown.sort(key=self._position.__getitem__)  # protocol order, as callers have always seen it
-        needs = {rule_id: self._absent(self._rules[rule_id], facts, present, truth, derived) for rule_id in unknown}
+        values = facts.values
+        needs = {rule_id: self._absent(rule_id, values, present, truth, derived) for rule_id in unknown}
         for rule_id, absent in needs.items():
             if not absent:
                 raise EngineError(f"rule {rule_id} is unknown although every fact it reads is known")
         return Outcome(truth, derived, needs, frozenset(true_rules))
 
     def _ask_false(
-        self, index: int, encoded: Encoded, waiting: list[str], truth: dict[str, Truth], yes: Set[str]
-    ) -> list[str]:
-        """Fire F ruleset ``index``; settle the waiting rules; cross-check every other rule in it.
+        self, index: int, encoded: Encoded, pending: set[str], truth: dict[str, Truth], yes: Set[str]
+    ) -> set[str]:
+        """Fire F ruleset ``index``; settle the pending rules; cross-check every other rule in it.
 
-        ``yes``: the rules of the stratum decided true. Every rule of the ruleset that is not
-        waiting is true or false already: true must not fire its F rail, false must.
+        The pending rules are false in ``truth`` already (their T rail did not fire); those
+        whose F rail does not fire either become unknown, and are returned. ``yes``: the
+        rules of the stratum decided true. Every rule of the ruleset that is not pending is
+        true or false already: true must not fire its F rail, false must.
         """
         names, members, member_set = self._false[index]
         no: set[str] = set().union(*map(names.__getitem__, self._matcher.match(index, encoded)))
-        pending = set(waiting)
         unknown = pending - no
-        truth.update(dict.fromkeys(pending & no, Truth.FALSE))
-        truth.update(dict.fromkeys(unknown, Truth.UNKNOWN))
-        others = member_set - pending
-        if others & no & yes or others - no - yes:
+        if unknown:
+            truth.update(dict.fromkeys(unknown, Truth.UNKNOWN))
+        # The others must fire their F rail exactly when not true: no true rule in ``no``, and the
+        # others in ``no`` as many as the others not true (``no`` and ``pending`` hold members only,
+        # ``pending`` no true rule). Counted on the small sets rather than a set algebra on the members.
+        if not no.isdisjoint(yes) or len(no) - len(no & pending) != len(member_set) - len(pending) - len(
+            member_set.intersection(yes)
+        ):
             self._contradiction(members, pending, no, truth)
-        return [rule_id for rule_id in members if rule_id in unknown]
+        return unknown
 
     @staticmethod
     def _contradiction(members: tuple[str, ...], pending: Set[str], no: Set[str], truth: Mapping[str, Truth]) -> None:
@@ -346,32 +377,35 @@ class Evaluator:
 
     def _absent(
         self,
-        rule: Rule[Effect],
-        facts: ClientFacts,
+        rule_id: str,
+        values: Mapping[str, Any],
         present: Mapping[str, str],
         truth: Mapping[str, Truth],
         derived: Mapping[str, Any],
     ) -> frozenset[str]:
-        """The intake facts whose absence leaves ``rule`` unknown, traced through derived facts.
+        """The intake facts whose absence leaves rule ``rule_id`` unknown, traced through derived facts.
 
-        ``present``: the client's encoded fields, by short name.
+        ``values``: the client's facts (an absent one is unknown); ``present``: the client's
+        encoded fields, by short name.
 
         A detail of the treatment history that the latest treatment did not record (its
         reaction, say) is named ``previous_treatments.reaction`` (see ``engine._names.detail_fact``).
         """
-        absent: set[str] = set()
-        for name in rule.facts:
-            if name in self._deriving:
-                if name not in derived:
-                    for source in self._deriving[name]:
-                        if truth[source.id] is Truth.UNKNOWN:
-                            absent |= self._absent(source, facts, present, truth, derived)
-            elif not facts.known(name):
-                absent.add(name)
-        for name, detail in self._details.get(rule.id, ()):
-            if name not in present and facts.known(detail.partition(".")[0]):
-                absent.add(detail)  # asked only once the history is known: there may be no such treatment
-        return frozenset(absent)
+        intake, via = self._reads[rule_id]
+        absent = intake.difference(values)
+        details = self._details.get(rule_id)
+        if not via and not details:
+            return absent  # most rules: only intake facts
+        more = set(absent)
+        for name, sources in via:
+            if name not in derived:
+                for source in sources:
+                    if truth[source] is Truth.UNKNOWN:
+                        more |= self._absent(source, values, present, truth, derived)
+        for name, detail in details or ():
+            if name not in present and detail.partition(".")[0] in values:
+                more.add(detail)  # asked only once the history is known: there may be no such treatment
+        return frozenset(more)
 
 
 _UNKNOWN = object()

@@ -152,3 +152,36 @@ def test_unknown_rules_name_the_missing_base_facts(tiny: engine.Protocol) -> Non
     assert result.needs["L-AND"] == frozenset({"a", "b"})
     assert "AC-ALWAYS" not in result.needs
     assert result.truth["AC-ALWAYS"].value == T
+
+
+@pytest.mark.parametrize(
+    ("lie", "message"),
+    [
+        ("L-OR", "decided both true and false"),  # true (b), yet its F rail is reported fired
+        ("N-RANGE", "decided neither way"),  # false and complete, yet its F rail is reported silent
+    ],
+)
+def test_an_f_ruleset_that_contradicts_the_t_rail_is_an_engine_failure(
+    tiny: engine.Protocol, monkeypatch: pytest.MonkeyPatch, lie: str, message: str
+) -> None:
+    """Every rule of an F ruleset asked for an unknown one is cross-checked against its T rail."""
+    evaluator = tiny._evaluator
+    matcher = evaluator._matcher
+    index = evaluator._false_of["L-AND"]
+    assert evaluator._false_of[lie] == index, "the tiny protocol keeps these F rails in one ruleset"
+    rail = {s for s, names in matcher.rules(index).items() if any(n.startswith(f"{lie}|F|") for n in names)}
+    real = type(matcher).match
+
+    def lying(self: Any, at: int, fact: Any) -> list[str]:
+        fired = real(self, at, fact)
+        if at != index:
+            return fired
+        if rail & set(fired):  # the F rail fired: report it silent
+            return [s for s in fired if s not in rail]
+        return [*fired, min(rail)]  # it did not: report it fired
+
+    facts = {"assessment_date": "2026-06-30", "b": True, "n": 6}  # "a" unknown: L-AND's F rail is asked
+    assert tiny.outcomes(facts).truth["L-AND"].value == U
+    monkeypatch.setattr(type(matcher), "match", lying)
+    with pytest.raises(engine.EngineError, match=message):
+        tiny.outcomes(facts)
