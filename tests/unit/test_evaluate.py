@@ -154,22 +154,9 @@ def test_unknown_rules_name_the_missing_base_facts(tiny: engine.Protocol) -> Non
     assert result.truth["AC-ALWAYS"].value == T
 
 
-@pytest.mark.parametrize(
-    ("lie", "message"),
-    [
-        ("L-OR", "decided both true and false"),  # true (b), yet its F rail is reported fired
-        ("N-RANGE", "decided neither way"),  # false and complete, yet its F rail is reported silent
-    ],
-)
-def test_an_f_ruleset_that_contradicts_the_t_rail_is_an_engine_failure(
-    tiny: engine.Protocol, monkeypatch: pytest.MonkeyPatch, lie: str, message: str
-) -> None:
-    """Every rule of an F ruleset asked for an unknown one is cross-checked against its T rail."""
-    evaluator = tiny._evaluator
-    matcher = evaluator._matcher
-    index = evaluator._false_of["L-AND"]
-    assert evaluator._false_of[lie] == index, "the tiny protocol keeps these F rails in one ruleset"
-    rail = {s for s, names in matcher.rules(index).items() if any(n.startswith(f"{lie}|F|") for n in names)}
+def _lying(matcher: Any, index: int, rule_id: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make ruleset ``index`` report ``rule_id``'s F rail the other way round."""
+    rail = {s for s, names in matcher.rules(index).items() if any(n.startswith(f"{rule_id}|F|") for n in names)}
     real = type(matcher).match
 
     def lying(self: Any, at: int, fact: Any) -> list[str]:
@@ -180,8 +167,35 @@ def test_an_f_ruleset_that_contradicts_the_t_rail_is_an_engine_failure(
             return [s for s in fired if s not in rail]
         return [*fired, min(rail)]  # it did not: report it fired
 
-    facts = {"assessment_date": "2026-06-30", "b": True, "n": 6}  # "a" unknown: L-AND's F rail is asked
-    assert tiny.outcomes(facts).truth["L-AND"].value == U
     monkeypatch.setattr(type(matcher), "match", lying)
-    with pytest.raises(engine.EngineError, match=message):
+
+
+def test_an_f_rail_fired_for_a_true_rule_is_an_engine_failure(
+    tiny: engine.Protocol, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every rule of an F ruleset asked for an unknown one is cross-checked against its T rail."""
+    evaluator = tiny._evaluator
+    index = evaluator._false_of["L-AND"]
+    assert evaluator._false_of["L-OR"] == index, "rules reading the same facts share an F ruleset"
+    facts = {"assessment_date": "2026-06-30", "b": True, "n": 6}  # "a" unknown: L-AND's F rail is asked
+    assert outcome(tiny, **{k: v for k, v in facts.items() if k != "assessment_date"})["L-AND"] == U
+    _lying(evaluator._matcher, index, "L-OR", monkeypatch)  # L-OR is true (b): its F rail must not fire
+    with pytest.raises(engine.EngineError, match="decided both true and false"):
         tiny.outcomes(facts)
+
+
+def test_a_complete_false_rule_whose_f_rail_is_silent_is_an_engine_failure(
+    tiny: engine.Protocol, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The other half of the cross-check, on an F ruleset asked with nothing pending (rules reading
+    the same facts share an F ruleset, so one that is asked rarely holds a complete false rule)."""
+    evaluator = tiny._evaluator
+    index = evaluator._false_of["L-AND"]
+    checked, encoded = evaluator.read({"assessment_date": "2026-06-30", "a": False, "b": True, "n": 6})
+    truth = dict(evaluator.evaluate(checked, encoded).truth)
+    assert truth["L-AND"] is engine.Truth.FALSE
+    yes = {rule_id for rule_id, value in truth.items() if value is engine.Truth.TRUE}
+    assert evaluator._ask_false(index, encoded, set(), truth, yes) == set()
+    _lying(evaluator._matcher, index, "L-AND", monkeypatch)
+    with pytest.raises(engine.EngineError, match="decided neither way"):
+        evaluator._ask_false(index, encoded, set(), truth, yes)
