@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 import engine
+from engine import _adapter
 from engine._adapter import STACK_LIMIT, Matcher, StackGauge, _fnv1a32
 from engine._compile import NODE_BUDGET, compile_protocol
 from engine._names import CATCH_ALL
@@ -72,7 +73,8 @@ def test_no_fact_overflows_a_ruleset_within_the_bound(seed: int) -> None:
         matcher.close()
 
 
-def test_the_bound_is_tight_for_siblings() -> None:
+def test_the_bound_is_tight_for_siblings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_adapter, "_BRANCH", 10**9)  # the rulesets exactly as given: no branch nodes
     for count, overflows in ((STACK_LIMIT, False), (STACK_LIMIT + 1, True)):
         gauge = StackGauge()
         patterns = [[{"$gte": {"x0": -n}}] for n in range(count)]
@@ -88,6 +90,28 @@ def test_the_bound_is_tight_for_siblings() -> None:
                 assert len(matcher.fire(0, {"x0": 1})) == count + 1
         finally:
             matcher.close()
+
+
+def test_branch_nodes_keep_many_siblings_apart_and_every_rule_fires_as_before() -> None:
+    """The adapter puts first tests under branch nodes (short hash-table runs); results do not change."""
+    count = STACK_LIMIT + 1  # one more sibling than the stack holds: fine under branches
+    patterns = [[{"$gte": {f"x{n % 6}": n % 9}}, {"$lte": {"x5": n % 4}}] for n in range(count)]
+    matcher = Matcher([_ruleset(patterns)])
+    try:
+        assert '"$gte":{"_c":-1}' in matcher._texts[0]
+        rng = random.Random(7)
+        for _ in range(50):
+            fact = {f: rng.randint(0, 9) for f in FIELDS if rng.random() < 0.8}
+            expected = {
+                f"P{n}"
+                for n, (first, second) in enumerate(patterns)
+                if all(field in fact and fact[field] >= value for field, value in first["$gte"].items())
+                and "x5" in fact
+                and fact["x5"] <= second["$lte"]["x5"]
+            }
+            assert set(matcher.fire(0, fact)) == expected | {CATCH_ALL}
+    finally:
+        matcher.close()
 
 
 def test_the_bound_counts_waiting_siblings_on_the_way_down() -> None:
