@@ -5,13 +5,19 @@ validating the YAML and compiling it took about 100 ms of some 600 ms. The valid
 and the compiled rulesets are pure data, so they are kept in the user's cache directory
 (``$PORE_PROTOCOL_CACHE_DIR``, else ``$XDG_CACHE_HOME/pore-protocol``, else
 ``~/.cache/pore-protocol``), one file per protocol, named by the sha256 of the rules folder's
-content, the engine version and the versions of Python and pydantic that wrote it.
+content, the engine version, a digest of the engine's own source files and the versions of
+Python and pydantic that wrote it.
 
 The cache can never change an answer:
 
 * the key is the content hash of the rule files, worked out from their bytes each time
   (:func:`engine._folder.folder_sha256`), so an edited folder is a different key and an
   entry is never stale; the spec read back must carry the same hash and engine version;
+* the key also covers the engine's own code (:func:`code_digest`, a hash of the bytes of the
+  core modules, ``engine/*.py``, about 0.6 ms), so a developer who changes the validator or
+  the compiler without bumping the version gets a fresh entry, not one the old code wrote.
+  Writing an entry removes those an older build of the engine wrote for the same rules, so
+  that editing the engine does not fill the cache;
 * anything wrong with an entry (missing, truncated, corrupt, from another version, not a
   spec) is a miss: the folder is validated and compiled as without a cache, and the entry
   written again. Deleting the directory at any time is safe;
@@ -28,6 +34,9 @@ exactly as :func:`engine.load_protocol` does; every rule outcome is still decide
 from __future__ import annotations
 
 import contextlib
+import functools
+import glob
+import hashlib
 import os
 import pickle
 import stat
@@ -41,7 +50,7 @@ from engine._protocol import Protocol, shipped_rules_path
 from engine._spec import ProtocolSpec
 from engine._version import __version__
 
-__all__ = ["CACHE_DIR_ENV", "CACHE_ENV", "cache_dir", "load_protocol_cached"]
+__all__ = ["CACHE_DIR_ENV", "CACHE_ENV", "cache_dir", "code_digest", "load_protocol_cached"]
 
 CACHE_ENV = "PORE_PROTOCOL_CACHE"
 """Set to 0 to load every protocol from its YAML."""
@@ -59,11 +68,37 @@ def cache_dir() -> Path:
     return Path(base) / "pore-protocol"
 
 
-def _entry_name(sha256: str) -> str:
+def code_digest(folder: Path | None = None) -> str:
+    """A short hash of the engine's core modules (``engine/*.py``, names and bytes): part of each entry's key.
+
+    What validates and compiles a protocol lives there (the wings, ``engine/cli`` and the
+    like, never do), so any edit to it, even without a new version number, is a new key.
+    Reading the files costs about 0.6 ms; their sizes and times would cost less but
+    can repeat for different content (a copy that keeps times, a reproducible build).
+    ``folder`` is for tests; the engine's own digest is worked out once per process.
+    """
+    if folder is None:
+        return _own_digest()
+    digest = hashlib.sha256()
+    for name in sorted(name for name in os.listdir(folder) if name.endswith(".py")):
+        with open(os.path.join(folder, name), "rb", buffering=0) as stream:  # plain reads: half pathlib's cost
+            data = stream.readall()
+        digest.update(b"%s\0%d\0" % (os.fsencode(name), len(data)))
+        digest.update(data)
+    return digest.hexdigest()[:16]
+
+
+@functools.cache
+def _own_digest() -> str:
+    return code_digest(Path(__file__).resolve().parent)
+
+
+def _entry_name(sha256: str, code: str | None = None) -> str:
+    """The entry's file name; ``code="*"`` makes the pattern of every build's entry for the same rules."""
     import pydantic
 
     python = f"{sys.implementation.name}{sys.version_info[0]}{sys.version_info[1]}"
-    return f"{sha256}-{__version__}-{python}-pydantic{pydantic.VERSION}.pickle"
+    return f"{sha256}-{__version__}-{code or code_digest()}-{python}-pydantic{pydantic.VERSION}.pickle"
 
 
 def load_protocol_cached(path: str | Path | None = None) -> Protocol:
@@ -113,11 +148,12 @@ def _read(entry: Path, sha256: str) -> tuple[ProtocolSpec, CompiledProtocol] | N
         data = entry.read_bytes()
         if not data.startswith(_MAGIC):
             return None
-        version, spec, compiled = pickle.loads(data[len(_MAGIC) :])
+        version, code, spec, compiled = pickle.loads(data[len(_MAGIC) :])
     except Exception:  # a corrupt or foreign entry is a miss, whatever it raises
         return None
     if (
         version != __version__
+        or code != code_digest()
         or not isinstance(spec, ProtocolSpec)
         or not isinstance(compiled, CompiledProtocol)
         or spec.sha256 != sha256
@@ -132,7 +168,7 @@ def _write(entry: Path, spec: ProtocolSpec, compiled: CompiledProtocol) -> None:
         entry.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not _private(entry.parent):
             return
-        data = _MAGIC + pickle.dumps((__version__, spec, compiled), protocol=pickle.HIGHEST_PROTOCOL)
+        data = _MAGIC + pickle.dumps((__version__, code_digest(), spec, compiled), protocol=pickle.HIGHEST_PROTOCOL)
         handle, temporary = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-", suffix=".pickle")
         try:
             with os.fdopen(handle, "wb") as stream:
@@ -142,3 +178,12 @@ def _write(entry: Path, spec: ProtocolSpec, compiled: CompiledProtocol) -> None:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
             raise
+        _prune(entry, spec.sha256)
+
+
+def _prune(entry: Path, sha256: str) -> None:
+    """Remove the entries for the same rules that another build of the engine wrote (same version, other code)."""
+    for other in entry.parent.glob(glob.escape(_entry_name(sha256, "*")).replace("[*]", "*")):
+        if other.name != entry.name:
+            with contextlib.suppress(OSError):
+                other.unlink()

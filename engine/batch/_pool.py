@@ -5,7 +5,9 @@ so parallelism comes from processes. Each worker process builds its own protocol
 the rules folder in its initializer (nothing unpicklable crosses a process boundary, so
 this works with the ``spawn`` start method, which is what we use everywhere for the same
 behaviour on every platform) and checks that it loaded the very rules the caller loaded
-(same sha256). Records travel to the workers in small chunks and come back as the chunk's
+(same sha256). It reads them through the compiled-protocol cache (:mod:`engine._cache`),
+which the caller's own load has just filled, so that N workers do not validate and compile
+the same YAML N times. Records travel to the workers in small chunks and come back as the chunk's
 output lines, already JSON bytes (:class:`~engine.batch._results.Answers`).
 
 :func:`ordered` keeps a bounded number of chunks in flight and hands their answers back
@@ -33,8 +35,8 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol, TypeVar
 
+from engine._cache import load_protocol_cached
 from engine._errors import EngineError, PoreProtocolError
-from engine._protocol import load_protocol
 from engine.batch._results import Answers, Record, answer_chunk
 
 __all__ = ["PARENT_CHECK_SECONDS", "Waitable", "chunked", "ordered", "pool_answers"]
@@ -112,7 +114,7 @@ def _worker_start(rules: str, sha256: str) -> None:
 
 def _worker_init(rules: str, sha256: str) -> None:
     try:
-        protocol = load_protocol(rules)
+        protocol = load_protocol_cached(rules)  # validated and compiled once, not by every worker
     except BaseException as exc:  # reported with the first chunk; a failing initializer would respawn forever
         _WORKER["error"] = f"a worker could not load the rules: {exc}"
         return

@@ -19,7 +19,8 @@ from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from engine._protocol import Protocol, load_protocol, shipped_rules_path
+from engine._cache import load_protocol_cached
+from engine._protocol import Protocol, shipped_rules_path
 from engine.batch._pool import chunked, pool_answers
 from engine.batch._results import (
     MAX_ID_LENGTH,
@@ -135,7 +136,7 @@ def run_batch(
     _check(workers, chunk_size)
     root = Path(rules) if rules is not None else shipped_rules_path()
     own = protocol is None
-    loaded = protocol if protocol is not None else load_protocol(root)
+    loaded = protocol if protocol is not None else load_protocol_cached(root)
     try:
         if workers == 1 and dask is None:
             for record in _records(records):
@@ -199,7 +200,8 @@ def evaluate_batch(
 
     :param rules: the rules folder (``None``: the shipped rules). It is loaded once in
         this process, so an invalid folder raises :class:`RulesError` before any record
-        is evaluated, and once in every worker process.
+        is evaluated, and once in every worker process, both through the command line's
+        cache of validated, compiled protocols (``PORE_PROTOCOL_CACHE=0`` turns it off).
     :param workers: processes to spread the records over; 1 evaluates in this process.
     :param chunk_size: records sent to a worker at a time (larger amortises messaging).
     :param progress: called with the number of records just finished, for progress bars.

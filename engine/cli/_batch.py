@@ -32,9 +32,9 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, TextIO
 
-from engine._protocol import load_protocol
+from engine._cache import load_protocol_cached
 from engine.batch import FORMATS, SUFFIXES_TEXT, Answers, check_address, open_input, stream_batch
-from engine.cli._output import UnavailableError, check_output, open_output
+from engine.cli._output import UnavailableError, check_output, open_output, write_bytes
 
 if TYPE_CHECKING:
     from engine.batch import DaskCluster
@@ -182,7 +182,7 @@ def cmd_evaluate_batch(args: argparse.Namespace, out: TextIO) -> int:
     """Run ``evaluate-batch``; exceptions are turned into exit codes by ``cli.main``."""
     if args.output is not None:
         check_output(args.output)  # a wrong --output is reported before any work is done
-    protocol = load_protocol(args.rules)
+    protocol = load_protocol_cached(args.rules)  # the YAML is read and validated only on a cache miss
     progress = Progress(sys.stderr, None, enabled=False)
     try:
         source = open_input(args.file, args.format)
@@ -205,7 +205,7 @@ def cmd_evaluate_batch(args: argparse.Namespace, out: TextIO) -> int:
 def _write(target: TextIO, blocks: Iterator[Answers], progress: Progress) -> int:
     status = EXIT_OK
     for block in blocks:
-        target.write(block.data.decode("utf-8"))
+        write_bytes(target, block.data)
         progress(block.count)
         for _, error in block.errors:
             status = EXIT_ENGINE if error.kind == "engine" else max(status, EXIT_FACTS)

@@ -18,6 +18,7 @@ Every subcommand that writes a file goes through here, so they all behave alike:
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import io
 import os
@@ -37,6 +38,7 @@ __all__ = [
     "check_output",
     "guard_stream",
     "open_output",
+    "write_bytes",
     "write_folder",
     "write_output",
 ]
@@ -166,6 +168,21 @@ def _file_system(folder: Path) -> str | None:
 # ----------------------------------------------------------------------------- writing
 
 
+def _binary(stream: Any) -> Any:
+    """The byte stream under the text stream ``stream`` if UTF-8 bytes written to it land unchanged, else ``None``.
+
+    That is: a UTF-8 text stream (standard output in a UTF-8 locale, or an ``--output`` file)
+    whose line breaks are written as they are (always on POSIX; ``--output`` files everywhere).
+    """
+    buffer = getattr(stream, "buffer", None)
+    encoding = getattr(stream, "encoding", None)
+    if buffer is None or not isinstance(encoding, str) or codecs.lookup(encoding).name != "utf-8":
+        return None
+    if os.linesep != "\n" and not isinstance(stream, _Guarded):
+        return None
+    return buffer
+
+
 class _Guarded(io.TextIOWrapper):
     """A text file whose write errors are :class:`OutputError` s naming the output."""
 
@@ -174,6 +191,14 @@ class _Guarded(io.TextIOWrapper):
     def write(self, text: str) -> int:
         try:
             return super().write(text)
+        except OSError as exc:
+            raise OutputError(f"cannot write {self.label}: {exc.strerror or exc}") from None
+
+    def write_bytes(self, data: bytes) -> None:
+        """Write UTF-8 ``data`` after the text written so far, without decoding it (see :func:`write_bytes`)."""
+        try:
+            super().flush()
+            self.buffer.write(data)
         except OSError as exc:
             raise OutputError(f"cannot write {self.label}: {exc.strerror or exc}") from None
 
@@ -198,6 +223,20 @@ class _GuardedStream:
         except OSError as exc:
             raise OutputError(f"cannot write to standard output: {exc.strerror or exc}") from None
 
+    def write_bytes(self, data: bytes) -> None:
+        """Write UTF-8 ``data`` after the text written so far: as bytes when they land unchanged, else as text."""
+        buffer = _binary(self._stream)
+        if buffer is None:
+            self.write(data.decode("utf-8"))
+            return
+        try:
+            self._stream.flush()
+            buffer.write(data)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise OutputError(f"cannot write to standard output: {exc.strerror or exc}") from None
+
     def flush(self) -> None:
         try:
             self._stream.flush()
@@ -208,6 +247,19 @@ class _GuardedStream:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
+
+
+def write_bytes(target: TextIO, data: bytes) -> None:
+    """Write UTF-8 ``data`` to ``target`` (standard output or :func:`open_output` 's file), as bytes when possible.
+
+    A batch's output arrives as UTF-8 bytes, tens of kilobytes a record; decoding them only
+    for the text stream to encode them again cost about 90,000 instructions a record.
+    """
+    writer = getattr(target, "write_bytes", None)
+    if writer is not None:
+        writer(data)
+    else:
+        target.write(data.decode("utf-8"))
 
 
 def guard_stream(stream: TextIO) -> TextIO:

@@ -121,3 +121,40 @@ def test_an_unwritable_cache_only_means_no_cache(tmp_path: Path, monkeypatch: py
     monkeypatch.setenv(CACHE_DIR_ENV, str(blocker / "cache"))
     with load_protocol_cached(RULES) as protocol:
         assert protocol.evaluate(BASELINE).status
+
+
+def test_the_key_covers_the_engines_own_code(tmp_path: Path) -> None:
+    code = tmp_path / "engine"
+    code.mkdir()
+    for module in Path(_cache.__file__).parent.glob("*.py"):
+        shutil.copy2(module, code)
+    before = _cache.code_digest(code)
+    assert before == _cache.code_digest() == _cache.code_digest(code)  # the engine's own, worked out the same way
+    compiler = code / "_compile.py"
+    stamp = compiler.stat()
+    text = compiler.read_bytes()
+    compiler.write_bytes(text.replace(b"NODE_BUDGET = STACK_LIMIT - 4", b"NODE_BUDGET = STACK_LIMIT - 5"))
+    os.utime(compiler, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))  # same size and time, other content
+    assert compiler.stat().st_size == stamp.st_size
+    assert _cache.code_digest(code) != before
+    compiler.write_bytes(text)
+    assert _cache.code_digest(code) == before
+    (code / "_new_module.py").write_text("", encoding="utf-8")
+    assert _cache.code_digest(code) != before
+
+
+def test_an_entry_another_build_of_the_engine_wrote_is_not_read(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with load_protocol_cached(RULES) as protocol:
+        expected = _plan(protocol)
+    (old,) = _entries(cache)
+    monkeypatch.setattr(_cache, "_own_digest", lambda: "0123456789abcdef")  # the engine's code was edited
+    written: list[Path] = []
+    real_write = _cache._write
+    monkeypatch.setattr(_cache, "_write", lambda path, *rest: (written.append(path), real_write(path, *rest)))
+    with load_protocol_cached(RULES) as protocol:  # a miss: validated and compiled by the new code
+        assert _plan(protocol) == expected
+    (new,) = _entries(cache)  # the old build's entry is removed, so edits do not fill the cache
+    assert written == [new] and new != old and "-0123456789abcdef-" in new.name
+    with load_protocol_cached(RULES) as protocol:  # and the new entry is a hit
+        assert _plan(protocol) == expected
+    assert written == [new]
