@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import sys
 import time
 from collections.abc import Iterator
@@ -183,6 +184,7 @@ def cmd_evaluate_batch(args: argparse.Namespace, out: TextIO) -> int:
     if args.output is not None:
         check_output(args.output)  # a wrong --output is reported before any work is done
     protocol = load_protocol_cached(args.rules)  # the YAML is read and validated only on a cache miss
+    gc.freeze()  # the protocol lives as long as the process: the plans' garbage no longer makes full passes re-scan it
     progress = Progress(sys.stderr, None, enabled=False)
     try:
         source = open_input(args.file, args.format)

@@ -10,6 +10,7 @@ included); 3, 4 and 64 as for every subcommand.
 from __future__ import annotations
 
 import argparse
+import gc
 from typing import Any, TextIO
 
 from engine import render_check_text
@@ -43,6 +44,7 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
     if args.facts == "-" and args.proposal == "-":
         raise UsageError("only one of the facts and the proposal can be read from standard input")
     protocol = load_protocol_cached(args.rules)
+    gc.freeze()  # the protocol lives as long as the process: out of the collector's reach (see cli.main)
     facts, facts_source = read_input(args.facts)
     proposal, proposal_source = read_input(args.proposal, "proposal")
     result = protocol.check_document(facts, proposal, facts_source, proposal_source)

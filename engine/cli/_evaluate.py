@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from pathlib import Path
 from typing import IO, Any, TextIO
@@ -91,6 +92,7 @@ def _evaluate(args: argparse.Namespace, out: TextIO) -> int:
     if args.client_id is not None and args.format != "ics":
         raise UsageError("--client-id only names the events of --format ics")
     protocol = load_protocol_cached(args.rules)  # the YAML is read and validated only on a cache miss
+    gc.freeze()  # the protocol lives as long as the process: out of the collector's reach (see cli.main)
     data, source = read_input(args.file)
     plan = protocol.evaluate_document(data, source, technique=args.technique)
     if args.format == "ics":
