@@ -77,6 +77,26 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+def _value(value: Any) -> str:
+    """``_dumps(value)``, without the encoder's machinery for a whole number (what most heads hold)."""
+    return str(value) if type(value) is int else _dumps(value)
+
+
+def _plan_head(number: int, line: int | None, record_id: RecordId | None, file: str | None) -> str:
+    """``_dumps(_head(...))`` without its closing brace, then ``,"plan":``: what precedes a plan's JSON.
+
+    Written field by field (the same text): encoding the head as a dictionary was a third of
+    the time a batch adds around each plan.
+    """
+    text = '{"record":' if file is None else '{"file":' + _dumps(file) + ',"record":'
+    text += _value(number)
+    if line is not None:
+        text += ',"line":' + _value(line)
+    if record_id is not None:
+        text += ',"id":' + _value(record_id)
+    return text + ',"plan":'
+
+
 @dataclass(frozen=True)
 class BatchResult:
     """The outcome for one record: a plan (as its JSON) or an error, never both.
@@ -116,10 +136,10 @@ class BatchResult:
         "input"|"facts"|"engine", "message": ..., "issues": [...]}``; ``file``, ``line`` and ``id``
         only when known. The plan is embedded as its JSON text, byte for byte.
         """
-        head = _head(self.number, self.line, self.id, self.file)
         if self.plan_json is not None:
-            return _dumps(head)[:-1] + ',"plan":' + self.plan_json + "}"
+            return "".join((_plan_head(self.number, self.line, self.id, self.file), self.plan_json, "}"))
         assert self.error is not None
+        head = _head(self.number, self.line, self.id, self.file)
         head["error"] = self.error.kind
         head["message"] = self.error.message
         head["issues"] = [{"path": i.path, "message": i.message, "hint": i.hint} for i in self.error.issues]
@@ -226,7 +246,7 @@ def answer_chunk(protocol: Protocol, records: Sequence[Record]) -> Answers:
     for index, record in enumerate(records):
         result = evaluate_one(protocol, record)
         if result.plan_json is not None:
-            head = (_dumps(_head(result.number, result.line, result.id, result.file))[:-1] + ',"plan":').encode()
+            head = _plan_head(result.number, result.line, result.id, result.file).encode()
             plan = result.plan_json.encode()
             parts += (head, plan, b"}\n")
             plans.append(size + len(head))

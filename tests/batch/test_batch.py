@@ -591,3 +591,16 @@ def test_the_shipped_batch_examples_give_the_same_plans_in_jsonl_and_csv(protoco
     for line, record in zip(_lines(jsonl.stdout), records, strict=True):
         assert protocol.evaluate(record["facts"]).model_dump_json() in line
     assert len({r["plan"]["status"] for r in from_jsonl}) >= 3  # the examples show different outcomes
+
+
+@pytest.mark.parametrize("file", [None, "a.jsonl", 'dir/ä "quoted"\\.csv'])
+@pytest.mark.parametrize("line", [None, 1, 120_000])
+@pytest.mark.parametrize("record_id", [None, 0, -7, 10**199, "client-1", 'ü "x"\\\t', True])
+def test_a_plans_head_is_written_as_the_encoder_writes_it(file: str | None, line: int | None, record_id: Any) -> None:
+    from engine.batch import _results
+
+    expected = _results._dumps(_results._head(3, line, record_id, file))[:-1] + ',"plan":'
+    assert _results._plan_head(3, line, record_id, file) == expected
+    plan = '{"status":"planned"}'
+    result = engine.BatchResult(3, plan, None, line, record_id, file)
+    assert result.to_json() == expected + plan + "}"
