@@ -107,3 +107,15 @@ def test_validate_the_shipped_rules() -> None:
 def test_usage_errors_exit_64() -> None:
     assert run("evaluate").returncode == 64
     assert run("frobnicate").returncode == 64
+
+
+def test_running_main_in_process_leaves_nothing_frozen(capsys: pytest.CaptureFixture[str]) -> None:
+    """main() keeps the collector off what it imported while it runs, and gives it all back when it returns."""
+    import gc
+
+    from engine.cli import main
+
+    assert gc.get_freeze_count() == 0
+    assert main(["evaluate", str(ROOT / "examples" / "oily-skin-type-ii.yaml")]) == 0
+    assert json.loads(capsys.readouterr().out)["status"]
+    assert gc.get_freeze_count() == 0
