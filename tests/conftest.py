@@ -31,6 +31,7 @@ def _private_protocol_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterato
     else:
         os.environ["PORE_PROTOCOL_CACHE_DIR"] = previous
 
+
 BASELINE: dict[str, Any] = {
     "assessment_date": "2026-11-25",
     "age": 30,

@@ -54,7 +54,9 @@ def test_every_skin_type_pore_cause_and_downtime_tolerance_is_argued(protocol: e
 def test_every_pore_cause_has_a_first_line_technique(protocol: engine.Protocol) -> None:
     """Each pore cause has a strong cause argument: the first-line option the evidence supports."""
     strong = [
-        r for r in protocol._spec.rules if r.cause_argument and r.effect.strength == "strong"  # type: ignore[union-attr]
+        r
+        for r in protocol._spec.rules
+        if r.cause_argument and r.effect.strength == "strong"  # type: ignore[union-attr]
     ]
     covered = set().union(*(_values(r.condition, "pore_causes") for r in strong))
     assert covered == set(protocol.facts["pore_causes"].values), sorted(covered)
