@@ -56,13 +56,13 @@ def _client(rng: random.Random, facts: Mapping[str, Any], techniques: list[str])
                 out[name] = (assessment - dt.timedelta(days=rng.randrange(1, 900))).isoformat()
         elif kind == "treatment_history":
             n = rng.choices((0, 1, 2, 3), weights=(55, 25, 12, 8))[0]
-            out[name] = [
-                {
-                    "technique": rng.choice(techniques),
-                    "date": (assessment - dt.timedelta(days=rng.randrange(1, 400))).isoformat(),
-                }
+            drawn = [
+                (rng.choice(techniques), (assessment - dt.timedelta(days=rng.randrange(1, 400))).isoformat())
                 for _ in range(n)
             ]
+            # The same treatment twice on one day is refused as a facts error: keep its first listing
+            # (dropped after drawing, so that every other client stays as the seed made it).
+            out[name] = [{"technique": technique, "date": date} for technique, date in dict.fromkeys(drawn)]
     return out
 
 
