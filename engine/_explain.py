@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import textwrap
+from collections.abc import Sequence
 from typing import Any
 
 from engine._check import CheckResult
 from engine._model import Period
-from engine._plan_model import AgentTiming, Caution, Justification, MissingFact, Ranking, Step, TreatmentPlan
+from engine._plan_model import AgentTiming, Caution, Justification, MissingFact, Pending, Ranking, Step, TreatmentPlan
 
 __all__ = ["render_check_text", "render_text"]
 
@@ -156,6 +157,28 @@ def _agent_line(agent: AgentTiming, since: str | None = None) -> str:
     return f"{verb} {agent.title}" + (": " + " ".join(span) if span else "")
 
 
+def _waiting(pending: Sequence[Pending]) -> list[str]:
+    """Each technique waiting for answers, with what it still needs.
+
+    A client who has answered little leaves a dozen techniques waiting on the same thirty
+    facts; the answers they all need are said once, so that each line shows what sets one
+    technique apart instead of repeating the list.
+    """
+    shared: set[str] = set()
+    if len(pending) > 1:
+        shared = set(pending[0].missing_facts).intersection(*(p.missing_facts for p in pending[1:]))
+    out = []
+    if shared:
+        every = [fact for fact in pending[0].missing_facts if fact in shared]
+        out.append(_list_item(f"all {len(pending)} need: {', '.join(every)}"))
+    for p in pending:
+        rules = ", ".join(p.rules[:3]) + (f" and {len(p.rules) - 3} more rules" if len(p.rules) > 3 else "")
+        own = [fact for fact in p.missing_facts if fact not in shared]
+        needs = f"{'also needs' if shared else 'needs'} {', '.join(own)}" if own else "only those"
+        out.append(_list_item(f"{p.title} [{p.technique}]: {needs} ({rules})"))
+    return out
+
+
 def render_text(plan: TreatmentPlan) -> str:
     """A readable plan: status, choice, steps by phase, exclusions, cautions, missing answers."""
     out = [
@@ -206,9 +229,7 @@ def render_text(plan: TreatmentPlan) -> str:
             out.extend(_wrap(f"meanwhile: {advice}", "      ") for advice in e.advice)
     if plan.pending:
         out += ["", "Techniques waiting for answers:"]
-        for p in plan.pending:
-            rules = ", ".join(p.rules[:3]) + (f" and {len(p.rules) - 3} more rules" if len(p.rules) > 3 else "")
-            out.append(_list_item(f"{p.title} [{p.technique}]: needs {', '.join(p.missing_facts)} ({rules})"))
+        out.extend(_waiting(plan.pending))
     out += [
         "",
         f"Protocol {plan.protocol.id} {plan.protocol.version}, sha256 {plan.protocol.sha256}",
