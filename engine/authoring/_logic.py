@@ -53,8 +53,13 @@ class _Domain:
     values: Mapping[str, tuple[Any, ...]]
 
 
-class Logic:
-    """Satisfiability, implication and enumeration over the rules of one protocol.
+class _Meaning:
+    """What a condition of one protocol means: derived facts expanded into the facts they rest on,
+    and its three-valued truth under a (partial) assignment, derived facts worked out as needed.
+
+    It holds caches per condition and per derived value because lint asks about the same
+    conditions hundreds of times (each rule against every other); they only grow, and a
+    ``Logic`` lives as long as one lint run.
 
     :param spec: the validated protocol whose vocabulary and derived rules give the domains.
     """
@@ -250,6 +255,17 @@ class Logic:
         derived.values[name] = value
         derived.reached[name] = index
         return value
+
+
+class Logic(_Meaning):
+    """Satisfiability, implication and enumeration over the rules of one protocol.
+
+    The questions lint asks (can this hold? does it imply that? which clients show
+    it?), answered by searching the representative values of each variable; what a
+    condition means is :class:`_Meaning`'s.
+
+    :param spec: the validated protocol whose vocabulary and derived rules give the domains.
+    """
 
     # ------------------------------------------------------------------ domains
 
