@@ -213,23 +213,9 @@ class _Meaning:
                 return None
             return _test(condition, assignment[condition.field])
         if isinstance(condition, AllOf):
-            result: bool | None = True
-            for item in condition.items:
-                value = self._truth(item, assignment, derived)
-                if value is False:
-                    return False
-                if value is None:
-                    result = None
-            return result
+            return _all(self._truth(item, assignment, derived) for item in condition.items)
         if isinstance(condition, AnyOf):
-            result = False
-            for item in condition.items:
-                value = self._truth(item, assignment, derived)
-                if value is True:
-                    return True
-                if value is None:
-                    result = None
-            return result
+            return _any(self._truth(item, assignment, derived) for item in condition.items)
         if isinstance(condition, NotOf):
             value = self._truth(condition.item, assignment, derived)
             return None if value is None else not value
@@ -429,6 +415,28 @@ class Logic(_Meaning):
         return evaluate(self.expand(condition), assignment)
 
 
+def _all(values: Iterable[bool | None]) -> bool | None:
+    """Kleene "and": false as soon as one part is false (the rest not worked out), else unknown if one is."""
+    result: bool | None = True
+    for value in values:
+        if value is False:
+            return False
+        if value is None:
+            result = None
+    return result
+
+
+def _any(values: Iterable[bool | None]) -> bool | None:
+    """Kleene "or": true as soon as one part is true (the rest not worked out), else unknown if one is."""
+    result: bool | None = False
+    for value in values:
+        if value is True:
+            return True
+        if value is None:
+            result = None
+    return result
+
+
 def evaluate(condition: Condition, assignment: Mapping[str, Any]) -> bool | None:
     """Kleene evaluation of an expanded condition under a partial assignment."""
     if isinstance(condition, Atom):
@@ -436,23 +444,9 @@ def evaluate(condition: Condition, assignment: Mapping[str, Any]) -> bool | None
             return None
         return _test(condition, assignment[condition.field])
     if isinstance(condition, AllOf):
-        result: bool | None = True
-        for item in condition.items:
-            value = evaluate(item, assignment)
-            if value is False:
-                return False
-            if value is None:
-                result = None
-        return result
+        return _all(evaluate(item, assignment) for item in condition.items)
     if isinstance(condition, AnyOf):
-        result = False
-        for item in condition.items:
-            value = evaluate(item, assignment)
-            if value is True:
-                return True
-            if value is None:
-                result = None
-        return result
+        return _any(evaluate(item, assignment) for item in condition.items)
     if isinstance(condition, NotOf):
         value = evaluate(condition.item, assignment)
         return None if value is None else not value
