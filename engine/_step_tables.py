@@ -138,6 +138,16 @@ class CourseTable:
     """The sequencing rules that govern it and skip no phase: those that hold time its sessions."""
 
 
+def _aftercare(
+    title: str, instructions: str, duration: str, uses: Iterable[AgentUse], agents: Mapping[str, AgentSpec]
+) -> StepTable:
+    """An aftercare step as every plan writes it (its own or the alternative that replaces it)."""
+    step = AFTERCARE_STEP.template(
+        phase="aftercare", title=title, instructions=instructions, technique=None, duration=duration
+    )
+    return StepTable(step, _timings(uses, agents))
+
+
 def _timings(uses: Iterable[AgentUse], agents: Mapping[str, AgentSpec]) -> tuple[Timing, ...]:
     return tuple(
         _timing(
@@ -206,32 +216,13 @@ class StepTables:
         for care in spec.aftercare:
             instruction = care.effect
             duration = str(instruction.duration)
-            own = StepTable(
-                AFTERCARE_STEP.template(
-                    phase="aftercare",
-                    title=care.title,
-                    instructions=instruction.instruction,
-                    technique=None,
-                    duration=duration,
-                ),
-                _timings(instruction.agents, agents),
-            )
             replaced = instruction.alternative
-            instead = (
-                StepTable(
-                    AFTERCARE_STEP.template(
-                        phase="aftercare",
-                        title=replaced.step,
-                        instructions=replaced.instructions,
-                        technique=None,
-                        duration=duration,
-                    ),
-                    _timings(replaced.agents, agents),
-                )
-                if replaced is not None
-                else None
+            aftercare[care.id] = (
+                _aftercare(care.title, instruction.instruction, duration, instruction.agents, agents),
+                None
+                if replaced is None
+                else _aftercare(replaced.step, replaced.instructions, duration, replaced.agents, agents),
             )
-            aftercare[care.id] = (own, instead)
         self.requirement = requirement
         self.aftercare = aftercare
         self.course: Mapping[str, CourseTable] = {t: _course(t, ts, spec) for t, ts in spec.techniques.items()}
