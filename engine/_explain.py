@@ -129,15 +129,20 @@ def _when(step: Step, sessions: list[str] | None = None) -> str:
     return f" — {', '.join(when)}" if when else ""
 
 
-def _agent_line(agent: AgentTiming, since: str | None = None) -> str:
+def _agent_line(agent: AgentTiming, since: str | None = None, maintenance: bool = False) -> str:
     """One agent's use or pause, in words and dates; around each session, each session's window.
 
     ``since``: the first session of a course the plan continues. What began at the course's
     first session goes on ("keeps pausing ... as since 2026-10-21"), and a moment counted from
-    the first session is counted from the next one of this plan.
+    the first session is counted from the next one of this plan. ``maintenance``: the plan
+    maintains a course, and each of its windows is around one maintenance session (or joins
+    several), whatever the rule's words count from.
     """
     verb = "uses" if agent.role == "uses" else "pauses"
     start, until = agent.start, agent.until
+    if maintenance and agent.windows:
+        days = ", ".join(f"{w.start_on} to {w.until_on}" for w in agent.windows)
+        return f"{verb} {agent.title} around each maintenance session, that is {days}"
     if since is not None:
         if start and start.endswith("first session"):
             keep = "keeps using" if agent.role == "uses" else "keeps pausing"
@@ -195,7 +200,8 @@ def render_text(plan: TreatmentPlan) -> str:
         out += ["", "Steps:"]
         phase = None
         course = plan.course
-        since = course.first_session if course is not None and course.state in ("continuing", "maintenance") else None
+        since = course.first_session if course is not None and course.state == "continuing" else None
+        maintenance = course is not None and course.state == "maintenance"
         first = next((s for s in plan.steps if s.phase == "treatment"), None)
         days = [s.date for s in plan.steps if s.phase == "treatment" and s.date]
         for number, step in enumerate(plan.steps, 1):
@@ -211,7 +217,7 @@ def render_text(plan: TreatmentPlan) -> str:
             if step.not_before and step.phase != "treatment":
                 out.append(_wrap(f"(the first session cannot be before {step.not_before})", "       "))
             for agent in step.agents:
-                out.append(_wrap(_agent_line(agent, since), "       "))
+                out.append(_wrap(_agent_line(agent, since, maintenance), "       "))
             if step.parameters:
                 params = ", ".join(f"{k}: {v}" for k, v in step.parameters.items())
                 out.append(_wrap(f"parameters: {params}", "       "))

@@ -98,7 +98,8 @@ class AgentTiming(_Frozen):
     windows: tuple[Window, ...] = Field(
         default=(),
         description="When both moments are around each session (e.g. '2 days before each session' to "
-        "'2 days after each session'): each session's own window, in order. start_on and until_on are then "
+        "'2 days after each session'), or in a maintenance plan (each maintenance session a course of one): "
+        "each session's own window, in order; windows that meet are one. start_on and until_on are then "
         "the first window's start and the last one's end, not one continuous span.",
     )
 

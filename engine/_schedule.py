@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from engine._agents import KEEP, AgentCheck, StepFate
 from engine._course import Course
@@ -26,6 +27,7 @@ from engine._sessions import Sessions
 from engine._spec import PREVIOUS_TREATMENTS, RequirementEffect, Rule
 from engine._step_tables import AFTERCARE_STEP, REQUIREMENT_STEP, TIMING, Timing
 from engine._wording import (
+    MAINTENANCE_WINDOWS_NOTE,
     SKIPPED_EXFOLIATION,
     UNDECIDED_SKIP_NOTE,
     instead_note,
@@ -140,7 +142,12 @@ class Schedule:
                     self.waits.append((until, seq.id))
         earliest = max(constraints)
         sessions = self.sessions.lay_out(chosen, earliest, course, continuing)
-        self.course = _Course(self.anchor, tuple(dt.date.fromisoformat(s.date) for s in sessions if s.date))
+        info = self.sessions.info
+        self.course = _Course(
+            self.anchor,
+            tuple(dt.date.fromisoformat(s.date) for s in sessions if s.date),
+            info is not None and info.state == "maintenance",
+        )
         by_phase: dict[str, list[Step]] = {}
         for item in wanted:
             if item[0].effect.phase != "follow_up":
@@ -170,7 +177,7 @@ class Schedule:
             justifications += [self.justify(r, instead_note(effect.step, unsure=True)) for r in fate.unsure]
         preparing = effect.phase in ("preparation", "pre_treatment")
         if table.timings:
-            timings = self.timings(table.timings)
+            timings = self.timings(table.timings, effect.preparation)
             starts = [t.start_on for t in timings if t.start_on]
             ends = [t.until_on for t in timings if t.until_on]
         else:
@@ -181,7 +188,7 @@ class Schedule:
         elif preparing and effect.lead_time is not None:
             start_on = self.anchor.isoformat()
         return REQUIREMENT_STEP.build(
-            table.template,
+            self._in_maintenance(table.template, timings),
             start_on=start_on,
             not_before=not_before.isoformat() if not_before else None,
             until=max(ends) if ends else None,
@@ -189,12 +196,19 @@ class Schedule:
             justifications=tuple(justifications),
         )
 
-    def timings(self, timings: Iterable[Timing]) -> tuple[AgentTiming, ...]:
+    def timings(self, timings: Iterable[Timing], preparation: Period | None = None) -> tuple[AgentTiming, ...]:
         """Each agent a step names, with its moments as written and, when the course is dated, as dates.
 
         An agent used or paused around each session (both moments anchored on "each session")
         gets each session's window: one continuous span from the first to the last would tell
         the client to pause hydroquinone for the whole course, or take an antiviral for months.
+
+        In a maintenance plan each maintenance session is a course of one, a few months from
+        the next: every agent with both moments gets a window around each maintenance session
+        (see :meth:`_Course.around_each`; ``preparation``: the step's own, see
+        :attr:`~engine._spec.RequirementEffect.preparation`). Otherwise a retinoid paused "until
+        two weeks after the last session" would be paused for the whole year, and hydroquinone
+        primed "from the assessment" taken for a year without a break.
         """
         course = self.course
         build = TIMING.build
@@ -217,7 +231,13 @@ class Schedule:
                 if day is not None:
                     shift = timing.until_shift
                     until_on = (moment.on(day) if shift is None else day + shift).isoformat()
-            windows = course.windows(timing.start, timing.until) if timing.each_session else ()
+            if course.maintenance and course.sessions and timing.start is not None and timing.until is not None:
+                windows = course.around_each(timing.start, timing.until, preparation)
+                start_on, until_on = windows[0].start_on, windows[-1].until_on
+            elif timing.each_session:
+                windows = course.windows(timing.start, timing.until)
+            else:
+                windows = ()
             out.append(build(timing.template, start_on=start_on, until_on=until_on, windows=windows))
         return tuple(out)
 
@@ -264,15 +284,22 @@ class Schedule:
                 table = instead
                 justifications += [self.justify(r, instead_note(rule.title)) for r in fate.because]
                 justifications += [self.justify(r, instead_note(rule.title, unsure=True)) for r in fate.unsure]
+            timings = self.timings(table.timings) if table.timings else ()
             out.append(
                 AFTERCARE_STEP.build(
-                    table.template,
+                    self._in_maintenance(table.template, timings),
                     until=_until(ends, rule.effect.duration, last),
-                    agents=self.timings(table.timings) if table.timings else (),
+                    agents=timings,
                     justifications=tuple(justifications),
                 )
             )
         return out
+
+    def _in_maintenance(self, template: dict[str, Any], timings: Sequence[AgentTiming]) -> dict[str, Any]:
+        """A step's template; in a maintenance plan with its agents timed per session, saying how its words apply."""
+        if not self.course.maintenance or not any(t.windows for t in timings):
+            return template
+        return {**template, "instructions": template["instructions"] + MAINTENANCE_WINDOWS_NOTE}
 
     def follow_up(self, chosen: str, so_far: Iterable[Step]) -> list[Step]:
         """Follow-up steps: after the last session, or one after each session; dated when the sessions are.
@@ -336,6 +363,8 @@ class _Course:
 
     assessment: dt.date | None
     sessions: tuple[dt.date, ...]
+    maintenance: bool = False
+    """The sessions are maintenance sessions: each is a course of one (see :meth:`around_each`)."""
 
     def _anchor(self, moment: Moment, last: bool) -> dt.date | None:
         if moment.anchor == "assessment":
@@ -370,16 +399,43 @@ class _Course:
         """
         if start is None or until is None or start.anchor != "each_session" or until.anchor != "each_session":
             return ()
-        spans: list[list[dt.date]] = []
-        for session in self.sessions:
-            first, last = start.on(session), until.on(session)
+        return self._merged([(start.on(session), until.on(session)) for session in self.sessions])
+
+    def around_each(self, start: Moment, until: Moment, preparation: Period | None) -> tuple[Window, ...]:
+        """A maintenance plan's window for each maintenance session, each session a course of one.
+
+        Around each session, "first session", "last session" and "each session" are that
+        session. "Assessment", the visit that books the first one, is for each later one the
+        previous session (the visit that books it); but a step with a ``preparation`` (its
+        lead time or readiness wait: what it needs before a session) starts only that long
+        before the session, never before the previous one. So a retinoid is paused from a
+        week before each maintenance peel rather than all year, while sun avoidance, which
+        states no such time, runs on from one session to the next. Windows that meet or
+        overlap are one, as around each session of a course.
+        """
+        sessions = self.sessions
+
+        def day(moment: Moment, number: int, session: dt.date) -> dt.date:
+            if moment.anchor != "assessment":
+                return moment.on(session)
+            if number == 0:
+                return moment.on(self.assessment or session)
+            previous = sessions[number - 1]
+            return moment.on(max(preparation.before(session), previous) if preparation is not None else previous)
+
+        return self._merged([(day(start, n, session), day(until, n, session)) for n, session in enumerate(sessions)])
+
+    def _merged(self, spans: Sequence[tuple[dt.date, dt.date]]) -> tuple[Window, ...]:
+        """The windows of ``spans`` (in session order), none starting before the assessment, those that meet joined."""
+        joined: list[list[dt.date]] = []
+        for first, last in spans:
             if self.assessment is not None:
                 first = max(first, self.assessment)
-            if spans and first <= spans[-1][1] + _DAY:
-                spans[-1][1] = max(spans[-1][1], last)
+            if joined and first <= joined[-1][1] + _DAY:
+                joined[-1][1] = max(joined[-1][1], last)
             else:
-                spans.append([first, last])
-        return tuple(_new_window(start_on=a.isoformat(), until_on=b.isoformat()) for a, b in spans)
+                joined.append([first, last])
+        return tuple(_new_window(start_on=a.isoformat(), until_on=b.isoformat()) for a, b in joined)
 
     def last_day(self, moment: Moment | None) -> str | None:
         """The last day a moment falls on (for an end)."""

@@ -220,6 +220,19 @@ class RequirementEffect(EffectModel):
     def waits(self) -> tuple[Wait, ...]:
         return (Wait("ready_after", self.ready_after),) if self.ready_after else ()
 
+    @property
+    def preparation(self) -> Period | None:
+        """How long before a session the step's preparation begins: the longer of its lead time
+        and its readiness wait's period (none without either).
+
+        A maintenance session is a course of one (see :meth:`engine._schedule.Schedule.timings`):
+        what the step starts "from assessment" before the first one starts this long before
+        each later one (a retinoid paused a week before each maintenance peel, hydroquinone
+        primed two weeks before); without a preparation, from the previous session.
+        """
+        periods = [p for p in (self.lead_time, self.ready_after.period if self.ready_after else None) if p]
+        return max(periods, key=Period.approx_days) if periods else None
+
 
 class SequencingEffect(EffectModel):
     """Timing constraints: a minimum gap, a skipped phase, or techniques not to combine on one day."""

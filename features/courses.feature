@@ -115,6 +115,36 @@ Feature: A course over time
       And the plan includes the step "Visit check" because of REQ-VISIT-CHECK
       And the plan includes the step "Review and maintenance plan" because of REQ-FOLLOW-UP-REVIEW
 
+    @rule:REQ-RETINOID-WASHOUT-PEEL @rule:AC-PEEL-PAUSE-ACTIVES
+    Scenario: A retinoid user's maintenance peels pause the retinoid around each peel, not for the whole year
+      Given the client's answers include:
+        | question                  | answer     |
+        | Last topical retinoid use | 2026-11-24 |
+      And the client had a "Salicylic acid peel" 12 weeks before the assessment
+      And the client had a "Salicylic acid peel" 10 weeks before the assessment
+      And the client had a "Salicylic acid peel" 8 weeks before the assessment
+      And the client had a "Salicylic acid peel" 6 weeks before the assessment, with the result "adequate"
+      When the protocol is applied
+      Then the plan status is "ready"
+      And the plan maintains the course with a session every 2 months, the first on 2026-12-14
+      And the step "Topical retinoid pause" pauses "Topical retinoid" around each maintenance session: 2026-11-25 to 2026-12-28, 2027-02-07 to 2027-02-28, 2027-04-07 to 2027-04-28, 2027-06-07 to 2027-06-28, 2027-08-07 to 2027-08-28, 2027-10-07 to 2027-10-28
+      And the step "No retinoids, acid products or scrubs during a course of superficial peels and for 2 weeks after it" pauses "Topical retinoid" around each maintenance session: 2026-12-14 to 2026-12-28, 2027-02-14 to 2027-02-28, 2027-04-14 to 2027-04-28, 2027-06-14 to 2027-06-28, 2027-08-14 to 2027-08-28, 2027-10-14 to 2027-10-28
+      And no pause of "Topical retinoid" in the plan lasts longer than 5 weeks
+
+    @rule:REQ-PRIMING-PIH-PEEL
+    Scenario: Pigment-prone skin maintained with peels is primed with hydroquinone before each peel, never for months on end
+      Given the client's answers include:
+        | question                      | answer |
+        | History of lasting dark marks | yes    |
+      And the client had a "Salicylic acid peel" 12 weeks before the assessment
+      And the client had a "Salicylic acid peel" 10 weeks before the assessment
+      And the client had a "Salicylic acid peel" 8 weeks before the assessment
+      And the client had a "Salicylic acid peel" 6 weeks before the assessment, with the result "adequate"
+      When the protocol is applied
+      Then the plan maintains the course with a session every 2 months, the first on 2026-12-14
+      And the step "Skin priming with hydroquinone" uses "Hydroquinone 4%" around each maintenance session: 2026-11-25 to 2027-01-11, 2027-01-31 to 2027-03-14, 2027-03-31 to 2027-05-12, 2027-05-31 to 2027-07-12, 2027-07-31 to 2027-09-11, 2027-09-30 to 2027-11-11
+      And no use of "Hydroquinone 4%" in the plan lasts longer than 7 weeks
+
     @rule:SEQ-END-NAFL-INADEQUATE
     Scenario: Four fractional laser sessions completed with a good result are maintained every six months
       Given the client's answers include:

@@ -11,11 +11,14 @@ that a planner bug and a matcher bug cannot hide each other:
 * the same facts give byte-identical JSON, whatever the key order, set order or ``null``
   spelling of an absent answer, and the JSON round-trips through the model;
 * Kleene monotonicity, i.e. *unknown never counts as no*: answering more questions never
-  changes an outcome that was already decided, and every unknown rule names absent facts.
+  changes an outcome that was already decided, and every unknown rule names absent facts;
+* a paused agent is never in use on the day of a session its pause covers (in a course or,
+  each session a course of one, in maintenance).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import weakref
 from collections.abc import Mapping
@@ -27,6 +30,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import engine
+from engine._model import Moment
 from engine._spec import ContraindicationEffect, Effect, Rule
 from tests.conftest import BASELINE
 from tests.reference_evaluator import FALSE, TRUE, UNKNOWN, reference_outcomes
@@ -198,11 +202,47 @@ def check_plan(
     for caution in plan.cautions:
         assert truth[caution.rule_id] == TRUE
 
+    # 7. every pause whose words cover a session is in force on the session's day
+    _pauses_cover_their_sessions(plan)
+
     # 5. the JSON round-trips through the model
     text = plan.model_dump_json()
     again = engine.TreatmentPlan.model_validate_json(text)
     assert again == plan
     assert again.model_dump_json() == text
+
+
+def _pauses_cover_their_sessions(plan: engine.TreatmentPlan) -> None:
+    """A paused agent (a retinoid, hydroquinone) is never in use on the day of a session its pause covers.
+
+    Which sessions a pause covers follows from its words alone: in a course, "first session"
+    and "last session" are the course's and "each session" is each; in a maintenance plan each
+    session is a course of one, so every session is its own first and last. The pause's dates
+    (its windows, or its one span) must then hold the session's day.
+    """
+    days = [dt.date.fromisoformat(s.date) for s in plan.steps if s.phase == "treatment" and s.date]
+    if not days:
+        return
+    maintenance = plan.course is not None and plan.course.state == "maintenance"
+    assessment = dt.date.fromisoformat(plan.assessment_date)
+    for step in plan.steps:
+        for agent in step.agents:
+            if agent.role != "withholds" or agent.start is None or agent.until is None:
+                continue
+            start, until = Moment.parse(agent.start), Moment.parse(agent.until)
+            for day in days:
+                first, last = (day, day) if maintenance else (days[0], days[-1])
+                # In maintenance "assessment" is, for a later session, a day before it (the previous
+                # session, or the step's preparation before it): the words cover the session as from its day.
+                booked = assessment if not maintenance or day == days[0] else day
+                anchors = {"assessment": booked, "first_session": first, "last_session": last, "each_session": day}
+                if not start.on(anchors[start.anchor]) <= day <= until.on(anchors[until.anchor]):
+                    continue  # the words do not cover this session
+                spans = [(w.start_on, w.until_on) for w in agent.windows] or [(agent.start_on, agent.until_on)]
+                assert any(a and b and a <= day.isoformat() <= b for a, b in spans), (
+                    f"step {step.title!r} pauses {agent.agent} {agent.start} to {agent.until}, "
+                    f"but not on the session of {day}: {spans}"
+                )
 
 
 def _respelled(client: Mapping[str, Any], rng: random.Random) -> dict[str, Any]:

@@ -417,6 +417,40 @@ def agent_timing(
     assert (timings[0].start_on, timings[0].until_on) == (start, until), timings
 
 
+@then(parsers.parse('the step "{step}" {role} "{title}" around each maintenance session: {spans}'))
+def agent_windows(
+    plan: engine.TreatmentPlan, protocol: engine.Protocol, step: str, role: str, title: str, spans: str
+) -> None:
+    """Each window of a timed agent: ``2026-11-25 to 2026-12-28, 2027-02-07 to 2027-02-28`` as the plan prints them."""
+    agent = _agent(protocol, title)
+    wanted = {"uses": "uses", "pauses": "withholds"}[role]
+    found = [s for s in plan.steps if s.title == step and not s.skipped]
+    assert found, [s.title for s in plan.steps]
+    timings = [a for a in found[0].agents if a.agent == agent and a.role == wanted]
+    assert timings, found[0].agents
+    expected = [tuple(span.split(" to ")) for span in spans.split(", ")]
+    assert [(w.start_on, w.until_on) for w in timings[0].windows] == expected, timings[0].windows
+
+
+@then(parsers.parse('no {kind} of "{title}" in the plan lasts longer than {weeks:d} weeks'))
+def agent_longest(plan: engine.TreatmentPlan, protocol: engine.Protocol, kind: str, title: str, weeks: int) -> None:
+    """Every use (or pause) of the agent in any step, window by window, is at most ``weeks`` long."""
+    agent = _agent(protocol, title)
+    wanted = {"use": "uses", "pause": "withholds"}[kind]
+    spans = [
+        (w.start_on, w.until_on) if a.windows else (a.start_on, a.until_on)
+        for s in plan.steps
+        for a in s.agents
+        if a.agent == agent and a.role == wanted
+        for w in (a.windows or (None,))
+    ]
+    assert spans, f"no step {wanted} {agent}"
+    for start, until in spans:
+        assert start and until, spans
+        length = dt.date.fromisoformat(until) - dt.date.fromisoformat(start)
+        assert length <= dt.timedelta(weeks=weeks), (start, until, spans)
+
+
 @then(parsers.parse('"{title}" is ranked above "{second}" because it has fewer cautions'))
 def fewer_cautions(protocol: engine.Protocol, plan: engine.TreatmentPlan, title: str, second: str) -> None:
     rows = {r.technique: (i, r) for i, r in enumerate(plan.ranking)}

@@ -229,3 +229,165 @@ def test_the_calendar_books_each_window_and_flags_a_plan_to_review(protocol: eng
     ]
     assert sessions and all(str(e["summary"]).startswith("REVIEW FIRST: ") for e in sessions)
     assert all("SUIT-NOT-B" in str(e["description"]) for e in sessions)
+
+
+# ----------------------------------------------------------------------------- maintenance
+
+MAINTENANCE_AGENTS = {
+    "retinoid": {"title": "Retinoid"},
+    "sunscreen": {"title": "Sunscreen"},
+    "hydroquinone": {"title": "Hydroquinone"},
+    "antiviral": {"title": "Antiviral"},
+}
+MAINTENANCE_RULES = [
+    {**rule("SUIT-X", "suitability", {"argument": "for", "strength": "strong"}, {"causes": {"includes": "x"}}), **PEEL},
+    rule(  # a week's preparation: paused from a week before each maintenance session
+        "REQ-PAUSE",
+        "requirement",
+        {
+            "phase": "pre_treatment",
+            "step": "Retinoid pause",
+            "instructions": "Stop the retinoid a week before.",
+            "lead_time": "1 week",
+            "agents": [
+                {"agent": "retinoid", "role": "withholds", "from": "assessment", "until": "2 weeks after last session"}
+            ],
+        },
+        applies_to=["peel.one"],
+    ),
+    rule(  # no preparation stated: from the previous session, as from the assessment before the first
+        "REQ-SUN",
+        "requirement",
+        {
+            "phase": "pre_treatment",
+            "step": "Sun avoidance",
+            "instructions": "Avoid the sun until the session.",
+            "agents": [{"agent": "sunscreen", "from": "assessment", "until": "first session"}],
+        },
+        applies_to=["peel.one"],
+    ),
+    rule(  # a preparation longer than the maintenance interval: never before the previous session
+        "REQ-LONG",
+        "requirement",
+        {
+            "phase": "pre_treatment",
+            "step": "Long priming",
+            "instructions": "Prime for ten weeks.",
+            "ready_after": {"after": "last", "period": "10 weeks"},
+            "agents": [{"agent": "hydroquinone", "from": "assessment", "until": "first session"}],
+        },
+        applies_to=["peel.one"],
+    ),
+    rule(
+        "REQ-EACH",
+        "requirement",
+        {
+            "phase": "pre_treatment",
+            "step": "Antiviral",
+            "instructions": "Take the antiviral around each session.",
+            "agents": [
+                {"agent": "antiviral", "from": "2 days before each session", "until": "5 days after each session"}
+            ],
+        },
+        applies_to=["peel.one"],
+    ),
+    rule(
+        "AC-PAUSE",
+        "aftercare",
+        {
+            "instruction": "No retinoid during the course and for two weeks after it.",
+            "duration": "2 weeks",
+            "agents": [
+                {
+                    "agent": "retinoid",
+                    "role": "withholds",
+                    "from": "first session",
+                    "until": "2 weeks after last session",
+                }
+            ],
+        },
+        applies_to=["peel.one"],
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def maintained(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The tiny peel maintained every 2 months, with a step of each kind of timing."""
+    techniques = {
+        "peel.one": {**TECHNIQUES["peel.one"], "maintenance_every": "2 months"},
+        "laser.two": TECHNIQUES["laser.two"],
+    }
+    root = write_protocol(
+        tmp_path_factory.mktemp("maintained") / "rules",
+        MAINTENANCE_RULES,
+        facts=VOCABULARY,
+        techniques=techniques,
+        agents=MAINTENANCE_AGENTS,
+    )
+    loaded = engine.load_protocol(root)
+    yield loaded
+    loaded.close()
+
+
+def _spans(agent: engine.AgentTiming) -> list[tuple[str, str]]:
+    return [(w.start_on, w.until_on) for w in agent.windows]
+
+
+def _agent(plan: engine.TreatmentPlan, title: str, agent: str) -> engine.AgentTiming:
+    return next(a for a in step(plan, title).agents if a.agent == agent)
+
+
+COMPLETED = [{"technique": "peel.one", "date": day} for day in ("2026-09-16", "2026-09-30", "2026-10-14")]
+
+
+def test_a_maintenance_session_is_a_course_of_one_for_what_is_paused_or_used_around_it(
+    maintained: engine.Protocol,
+) -> None:
+    client = {k: v for k, v in CLIENT.items() if k != "start_date"}
+    plan = maintained.evaluate({**client, "previous_treatments": COMPLETED})
+    assert plan.course is not None and plan.course.state == "maintenance"
+    days = [s.date for s in plan.steps if s.phase == "treatment"]
+    assert days == ["2026-12-14", "2027-02-14", "2027-04-14", "2027-06-14", "2027-08-14", "2027-10-14"]
+    # Paused from the assessment before the first session, then from a week (the step's lead time)
+    # before each later one, until two weeks after each: not for the whole year.
+    pause = _agent(plan, "Retinoid pause", "retinoid")
+    assert _spans(pause) == [
+        ("2026-11-25", "2026-12-28"),
+        ("2027-02-07", "2027-02-28"),
+        ("2027-04-07", "2027-04-28"),
+        ("2027-06-07", "2027-06-28"),
+        ("2027-08-07", "2027-08-28"),
+        ("2027-10-07", "2027-10-28"),
+    ]
+    assert (pause.start_on, pause.until_on) == ("2026-11-25", "2027-10-28")  # the first start, the last end
+    assert (pause.start, pause.until) == ("assessment", "2 weeks after last session")  # the rule's own words
+    # A step with no preparation runs from one session to the next: one window for the year.
+    assert _spans(_agent(plan, "Sun avoidance", "sunscreen")) == [("2026-11-25", "2027-10-14")]
+    # A preparation longer than the interval never starts before the previous session.
+    assert _spans(_agent(plan, "Long priming", "hydroquinone")) == [("2026-11-25", "2027-10-14")]
+    # "First session" in the aftercare is each maintenance session.
+    after = next(a for s in plan.steps if s.phase == "aftercare" for a in s.agents)
+    assert _spans(after)[:2] == [("2026-12-14", "2026-12-28"), ("2027-02-14", "2027-02-28")]
+    assert len(after.windows) == 6
+    # Around each session, as in any course.
+    assert _spans(_agent(plan, "Antiviral", "antiviral"))[0] == ("2026-12-12", "2026-12-19")
+    text = " ".join(engine.render_text(plan).split())
+    assert (
+        "pauses Retinoid around each maintenance session, that is 2026-11-25 to 2026-12-28, 2027-02-07 to 2027-02-28"
+        in text
+    )
+    assert "as since the course began" not in text
+    # The rule's words ("until 2 weeks after last session") were written for a course: the step says how they apply.
+    assert "counts as a course of one" in step(plan, "Retinoid pause").instructions
+
+
+def test_a_new_course_keeps_one_continuous_pause(maintained: engine.Protocol) -> None:
+    """Sessions two weeks apart: the pause runs through the course, as the rule says."""
+    plan = maintained.evaluate(CLIENT)
+    assert plan.course is not None and plan.course.state == "new"
+    assert [s.date for s in plan.steps if s.phase == "treatment"] == ["2026-12-09", "2026-12-23", "2027-01-06"]
+    pause = _agent(plan, "Retinoid pause", "retinoid")
+    assert pause.windows == ()
+    assert (pause.start_on, pause.until_on) == ("2026-11-25", "2027-01-20")
+    assert "counts as a course of one" not in step(plan, "Retinoid pause").instructions
