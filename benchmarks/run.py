@@ -340,7 +340,67 @@ def _breakdown(protocol: engine.Protocol, clients: Sequence[Any], rounds: int) -
         ["plan to JSON (model_dump_json)", _us(statistics.median(stages["json"]))],
     ]
     medians = {f"stage_{name}": statistics.median(values) for name, values in stages.items()}
+    floor, parts = _making_parts(protocol, clients)
+    medians["stage_parts"] = floor
+    rows.insert(
+        4,
+        [
+            f"... of which making the plan's own parts alone (the median plan's {parts} objects, rebuilt from "
+            "their finished fields)",
+            _us(floor),
+        ],
+    )
     return "Where the time of one client goes (medians per stage)\n\n" + _table(["stage", "p50"], rows), medians
+
+
+def _making_parts(protocol: engine.Protocol, clients: Sequence[Any]) -> tuple[float, int]:
+    """What making a plan's own pydantic objects costs by itself: a floor under the planner.
+
+    Every plan of the population is kept alive, so that an object shared between plans (the
+    evidence, ranking rows and questions the planner remembers) is told from one the plan
+    made for itself by its identity. Each plan's own objects are then rebuilt, innermost first,
+    with the planner's own generated constructors (``engine._fastmodel.builder``) from their
+    finished fields: the cost of the objects, without any of the work that decided them.
+    """
+    from pydantic import BaseModel
+
+    from engine._fastmodel import builder
+
+    plans = []
+    for client in clients:
+        try:
+            plans.append(protocol.evaluate(client))
+        except engine.FactsError:
+            continue
+    seen: dict[int, int] = {}
+
+    def walk(value: Any, out: list[BaseModel]) -> None:
+        if isinstance(value, BaseModel):
+            for name in type(value).model_fields:
+                walk(getattr(value, name), out)
+            out.append(value)
+        elif isinstance(value, tuple):
+            for item in value:
+                walk(item, out)
+
+    per_plan = []
+    for plan in plans:
+        found: list[BaseModel] = []
+        walk(plan, found)
+        per_plan.append(found)
+        for part in {id(p): p for p in found}.values():
+            seen[id(part)] = seen.get(id(part), 0) + 1
+    times, counts = [], []
+    clock = time.perf_counter
+    for found in per_plan:
+        own = list({id(p): p for p in found if seen[id(p)] == 1}.values())
+        calls = [(builder(type(p), *type(p).model_fields), dict(p.__dict__)) for p in own]
+        start = clock()
+        for build, fields in calls:
+            build(**fields)
+        times.append(clock() - start)
+        counts.append(len(own))
+    return statistics.median(times), int(statistics.median(counts))
 
 
 def _burn(n: int) -> float:
@@ -537,7 +597,8 @@ def _why_not(target: str, latency: Mapping[str, float], batch_rate: float) -> st
     facts = latency["stage_check"] + latency["stage_evaluator"]
     if target.startswith("evaluate p50"):
         return (
-            f"building the plan {_us(plan)}; deciding the rules (Protocol.outcomes) {_us(latency['outcomes_p50'])}, "
+            f"building the plan {_us(plan)} (making its own objects alone {_us(latency['stage_parts'])}); "
+            f"deciding the rules (Protocol.outcomes) {_us(latency['outcomes_p50'])}, "
             f"of which durable_rules' own calls {_us(matcher)}"
         )
     if target.startswith("evaluate + JSON"):
