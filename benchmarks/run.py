@@ -604,7 +604,7 @@ def _why_not(target: str, latency: Mapping[str, float], batch_rate: float) -> st
         )
     if target.startswith("evaluate CPU p99"):
         ratio = latency["evaluate_cpu_p99"] / latency["evaluate_cpu_p50"]
-        return f"the slowest 1% (a dated course with its agents) take {ratio:.1f}× the CPU p50 of this run"
+        return f"the slowest 1% of clients take {ratio:.1f}× the CPU p50 of this run (its noise included)"
     if target.startswith("evaluate + JSON"):
         return f"evaluate {_us(latency['evaluate_p50'])}; model_dump_json of the plan alone {_us(json)} (pydantic-core)"
     if target.startswith("outcomes"):
