@@ -103,12 +103,17 @@ _WORKER: dict[str, Any] = {}
 PARENT_CHECK_SECONDS = 0.5
 
 
-def _worker_start(rules: str, sha256: str) -> None:
-    """A worker process's initializer: detach from the caller's interrupts, watch the caller, load the rules."""
+def _worker_start(rules: str, sha256: str, parent: int) -> None:
+    """A worker process's initializer: detach from the caller's interrupts, watch the caller, load the rules.
+
+    ``parent``: the caller's process id, passed in rather than read here, so that a caller
+    that died while this worker was starting is seen as gone (``os.getppid()`` would by then
+    name whichever process adopted the worker, and it would be watched forever).
+    """
     # An interrupt is the caller's to handle (it stops the batch and ends the workers); a
     # worker that took it too would print a traceback and break the pool mid-chunk.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _watch_parent(os.getppid())
+    _watch_parent(parent)
     _worker_init(rules, sha256)
 
 
@@ -172,7 +177,9 @@ def pool_answers(
     # ProcessPoolExecutor rather than multiprocessing.Pool: when a worker dies, Pool
     # silently loses its task and the caller waits forever; the executor raises.
     context = multiprocessing.get_context("spawn")
-    executor = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start, initargs=(rules, sha256))
+    executor = ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_worker_start, initargs=(rules, sha256, os.getpid())
+    )
     try:
         yield from ordered(chunks, lambda chunk: executor.submit(_worker_run, chunk), workers * 4, _wait)
     finally:

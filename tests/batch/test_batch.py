@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import io
 import json
 import multiprocessing
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -560,6 +562,47 @@ def test_a_signal_ends_the_workers_and_removes_the_partial_output(
     while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not [pid for pid in workers if _alive(pid)], "a worker outlived the batch"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
+def test_workers_end_soon_after_the_batch_is_killed_outright(tmp_path: Path) -> None:
+    """SIGKILL gives the batch no chance to stop its workers: each sees its parent gone and exits.
+
+    The batch reads its records from a pipe this test holds open, so nothing but the parent's
+    death can end a worker (its work queue stays open in every process of the pool).
+    """
+    process = subprocess.Popen(
+        [sys.executable, "-m", "engine", "evaluate-batch", "-", "--workers", "2", "--no-progress"],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    assert process.stdin is not None
+    workers: set[int] = set()
+    try:
+        record = json.dumps({"facts": BASELINE}) + "\n"
+        process.stdin.write(record.encode() * 200)  # enough for the pool to start and take work
+        process.stdin.flush()
+        deadline = time.monotonic() + 60
+        while len(workers) < 2 and time.monotonic() < deadline:
+            assert process.poll() is None, process.returncode
+            workers = _children(process.pid)
+            time.sleep(0.05)
+        assert len(workers) >= 2, workers  # two workers (and multiprocessing's resource tracker)
+        process.kill()
+        process.wait(timeout=30)
+        deadline = time.monotonic() + 20  # each worker looks every PARENT_CHECK_SECONDS (0.5 s)
+        while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [pid for pid in workers if _alive(pid)], "a worker outlived its killed parent"
+    finally:
+        process.stdin.close()
+        if process.poll() is None:
+            process.kill()
+        for pid in workers:  # never leave a process behind, whatever failed above
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root may write into a read-only folder")
