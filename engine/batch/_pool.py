@@ -28,8 +28,6 @@ import gc
 import multiprocessing
 import os
 import signal
-import threading
-import time
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -37,6 +35,7 @@ from typing import Any, Protocol, TypeVar
 
 from engine._cache import load_protocol_cached
 from engine._errors import EngineError, PoreProtocolError
+from engine._lifeline import CHECK_SECONDS, watch_parent
 from engine.batch._results import Answers, Record, answer_chunk
 
 __all__ = ["PARENT_CHECK_SECONDS", "Waitable", "chunked", "ordered", "pool_answers"]
@@ -100,7 +99,8 @@ def ordered(
 # -- worker side (module-level so that spawn can import it)
 
 _WORKER: dict[str, Any] = {}
-PARENT_CHECK_SECONDS = 0.5
+PARENT_CHECK_SECONDS = CHECK_SECONDS
+"""How soon a worker ends after the caller is gone (see :mod:`engine._lifeline`)."""
 
 
 def _worker_start(rules: str, sha256: str, parent: int) -> None:
@@ -113,7 +113,7 @@ def _worker_start(rules: str, sha256: str, parent: int) -> None:
     # An interrupt is the caller's to handle (it stops the batch and ends the workers); a
     # worker that took it too would print a traceback and break the pool mid-chunk.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _watch_parent(parent)
+    watch_parent(parent)
     _worker_init(rules, sha256)
 
 
@@ -133,21 +133,6 @@ def _worker_init(rules: str, sha256: str) -> None:
     # garbage stop re-scanning it. Measured on the 10,000-rule synthetic protocol: the
     # slowest of 80 clients took 1,379 ms without this (a full collection), 142 ms with it.
     gc.freeze()
-
-
-def _watch_parent(parent: int) -> None:
-    """End this worker soon after the process that started it is gone (even killed with SIGKILL).
-
-    The executor's queues hold both ends of their pipes in every process, so a worker whose
-    parent died would otherwise wait for work forever, keeping the parent's stderr open.
-    """
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(PARENT_CHECK_SECONDS)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="pore-protocol-parent-watch", daemon=True).start()
 
 
 def _worker_run(chunk: list[Record]) -> Answers:

@@ -8,6 +8,9 @@ The supervisor binds the socket, starts the workers (spawned, each loading the r
 * restarts a worker that died (at most :data:`MAX_RESTARTS` in a minute, then gives up);
 * on SIGTERM or SIGINT ends the workers and removes its private folder.
 
+A worker ends by itself soon after the supervisor is gone, even killed outright
+(:mod:`engine._lifeline`).
+
 Replay protection holds across workers because the replay store is one SQLite file in a
 private folder (mode 0700) the supervisor makes, which every worker opens.
 """
@@ -30,6 +33,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from engine._lifeline import watch_parent
 from engine.service._state import ServiceConfig, log_event
 
 __all__ = ["ConfigError", "check_config", "is_loopback", "run_worker", "serve"]
@@ -119,7 +123,13 @@ def run_worker(config: ServiceConfig, sock: socket.socket | None = None) -> None
         state.close()
 
 
-def _worker_main(config: ServiceConfig, sock: socket.socket) -> None:
+def _worker_main(config: ServiceConfig, sock: socket.socket, supervisor: int) -> None:
+    """A worker process: serve until stopped, or until the supervisor is gone (killed outright, say).
+
+    A worker left without its supervisor would keep answering on the shared socket with
+    nobody to restart, reload or stop it, and its rules would never change again.
+    """
+    watch_parent(supervisor)
     with contextlib.suppress(KeyboardInterrupt):
         run_worker(config, sock)
 
@@ -202,7 +212,7 @@ class _Supervisor:
             self.stop = True
 
     def _start(self, sock: socket.socket) -> BaseProcess:
-        process = self.context.Process(target=_worker_main, args=(self.config, sock), daemon=False)
+        process = self.context.Process(target=_worker_main, args=(self.config, sock, os.getpid()), daemon=False)
         process.start()
         return process
 
