@@ -403,18 +403,26 @@ def agent_not_used(protocol: engine.Protocol, plan: engine.TreatmentPlan, title:
         )
 
 
-@then(parsers.parse('the step "{step}" {role} "{title}" from {start} until {until}'))
-def agent_timing(
-    plan: engine.TreatmentPlan, protocol: engine.Protocol, step: str, role: str, title: str, start: str, until: str
-) -> None:
-    """Dates of a timed agent: ``from 2026-12-07 until 2027-01-22`` as the plan prints them."""
+def _timing(
+    plan: engine.TreatmentPlan, protocol: engine.Protocol, step: str, role: str, title: str
+) -> engine.AgentTiming:
+    """The first timing of agent ``title`` that step ``step`` uses or pauses (``role``), as the scenario words it."""
     agent = _agent(protocol, title)
     wanted = {"uses": "uses", "pauses": "withholds"}[role]
     found = [s for s in plan.steps if s.title == step and not s.skipped]
     assert found, [s.title for s in plan.steps]
     timings = [a for a in found[0].agents if a.agent == agent and a.role == wanted]
     assert timings, found[0].agents
-    assert (timings[0].start_on, timings[0].until_on) == (start, until), timings
+    return timings[0]
+
+
+@then(parsers.parse('the step "{step}" {role} "{title}" from {start} until {until}'))
+def agent_timing(
+    plan: engine.TreatmentPlan, protocol: engine.Protocol, step: str, role: str, title: str, start: str, until: str
+) -> None:
+    """Dates of a timed agent: ``from 2026-12-07 until 2027-01-22`` as the plan prints them."""
+    timing = _timing(plan, protocol, step, role, title)
+    assert (timing.start_on, timing.until_on) == (start, until), timing
 
 
 @then(parsers.parse('the step "{step}" {role} "{title}" around each maintenance session: {spans}'))
@@ -422,14 +430,9 @@ def agent_windows(
     plan: engine.TreatmentPlan, protocol: engine.Protocol, step: str, role: str, title: str, spans: str
 ) -> None:
     """Each window of a timed agent: ``2026-11-25 to 2026-12-28, 2027-02-07 to 2027-02-28`` as the plan prints them."""
-    agent = _agent(protocol, title)
-    wanted = {"uses": "uses", "pauses": "withholds"}[role]
-    found = [s for s in plan.steps if s.title == step and not s.skipped]
-    assert found, [s.title for s in plan.steps]
-    timings = [a for a in found[0].agents if a.agent == agent and a.role == wanted]
-    assert timings, found[0].agents
+    timing = _timing(plan, protocol, step, role, title)
     expected = [tuple(span.split(" to ")) for span in spans.split(", ")]
-    assert [(w.start_on, w.until_on) for w in timings[0].windows] == expected, timings[0].windows
+    assert [(w.start_on, w.until_on) for w in timing.windows] == expected, timing.windows
 
 
 @then(parsers.parse('no {kind} of "{title}" in the plan lasts longer than {weeks:d} weeks'))

@@ -17,8 +17,22 @@ from tests.protocols import FACTS, TECHNIQUES, rule, write_protocol
 VOCABULARY = {**FACTS, "causes": {**FACTS["causes"], "indication": True}}
 AGENTS = {"antiviral": {"title": "Antiviral"}, "hydroquinone": {"title": "Hydroquinone"}}
 PEEL = {"applies_to": ["peel.one"]}
+CAUSE_X = rule(
+    "SUIT-X", "suitability", {"argument": "for", "strength": "strong"}, {"causes": {"includes": "x"}}, **PEEL
+)
+ANTIVIRAL = rule(
+    "REQ-ANTIVIRAL",
+    "requirement",
+    {
+        "phase": "pre_treatment",
+        "step": "Antiviral",
+        "instructions": "Take the antiviral around each session.",
+        "agents": [{"agent": "antiviral", "from": "2 days before each session", "until": "5 days after each session"}],
+    },
+    applies_to=["peel.one"],
+)
 RULES = [
-    {**rule("SUIT-X", "suitability", {"argument": "for", "strength": "strong"}, {"causes": {"includes": "x"}}), **PEEL},
+    CAUSE_X,
     {
         **rule("SUIT-Y", "suitability", {"argument": "for", "strength": "strong"}, {"causes": {"includes": "y"}}),
         "applies_to": ["laser.two"],
@@ -48,19 +62,7 @@ RULES = [
         },
         applies_to=["peel.one"],
     ),
-    rule(
-        "REQ-ANTIVIRAL",
-        "requirement",
-        {
-            "phase": "pre_treatment",
-            "step": "Antiviral",
-            "instructions": "Take the antiviral around each session.",
-            "agents": [
-                {"agent": "antiviral", "from": "2 days before each session", "until": "5 days after each session"}
-            ],
-        },
-        applies_to=["peel.one"],
-    ),
+    ANTIVIRAL,
     rule(
         "REQ-WOUND",
         "requirement",
@@ -240,7 +242,7 @@ MAINTENANCE_AGENTS = {
     "antiviral": {"title": "Antiviral"},
 }
 MAINTENANCE_RULES = [
-    {**rule("SUIT-X", "suitability", {"argument": "for", "strength": "strong"}, {"causes": {"includes": "x"}}), **PEEL},
+    CAUSE_X,
     rule(  # a week's preparation: paused from a week before each maintenance session
         "REQ-PAUSE",
         "requirement",
@@ -278,19 +280,7 @@ MAINTENANCE_RULES = [
         },
         applies_to=["peel.one"],
     ),
-    rule(
-        "REQ-EACH",
-        "requirement",
-        {
-            "phase": "pre_treatment",
-            "step": "Antiviral",
-            "instructions": "Take the antiviral around each session.",
-            "agents": [
-                {"agent": "antiviral", "from": "2 days before each session", "until": "5 days after each session"}
-            ],
-        },
-        applies_to=["peel.one"],
-    ),
+    ANTIVIRAL,
     rule(
         "AC-PAUSE",
         "aftercare",
