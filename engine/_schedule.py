@@ -233,7 +233,8 @@ class Schedule:
                     until_on = (moment.on(day) if shift is None else day + shift).isoformat()
             if course.maintenance and course.sessions and timing.start is not None and timing.until is not None:
                 windows = course.around_each(timing.start, timing.until, preparation)
-                start_on, until_on = windows[0].start_on, windows[-1].until_on
+                if windows:
+                    start_on, until_on = windows[0].start_on, windows[-1].until_on
             elif timing.each_session:
                 windows = course.windows(timing.start, timing.until)
             else:
@@ -426,11 +427,16 @@ class _Course:
         return self._merged([(day(start, n, session), day(until, n, session)) for n, session in enumerate(sessions)])
 
     def _merged(self, spans: Sequence[tuple[dt.date, dt.date]]) -> tuple[Window, ...]:
-        """The windows of ``spans`` (in session order), none starting before the assessment, those that meet joined."""
+        """The windows of ``spans`` (in session order), none starting before the assessment, those that meet joined.
+
+        A span over before the assessment (or before it starts) has nothing left to keep to.
+        """
         joined: list[list[dt.date]] = []
         for first, last in spans:
             if self.assessment is not None:
                 first = max(first, self.assessment)
+            if last < first:
+                continue
             if joined and first <= joined[-1][1] + _DAY:
                 joined[-1][1] = max(joined[-1][1], last)
             else:

@@ -381,3 +381,40 @@ def test_a_new_course_keeps_one_continuous_pause(maintained: engine.Protocol) ->
     assert pause.windows == ()
     assert (pause.start_on, pause.until_on) == ("2026-11-25", "2027-01-20")
     assert "counts as a course of one" not in step(plan, "Retinoid pause").instructions
+
+
+def test_a_window_over_before_the_assessment_is_left_out(tmp_path: Path) -> None:
+    """Priming "until 2 weeks before first session" with the first maintenance session 6 days away: nothing to keep."""
+    priming = rule(
+        "REQ-PRIME-SHORT",
+        "requirement",
+        {
+            "phase": "pre_treatment",
+            "step": "Short priming",
+            "instructions": "Prime until two weeks before.",
+            "agents": [{"agent": "retinoid", "from": "assessment", "until": "2 weeks before first session"}],
+        },
+        applies_to=["peel.one"],
+    )
+    techniques = {
+        "peel.one": {**TECHNIQUES["peel.one"], "maintenance_every": "2 months"},
+        "laser.two": TECHNIQUES["laser.two"],
+    }
+    root = write_protocol(
+        tmp_path / "rules", [CAUSE_X, priming], facts=VOCABULARY, techniques=techniques, agents=MAINTENANCE_AGENTS
+    )
+    protocol = engine.load_protocol(root)
+    try:
+        client = {k: v for k, v in CLIENT.items() if k != "start_date"}
+        done = [{"technique": "peel.one", "date": day} for day in ("2026-09-03", "2026-09-17", "2026-10-01")]
+        plan = protocol.evaluate({**client, "previous_treatments": done})
+        assert plan.course is not None and plan.course.state == "maintenance"
+        assert [s.date for s in plan.steps if s.phase == "treatment"][:2] == ["2026-12-01", "2027-02-01"]
+        timing = _agent(plan, "Short priming", "retinoid")
+        windows = _spans(timing)
+        # Before the first session (6 days away) the priming would have ended on 2026-11-17: no window.
+        assert windows[0] == ("2026-12-01", "2027-01-18")  # before the second: from the first session
+        assert all(a <= b for a, b in windows)
+        assert (timing.start_on, timing.until_on) == (windows[0][0], windows[-1][1])
+    finally:
+        protocol.close()
