@@ -94,14 +94,18 @@ def _continuous(duration: str, sessions: list[str]) -> bool:
     return all(period.after(a) >= b for a, b in itertools.pairwise(days))
 
 
-def _when(step: Step, sessions: list[str] | None = None) -> str:
+def _when(step: Step, sessions: list[str] | None = None, maintenance: bool = False) -> str:
     """When a step happens, for the line that names it: a session's date; a preparation's start and end.
 
     Read as a receptionist books: a follow-up is on a day, so many weeks after a session; an
     aftercare instruction follows each session for its duration (the date is when the last one ends),
     or runs without a break when each session's span reaches the next (``sessions``: their dates).
+    In a maintenance plan (``maintenance``) a preparation timed around each maintenance session
+    says so: its first start and last end would read as one pause of most of a year.
     """
     sessions = sessions or []
+    if maintenance and step.phase in ("preparation", "pre_treatment") and any(a.windows for a in step.agents):
+        return " — around each maintenance session (dates below)"
     when = []
     if step.phase == "follow_up":
         after = "the last session" if step.session is None else f"session {step.session}"
@@ -141,6 +145,9 @@ def _agent_line(agent: AgentTiming, since: str | None = None, maintenance: bool 
     verb = "uses" if agent.role == "uses" else "pauses"
     start, until = agent.start, agent.until
     if maintenance and agent.windows:
+        if len(agent.windows) == 1:  # the windows of every session meet: one span
+            (window,) = agent.windows
+            return f"{verb} {agent.title} from {window.start_on} to {window.until_on}, across the maintenance sessions"
         days = ", ".join(f"{w.start_on} to {w.until_on}" for w in agent.windows)
         return f"{verb} {agent.title} around each maintenance session, that is {days}"
     if since is not None:
@@ -208,7 +215,9 @@ def render_text(plan: TreatmentPlan) -> str:
             if step.phase != phase:
                 phase = step.phase
                 out.append(f"  {phase.replace('_', ' ').upper()}")
-            out.append(f"{number:>3}. {'(skipped) ' if step.skipped else ''}{step.title}{_when(step, days)}")
+            out.append(
+                f"{number:>3}. {'(skipped) ' if step.skipped else ''}{step.title}{_when(step, days, maintenance)}"
+            )
             if step.phase == "treatment" and step is not first:
                 continue  # later sessions repeat the plan's first session's instructions and reasons
             if step.phase == "follow_up" and step.session is not None and step.session != _first_session(plan):

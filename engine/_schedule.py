@@ -233,8 +233,8 @@ class Schedule:
                     until_on = (moment.on(day) if shift is None else day + shift).isoformat()
             if course.maintenance and course.sessions and timing.start is not None and timing.until is not None:
                 windows = course.around_each(timing.start, timing.until, preparation)
-                if windows:
-                    start_on, until_on = windows[0].start_on, windows[-1].until_on
+                # the first start and the last end; none when every window was over before the assessment
+                start_on, until_on = (windows[0].start_on, windows[-1].until_on) if windows else (None, None)
             elif timing.each_session:
                 windows = course.windows(timing.start, timing.until)
             else:
@@ -406,33 +406,33 @@ class _Course:
         """A maintenance plan's window for each maintenance session, each session a course of one.
 
         Around each session, "first session", "last session" and "each session" are that
-        session. "Assessment", the visit that books the first one, is for each later one the
-        previous session (the visit that books it); but a step with a ``preparation`` (its
+        session. "Assessment" is the visit that books the session: the assessment for the
+        first one, the previous session for each later one. A step with a ``preparation`` (its
         lead time or readiness wait: what it needs before a session) starts only that long
-        before the session, never before the previous one. So a retinoid is paused from a
-        week before each maintenance peel rather than all year, while sun avoidance, which
-        states no such time, runs on from one session to the next. Windows that meet or
-        overlap are one, as around each session of a course.
+        before each session, the first one included, and never before the visit that books it.
+        So a retinoid is paused from a week before each maintenance peel rather than all year,
+        and hydroquinone primed two weeks before a laser session six months away rather than
+        for six months, while sun avoidance, which states no such time, runs on from one
+        session to the next. Windows that meet or overlap are one, as around each session of a
+        course.
         """
         sessions = self.sessions
 
         def day(moment: Moment, number: int, session: dt.date) -> dt.date:
             if moment.anchor != "assessment":
                 return moment.on(session)
-            if number == 0:
-                return moment.on(self.assessment or session)
-            previous = sessions[number - 1]
-            return moment.on(max(preparation.before(session), previous) if preparation is not None else previous)
+            booked = (self.assessment or session) if number == 0 else sessions[number - 1]
+            return moment.on(max(preparation.before(session), booked) if preparation is not None else booked)
 
         return self._merged([(day(start, n, session), day(until, n, session)) for n, session in enumerate(sessions)])
 
     def _merged(self, spans: Sequence[tuple[dt.date, dt.date]]) -> tuple[Window, ...]:
-        """The windows of ``spans`` (in session order), none starting before the assessment, those that meet joined.
+        """The windows of ``spans``, in order, none starting before the assessment, those that meet joined.
 
         A span over before the assessment (or before it starts) has nothing left to keep to.
         """
         joined: list[list[dt.date]] = []
-        for first, last in spans:
+        for first, last in sorted(spans):
             if self.assessment is not None:
                 first = max(first, self.assessment)
             if last < first:

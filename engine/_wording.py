@@ -228,9 +228,7 @@ def instead_note(step: str, unsure: bool = False) -> str:
     return f"instead of \u201c{step}\u201d, which uses an agent this rule rules out"
 
 
-MAINTENANCE_WINDOWS_NOTE = (
-    " In maintenance each maintenance session counts as a course of one: keep to the dates below, around each session."
-)
+MAINTENANCE_WINDOWS_NOTE = " For maintenance, do this around each maintenance session, on the dates below."
 """Added, in a maintenance plan, to a step whose agents have a window around each maintenance
 session: the rule's own words ("during the course", "until two weeks after the last peel") were
 written for a course, and the dates say how they apply to each maintenance session."""

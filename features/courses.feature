@@ -127,7 +127,7 @@ Feature: A course over time
       When the protocol is applied
       Then the plan status is "ready"
       And the plan maintains the course with a session every 2 months, the first on 2026-12-14
-      And the step "Topical retinoid pause" pauses "Topical retinoid" around each maintenance session: 2026-11-25 to 2026-12-28, 2027-02-07 to 2027-02-28, 2027-04-07 to 2027-04-28, 2027-06-07 to 2027-06-28, 2027-08-07 to 2027-08-28, 2027-10-07 to 2027-10-28
+      And the step "Topical retinoid pause" pauses "Topical retinoid" around each maintenance session: 2026-12-07 to 2026-12-28, 2027-02-07 to 2027-02-28, 2027-04-07 to 2027-04-28, 2027-06-07 to 2027-06-28, 2027-08-07 to 2027-08-28, 2027-10-07 to 2027-10-28
       And the step "No retinoids, acid products or scrubs during a course of superficial peels and for 2 weeks after it" pauses "Topical retinoid" around each maintenance session: 2026-12-14 to 2026-12-28, 2027-02-14 to 2027-02-28, 2027-04-14 to 2027-04-28, 2027-06-14 to 2027-06-28, 2027-08-14 to 2027-08-28, 2027-10-14 to 2027-10-28
       And no pause of "Topical retinoid" in the plan lasts longer than 5 weeks
 
@@ -142,7 +142,25 @@ Feature: A course over time
       And the client had a "Salicylic acid peel" 6 weeks before the assessment, with the result "adequate"
       When the protocol is applied
       Then the plan maintains the course with a session every 2 months, the first on 2026-12-14
-      And the step "Skin priming with hydroquinone" uses "Hydroquinone 4%" around each maintenance session: 2026-11-25 to 2027-01-11, 2027-01-31 to 2027-03-14, 2027-03-31 to 2027-05-12, 2027-05-31 to 2027-07-12, 2027-07-31 to 2027-09-11, 2027-09-30 to 2027-11-11
+      And the step "Skin priming with hydroquinone" uses "Hydroquinone 4%" around each maintenance session: 2026-11-30 to 2027-01-11, 2027-01-31 to 2027-03-14, 2027-03-31 to 2027-05-12, 2027-05-31 to 2027-07-12, 2027-07-31 to 2027-09-11, 2027-09-30 to 2027-11-11
+      And no use of "Hydroquinone 4%" in the plan lasts longer than 7 weeks
+
+    @rule:REQ-PRIMING-PIH-LASER
+    Scenario: A fractional laser maintained every six months is primed two weeks before each session, not from today
+      Given the client's answers include:
+        | question                      | answer          |
+        | Age                           | 55              |
+        | Pore causes                   | elasticity loss |
+        | Skin type                     | normal          |
+        | Fitzpatrick skin type         | 4               |
+        | History of lasting dark marks | yes             |
+      And the client had a "Non-ablative fractional laser" 15 weeks before the assessment
+      And the client had a "Non-ablative fractional laser" 13 weeks before the assessment
+      And the client had a "Non-ablative fractional laser" 11 weeks before the assessment
+      And the client had a "Non-ablative fractional laser" 9 weeks before the assessment, with the result "adequate"
+      When the protocol is applied
+      Then the plan maintains the course with a session every 6 months, the first on 2027-03-23
+      And the step "Skin priming with hydroquinone" uses "Hydroquinone 4%" around each maintenance session: 2027-03-09 to 2027-04-20, 2027-09-09 to 2027-10-21
       And no use of "Hydroquinone 4%" in the plan lasts longer than 7 weeks
 
     @rule:SEQ-END-NAFL-INADEQUATE

@@ -63,7 +63,15 @@ def test_the_practitioners_choice_is_as_safe_as_the_protocols(protocol: engine.P
 @given(data=st.data())
 def test_a_returning_clients_plan_keeps_every_safety_property(protocol: engine.Protocol, data: st.DataObject) -> None:
     history = data.draw(course_history(protocol, ANCHOR), label="course")
-    client = {**BASELINE, "previous_treatments": history}
+    # Sometimes a retinoid user, sometimes pigment-prone: the steps that pause or prime around
+    # the sessions of a course carried on or maintained.
+    retinoid = data.draw(st.sampled_from(["never", (ANCHOR - dt.timedelta(days=1)).isoformat()]), label="retinoid")
+    client = {
+        **BASELINE,
+        "previous_treatments": history,
+        "topical_retinoid_last_use": retinoid,
+        "pih_history": data.draw(st.booleans(), label="dark marks"),
+    }
     check_plan(protocol, client, protocol.evaluate(client))
 
 

@@ -12,8 +12,8 @@ that a planner bug and a matcher bug cannot hide each other:
   spelling of an absent answer, and the JSON round-trips through the model;
 * Kleene monotonicity, i.e. *unknown never counts as no*: answering more questions never
   changes an outcome that was already decided, and every unknown rule names absent facts;
-* a paused agent is never in use on the day of a session its pause covers (in a course or,
-  each session a course of one, in maintenance).
+* a paused agent is paused over the whole stretch before and around each session its words
+  cover (in a course or, each session a course of one, in maintenance).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 
 import engine
 from engine._model import Moment
-from engine._spec import ContraindicationEffect, Effect, Rule
+from engine._spec import ContraindicationEffect, Effect, RequirementEffect, Rule
 from tests.conftest import BASELINE
 from tests.reference_evaluator import FALSE, TRUE, UNKNOWN, reference_outcomes
 from tests.strategies import clients, near, profile, random_client, to_yaml
@@ -203,7 +203,7 @@ def check_plan(
         assert truth[caution.rule_id] == TRUE
 
     # 7. every pause whose words cover a session is in force on the session's day
-    _pauses_cover_their_sessions(plan)
+    _pauses_cover_their_sessions(protocol, plan)
 
     # 5. the JSON round-trips through the model
     text = plan.model_dump_json()
@@ -212,36 +212,44 @@ def check_plan(
     assert again.model_dump_json() == text
 
 
-def _pauses_cover_their_sessions(plan: engine.TreatmentPlan) -> None:
-    """A paused agent (a retinoid, hydroquinone) is never in use on the day of a session its pause covers.
+def _pauses_cover_their_sessions(protocol: engine.Protocol, plan: engine.TreatmentPlan) -> None:
+    """A paused agent (a retinoid, hydroquinone) is paused over the whole stretch before and around
+    each session that its words cover, never only on the day or not at all.
 
-    Which sessions a pause covers follows from its words alone: in a course, "first session"
-    and "last session" are the course's and "each session" is each; in a maintenance plan each
-    session is a course of one, so every session is its own first and last. The pause's dates
-    (its windows, or its one span) must then hold the session's day.
+    The stretch follows from the words and the step's rule alone: in a course, "first session"
+    and "last session" are the course's, "each session" is each and "assessment" is the
+    assessment; in a maintenance plan each session is a course of one, booked at the previous
+    session (the assessment for the first), and a step whose rule states a preparation (lead
+    time or readiness wait) needs that long before the session. The pause's dates (one of its
+    windows, or its one span) must hold all of it: from the stretch's start (never before the
+    assessment) to the session's day.
     """
     days = [dt.date.fromisoformat(s.date) for s in plan.steps if s.phase == "treatment" and s.date]
     if not days:
         return
     maintenance = plan.course is not None and plan.course.state == "maintenance"
     assessment = dt.date.fromisoformat(plan.assessment_date)
+    spec = protocol._spec
     for step in plan.steps:
+        rule = spec.rule(step.justifications[0].rule_id)  # a requirement's or aftercare's step cites its rule first
+        preparation = rule.effect.preparation if isinstance(rule.effect, RequirementEffect) else None
         for agent in step.agents:
             if agent.role != "withholds" or agent.start is None or agent.until is None:
                 continue
             start, until = Moment.parse(agent.start), Moment.parse(agent.until)
-            for day in days:
+            for number, day in enumerate(days):
                 first, last = (day, day) if maintenance else (days[0], days[-1])
-                # In maintenance "assessment" is, for a later session, a day before it (the previous
-                # session, or the step's preparation before it): the words cover the session as from its day.
-                booked = assessment if not maintenance or day == days[0] else day
+                booked = days[number - 1] if maintenance and number else assessment
+                if maintenance and preparation is not None:
+                    booked = max(preparation.before(day), booked)
                 anchors = {"assessment": booked, "first_session": first, "last_session": last, "each_session": day}
-                if not start.on(anchors[start.anchor]) <= day <= until.on(anchors[until.anchor]):
+                begins, ends = max(start.on(anchors[start.anchor]), assessment), until.on(anchors[until.anchor])
+                if not begins <= day <= ends:
                     continue  # the words do not cover this session
                 spans = [(w.start_on, w.until_on) for w in agent.windows] or [(agent.start_on, agent.until_on)]
-                assert any(a and b and a <= day.isoformat() <= b for a, b in spans), (
+                assert any(a and b and a <= begins.isoformat() and day.isoformat() <= b for a, b in spans), (
                     f"step {step.title!r} pauses {agent.agent} {agent.start} to {agent.until}, "
-                    f"but not on the session of {day}: {spans}"
+                    f"but not from {begins} to the session of {day}: {spans}"
                 )
 
 

@@ -339,18 +339,18 @@ def test_a_maintenance_session_is_a_course_of_one_for_what_is_paused_or_used_aro
     assert plan.course is not None and plan.course.state == "maintenance"
     days = [s.date for s in plan.steps if s.phase == "treatment"]
     assert days == ["2026-12-14", "2027-02-14", "2027-04-14", "2027-06-14", "2027-08-14", "2027-10-14"]
-    # Paused from the assessment before the first session, then from a week (the step's lead time)
-    # before each later one, until two weeks after each: not for the whole year.
+    # Paused from a week (the step's lead time) before each session, the first one (19 days away)
+    # included, until two weeks after each: not for the whole year.
     pause = _agent(plan, "Retinoid pause", "retinoid")
     assert _spans(pause) == [
-        ("2026-11-25", "2026-12-28"),
+        ("2026-12-07", "2026-12-28"),
         ("2027-02-07", "2027-02-28"),
         ("2027-04-07", "2027-04-28"),
         ("2027-06-07", "2027-06-28"),
         ("2027-08-07", "2027-08-28"),
         ("2027-10-07", "2027-10-28"),
     ]
-    assert (pause.start_on, pause.until_on) == ("2026-11-25", "2027-10-28")  # the first start, the last end
+    assert (pause.start_on, pause.until_on) == ("2026-12-07", "2027-10-28")  # the first start, the last end
     assert (pause.start, pause.until) == ("assessment", "2 weeks after last session")  # the rule's own words
     # A step with no preparation runs from one session to the next: one window for the year.
     assert _spans(_agent(plan, "Sun avoidance", "sunscreen")) == [("2026-11-25", "2027-10-14")]
@@ -364,12 +364,14 @@ def test_a_maintenance_session_is_a_course_of_one_for_what_is_paused_or_used_aro
     assert _spans(_agent(plan, "Antiviral", "antiviral"))[0] == ("2026-12-12", "2026-12-19")
     text = " ".join(engine.render_text(plan).split())
     assert (
-        "pauses Retinoid around each maintenance session, that is 2026-11-25 to 2026-12-28, 2027-02-07 to 2027-02-28"
+        "pauses Retinoid around each maintenance session, that is 2026-12-07 to 2026-12-28, 2027-02-07 to 2027-02-28"
         in text
     )
     assert "as since the course began" not in text
+    assert "Retinoid pause — around each maintenance session (dates below)" in text  # not one year-long span
+    assert "uses Sunscreen from 2026-11-25 to 2027-10-14, across the maintenance sessions" in text
     # The rule's words ("until 2 weeks after last session") were written for a course: the step says how they apply.
-    assert "counts as a course of one" in step(plan, "Retinoid pause").instructions
+    assert "around each maintenance session, on the dates below" in step(plan, "Retinoid pause").instructions
 
 
 def test_a_new_course_keeps_one_continuous_pause(maintained: engine.Protocol) -> None:
@@ -380,7 +382,7 @@ def test_a_new_course_keeps_one_continuous_pause(maintained: engine.Protocol) ->
     pause = _agent(plan, "Retinoid pause", "retinoid")
     assert pause.windows == ()
     assert (pause.start_on, pause.until_on) == ("2026-11-25", "2027-01-20")
-    assert "counts as a course of one" not in step(plan, "Retinoid pause").instructions
+    assert "maintenance session" not in step(plan, "Retinoid pause").instructions
 
 
 def test_a_window_over_before_the_assessment_is_left_out(tmp_path: Path) -> None:
