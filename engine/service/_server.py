@@ -129,7 +129,7 @@ def _worker_main(config: ServiceConfig, sock: socket.socket, supervisor: int) ->
     A worker left without its supervisor would keep answering on the shared socket with
     nobody to restart, reload or stop it, and its rules would never change again.
     """
-    watch_parent(supervisor)
+    watch_parent(supervisor, gone=lambda: log_event({"event": "supervisor_gone", "worker": os.getpid()}))
     with contextlib.suppress(KeyboardInterrupt):
         run_worker(config, sock)
 

@@ -29,6 +29,8 @@ def test_workers_stop_serving_once_the_supervisor_is_killed(tmp_path: Path) -> N
             while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
                 time.sleep(0.1)
             assert not [pid for pid in workers if _alive(pid)], "a worker outlived its supervisor"
+            gone = server.wait_for_log(lambda line: line.get("event") == "supervisor_gone", count=2, timeout=5)
+            assert {int(line["worker"]) for line in gone} == workers  # each said why it stopped
             with pytest.raises(httpx.TransportError):
                 httpx.get(f"{server.url}/healthz", timeout=2.0)  # nobody answers on the port any more
         finally:

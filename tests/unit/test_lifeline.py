@@ -24,9 +24,12 @@ _PARENT = textwrap.dedent(
 )
 _HELPER = textwrap.dedent(
     """
-    import os, sys, time
+    import os, signal, sys, time
     from engine._lifeline import watch_parent
-    watch_parent(os.getppid() if sys.argv[1] == "now" else 1 << 22, check_seconds=0.05)
+    if sys.argv[1] == "graceful":  # a helper that stops in order on SIGTERM, as uvicorn does
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(print("stopped in order", file=sys.stderr)))
+    told = lambda: print("parent gone", file=sys.stderr, flush=True)
+    watch_parent(1 << 22 if sys.argv[1] == "late" else os.getppid(), check_seconds=0.05, gone=told)
     time.sleep(120)
     """
 )
@@ -40,15 +43,18 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
-@pytest.mark.parametrize("when", ["now", "late"])
-def test_the_helper_ends_once_its_parent_is_gone(when: str) -> None:
-    parent = subprocess.Popen(
-        [sys.executable, "-c", _PARENT, _HELPER, when], cwd=ROOT, stdout=subprocess.PIPE, text=True
-    )
+@pytest.mark.parametrize("when", ["now", "late", "graceful"])
+def test_the_helper_ends_once_its_parent_is_gone(when: str, tmp_path: Path) -> None:
+    """``late``: the helper was handed a parent already gone; ``graceful``: it stops in order on SIGTERM."""
+    log = tmp_path / "helper.log"
+    with log.open("w") as stderr:
+        parent = subprocess.Popen(
+            [sys.executable, "-c", _PARENT, _HELPER, when], cwd=ROOT, stdout=subprocess.PIPE, stderr=stderr, text=True
+        )
     assert parent.stdout is not None
     helper = int(parent.stdout.readline())
     try:
-        if when == "now":
+        if when != "late":
             time.sleep(0.5)
             assert _alive(helper)  # it lives as long as its parent does
             parent.kill()
@@ -56,6 +62,9 @@ def test_the_helper_ends_once_its_parent_is_gone(when: str) -> None:
         while _alive(helper) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert not _alive(helper)
+        said = log.read_text()
+        assert "parent gone" in said
+        assert ("stopped in order" in said) == (when == "graceful")
     finally:
         parent.kill()
         parent.wait(timeout=30)
