@@ -78,13 +78,14 @@ Feature: The phases and steps of a plan
 
   Rule: Every plan carries the standing instructions before the first session
 
-    @rule:REQ-NO-WAXING-BEFORE @rule:REQ-INJECTABLES-TIMING @rule:REQ-SUN-AVOIDANCE-BEFORE
-    Scenario: A peel plan asks for sun protection from today, no waxing and injectables kept away from session days
+    @rule:REQ-NO-WAXING-BEFORE @rule:REQ-INJECTABLES-TIMING @rule:REQ-SUN-AVOIDANCE-BEFORE @rule:AC-PEEL-PAUSE-ACTIVES
+    Scenario: A peel plan asks for sun protection from today, no waxing, no acid products two days before and injectables kept away from session days
       Given the client would like to start on 2026-12-01
       When the protocol is applied
       Then the plan includes the step "No waxing before treatment" because of REQ-NO-WAXING-BEFORE
       And the plan includes the step "Timing of injectables" because of REQ-INJECTABLES-TIMING
       And the step "Sun avoidance before treatment" uses "Broad-spectrum sunscreen" from 2026-11-25 until 2026-12-01
+      And the step "No retinoids, acid products or scrubs during a course of superficial peels and for 2 weeks after it" pauses "Acid skin-care products" from 2026-11-29 until 2027-01-26
 
   Rule: Pigment-prone skin is test-spotted and primed with hydroquinone, never with a retinoid
 
@@ -214,7 +215,8 @@ Feature: The phases and steps of a plan
       Then the plan chooses "Diamond-tip microdermabrasion"
       And the plan includes the step "Topical retinoid pause" because of REQ-RETINOID-WASHOUT-MDA
       And the first session is on 2026-11-29
-      And the plan includes the step "Gentle care after microdermabrasion, and no retinoids until a week after the course" because of AC-MDA-GENTLE
+      And the plan includes the step "Gentle care after microdermabrasion, and no retinoids or acid products from three days before until a week after the course" because of AC-MDA-GENTLE
+      And the step "Gentle care after microdermabrasion, and no retinoids or acid products from three days before until a week after the course" pauses "Acid skin-care products" from 2026-11-26 until 2027-02-14
 
     @rule:REQ-RETINOID-WASHOUT-LASER @rule:AC-LASER-NON-ABLATIVE @rule:AC-SUN-FRACTIONAL-LASER
     Scenario: A retinoid used last week is stopped six weeks before a fractional laser
