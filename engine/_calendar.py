@@ -29,7 +29,7 @@ import hashlib
 import json
 from typing import Any
 
-from engine._plan_model import Step, TreatmentPlan
+from engine._plan_model import Step, TreatmentPlan, starts_per_session
 from engine._spec import START_DATE
 from engine._version import __version__
 
@@ -61,7 +61,8 @@ def render_ics(plan: TreatmentPlan, client_id: str | None = None) -> bytes:
     if plan.status == "needs_review":
         cautions = "\n".join(f"- {c.rule_id} {c.title}: {c.advice}" for c in plan.cautions)
         review = f"NEEDS A PRACTITIONER'S REVIEW BEFORE TREATMENT:\n{cautions}\n\n"
-    events = [event for step in plan.steps for event in _events(step, review)]
+    sessions = [s.date for s in plan.steps if s.phase == "treatment" and s.date]
+    events = [event for step in plan.steps for event in _events(step, review, sessions)]
     import icalendar  # here, not at the top: 60 ms of imports, paid only by an export
 
     calendar = icalendar.Calendar()
@@ -93,11 +94,11 @@ def render_ics(plan: TreatmentPlan, client_id: str | None = None) -> bytes:
     return data
 
 
-def _events(step: Step, review: str) -> list[tuple[dt.date, str, str, tuple[Any, ...]]]:
+def _events(step: Step, review: str, sessions: list[str]) -> list[tuple[dt.date, str, str, tuple[Any, ...]]]:
     """The step's calendar entries: (day, summary, description, what it is).
 
     ``review``: for a plan that needs review, what to review, told on every session so that
-    nobody books one without reading it.
+    nobody books one without reading it. ``sessions``: the dates of the plan's sessions.
     """
     why = "Rules: " + ", ".join(dict.fromkeys(j.rule_id for j in step.justifications))
     text = f"{step.instructions}\n\n{why}"
@@ -119,6 +120,9 @@ def _events(step: Step, review: str) -> list[tuple[dt.date, str, str, tuple[Any,
             out.append(
                 (dt.date.fromisoformat(window.start_on), summary, text, (step.phase, step.title, agent.agent, n))
             )
+        for n, day in enumerate(starts_per_session(agent, sessions)[1:], 2):  # started again before each session
+            summary = f"{verb} {agent.title} ({step.title})"
+            out.append((dt.date.fromisoformat(day), summary, text, (step.phase, step.title, agent.agent, n)))
     return out
 
 

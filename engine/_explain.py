@@ -10,7 +10,17 @@ from typing import Any
 
 from engine._check import CheckResult
 from engine._model import Period
-from engine._plan_model import AgentTiming, Caution, Justification, MissingFact, Pending, Ranking, Step, TreatmentPlan
+from engine._plan_model import (
+    AgentTiming,
+    Caution,
+    Justification,
+    MissingFact,
+    Pending,
+    Ranking,
+    Step,
+    TreatmentPlan,
+    starts_per_session,
+)
 
 __all__ = ["render_check_text", "render_text"]
 
@@ -119,6 +129,16 @@ def _when(step: Step, sessions: list[str] | None = None, maintenance: bool = Fal
             return f" — after each session, for {step.duration}"
         if _continuous(step.duration, sessions):
             return f" — from the first session until {step.until}"  # each session's span reaches the next
+        held = [  # pauses without a break over the course (a retinoid through microdermabrasion sessions)
+            a
+            for a in step.agents
+            if a.role == "withholds" and not a.windows and a.start_on and a.until_on and sessions
+            if a.start_on <= sessions[0] and a.until_on >= sessions[-1]
+        ]
+        if held:
+            start = min(a.start_on for a in held if a.start_on)
+            end = max(a.until_on for a in held if a.until_on)
+            return f" — pauses from {start} until {end}; the rest after each session, for {step.duration}"
         return f" — after each session, for {step.duration}; after the last session, until {step.until}"
     if step.date:
         when.append(f"on {step.date}")
@@ -133,7 +153,9 @@ def _when(step: Step, sessions: list[str] | None = None, maintenance: bool = Fal
     return f" — {', '.join(when)}" if when else ""
 
 
-def _agent_line(agent: AgentTiming, since: str | None = None, maintenance: bool = False) -> str:
+def _agent_line(
+    agent: AgentTiming, since: str | None = None, maintenance: bool = False, sessions: list[str] | None = None
+) -> str:
     """One agent's use or pause, in words and dates; around each session, each session's window.
 
     ``since``: the first session of a course the plan continues. What began at the course's
@@ -162,7 +184,10 @@ def _agent_line(agent: AgentTiming, since: str | None = None, maintenance: bool 
         days = ", ".join(f"{w.start_on} to {w.until_on}" for w in agent.windows)
         return f"{verb} {agent.title}: from {start} until {until}, that is {days}"
     span = []
-    if start:
+    starts = starts_per_session(agent, sessions or [])
+    if start and len(starts) > 1:  # started again before every session ("from 1 day before each session")
+        span.append(f"from {start} ({', '.join(starts)})")
+    elif start:
         span.append(f"from {start}" + (f" ({agent.start_on})" if agent.start_on else ""))
     if until:
         span.append(f"until {until}" + (f" ({agent.until_on})" if agent.until_on else ""))
@@ -226,7 +251,7 @@ def render_text(plan: TreatmentPlan) -> str:
             if step.not_before and step.phase != "treatment":
                 out.append(_wrap(f"(the first session cannot be before {step.not_before})", "       "))
             for agent in step.agents:
-                out.append(_wrap(_agent_line(agent, since, maintenance), "       "))
+                out.append(_wrap(_agent_line(agent, since, maintenance, days), "       "))
             if step.parameters:
                 params = ", ".join(f"{k}: {v}" for k, v in step.parameters.items())
                 out.append(_wrap(f"parameters: {params}", "       "))

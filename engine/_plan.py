@@ -180,10 +180,17 @@ def _pending(tables: PlanTables, outcome: Outcome, decision: Decision) -> tuple[
 
 
 def _reconsider(decision: Decision, excluded: tuple[Exclusion, ...]) -> Exclusion | None:
-    """The excluded technique the client is indicated for that may be reconsidered first, if any has a date."""
+    """The excluded technique the client is indicated for that may be reconsidered first, if any has a date.
+
+    Of those free on the same day, the one the ranking puts first (fewer cautions, then the
+    higher score, then the less invasive): the plan names what a practitioner would offer then.
+    """
     wanted = {decision.requested} if decision.requested else {r.technique for r in decision.ranking if r.indicated_by}
     dated = [e for e in excluded if e.technique in wanted and e.reconsider_from]
-    return min(dated, key=lambda e: (e.reconsider_from or "", e.technique)) if dated else None
+    if not dated:
+        return None
+    place = {row.technique: n for n, row in enumerate(decision.ranking)}
+    return min(dated, key=lambda e: (e.reconsider_from or "", place[e.technique]))
 
 
 def _choice(

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from engine._model import PHASES, Period, Phase
+from engine._model import PHASES, Moment, Period, Phase
 
 __all__ = [
     "PLAN_FORMAT_VERSION",
@@ -40,6 +40,7 @@ __all__ = [
     "TreatmentPlan",
     "Window",
     "check_invariants",
+    "starts_per_session",
 ]
 
 PlanStatus = Literal["ready", "needs_review", "needs_information", "not_suitable"]
@@ -304,6 +305,22 @@ def check_invariants(plan: TreatmentPlan) -> None:
         raise ValueError("steps are not in phase order")
     if treatment:  # (no sessions break nothing)
         _check_sessions(treatment)
+
+
+def starts_per_session(agent: AgentTiming, sessions: list[str]) -> tuple[str, ...]:
+    """The day an agent started around each session with no end of its own starts, for each dated session.
+
+    "An antibiotic from 1 day before each session" (for a course the prescriber sets) has no
+    window to give, yet it starts again before every session: the text and the calendar name
+    each day, which :meth:`engine._model.Moment.on` works out from the session's date. Empty
+    for any other timing.
+    """
+    if agent.start is None or agent.until is not None or agent.windows or not sessions:
+        return ()
+    moment = Moment.parse(agent.start)
+    if moment.anchor != "each_session":
+        return ()
+    return tuple(moment.on(dt.date.fromisoformat(day)).isoformat() for day in sessions)
 
 
 _PHASE_ORDER = {phase: i for i, phase in enumerate(PHASES)}

@@ -194,6 +194,23 @@ def test_a_caution_ranks_below_a_lower_score_without_one(tmp_path: Path) -> None
     assert next(r for r in plan.ranking if r.technique == "peel.one").cautions == ("CI-REVIEW",)
 
 
+def test_of_techniques_free_on_the_same_day_the_plan_names_the_one_ranked_first(tmp_path: Path) -> None:
+    """Both excluded until the same day: the summary names the better ranked (here the less invasive,
+    ``peel.one``), not the first by id (``laser.two``)."""
+    from tests.protocols import rule
+
+    barred = rule(
+        "CI-A",
+        "contraindication",
+        {"level": "absolute", "wait": {"after": "last", "period": "6 months"}},
+        {"last": {"within": "6 months"}},
+    )
+    plan = _choose(tmp_path, [barred], {"peel.one": 1, "laser.two": 2}, last="2026-11-01")
+    assert plan.status == "not_suitable" and plan.reconsider_from == "2027-05-01"
+    assert [e.reconsider_from for e in plan.excluded] == ["2027-05-01", "2027-05-01"]
+    assert "first that may be reconsidered is Peel one, from 2027-05-01" in " ".join(plan.summary.split())
+
+
 def test_the_practitioners_choice_is_planned_only_when_safe(tmp_path: Path) -> None:
     from tests.protocols import FACTS, TECHNIQUES, rule, write_protocol
 

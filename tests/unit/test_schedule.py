@@ -420,3 +420,53 @@ def test_a_window_over_before_the_assessment_is_left_out(tmp_path: Path) -> None
         assert (timing.start_on, timing.until_on) == (windows[0][0], windows[-1][1])
     finally:
         protocol.close()
+
+
+def test_an_agent_started_before_each_session_without_an_end_is_dated_for_every_session(tmp_path: Path) -> None:
+    """'An antibiotic from 1 day before each session' (for the course a prescriber sets) has no window,
+    yet it starts again before every session: the text and the calendar give each day."""
+    antibiotic = rule(
+        "REQ-ANTIBIOTIC",
+        "requirement",
+        {
+            "phase": "pre_treatment",
+            "step": "Antibiotic cover",
+            "instructions": "From the day before each session, for the prescribed course.",
+            "agents": [{"agent": "antibiotic", "from": "1 day before each session"}],
+        },
+        applies_to=["peel.one"],
+    )
+    gentle = rule(
+        "AC-GENTLE",
+        "aftercare",
+        {
+            "instruction": "A bland moisturiser for a week after each session; no retinoid during the course.",
+            "duration": "1 week",
+            "agents": [
+                {
+                    "agent": "retinoid",
+                    "role": "withholds",
+                    "from": "first session",
+                    "until": "1 week after last session",
+                }
+            ],
+        },
+        applies_to=["peel.one"],
+    )
+    agents = {**MAINTENANCE_AGENTS, "antibiotic": {"title": "Antibiotic"}}
+    root = write_protocol(tmp_path / "rules", [CAUSE_X, antibiotic, gentle], facts=VOCABULARY, agents=agents)
+    protocol = engine.load_protocol(root)
+    try:
+        plan = protocol.evaluate(CLIENT)
+        assert [s.date for s in plan.steps if s.phase == "treatment"] == ["2026-12-09", "2026-12-23", "2027-01-06"]
+        timing = _agent(plan, "Antibiotic cover", "antibiotic")
+        assert timing.windows == () and timing.start_on == "2026-12-08"  # the plan's JSON is as before
+        text = " ".join(engine.render_text(plan).split())
+        assert "uses Antibiotic: from 1 day before each session (2026-12-08, 2026-12-22, 2027-01-05)" in text
+        calendar = engine.render_ics(plan).decode()
+        assert calendar.count("SUMMARY:Take Antibiotic (Antibiotic cover)") == 2  # sessions 2 and 3
+        assert "DTSTART;VALUE=DATE:20261222" in calendar and "DTSTART;VALUE=DATE:20270105" in calendar
+        # An aftercare step whose pause runs without a break says so, not "after each session".
+        assert "— pauses from 2026-12-09 until 2027-01-13; the rest after each session, for 1 week" in text
+    finally:
+        protocol.close()
