@@ -130,6 +130,7 @@ def _plan(
                 len(decision.excluded) if technique is None else int(technique in decision.excluded),
                 spec.techniques[technique].title if technique else None,
                 (first.title, reconsider) if first and reconsider else None,
+                next((r.cautions for r in decision.ranking if first and r.technique == first.technique), ()),
             ),
             protocol=tables.stamp,
             engine_version=__version__,

@@ -47,11 +47,13 @@ def summary(
     excluded: int,
     requested: str | None = None,
     reconsider: tuple[str, str] | None = None,
+    cautioned: Sequence[str] = (),
 ) -> str:
     """The plan's first sentence: what is planned, or why nothing is yet.
 
     ``reconsider``: the excluded technique indicated for the client that may be reconsidered
-    first, and from when (title, date).
+    first, and from when (title, date); ``cautioned``: the cautions it carries today, which
+    a practitioner reviews before it is offered then.
     """
     if status == "needs_information":
         asked = ", ".join(missing_labels[:5]) + (" and more" if len(missing_labels) > 5 else "")
@@ -63,9 +65,12 @@ def summary(
             again = f" It may be reconsidered from {reconsider[1]}." if reconsider else ""
             why = "is ruled out for this client (see why below)" if excluded else "is not indicated for the pore cause"
             return f"{requested}, the practitioner's choice, {why}.{again}"
+        names = list(dict.fromkeys(cautioned))
+        carries = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1] if names else ""
+        review = f" (after a practitioner's review: today it carries {carries})" if names else ""
         again = (
-            f" The first that may be reconsidered is {reconsider[0]}, from {reconsider[1]}; each exclusion says "
-            "when the others may be, and what to do meanwhile."
+            f" The first that may be reconsidered is {reconsider[0]}, from {reconsider[1]}{review}; each exclusion "
+            "says when the others may be, and what to do meanwhile."
             if reconsider
             else ""
         )

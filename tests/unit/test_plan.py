@@ -208,7 +208,22 @@ def test_of_techniques_free_on_the_same_day_the_plan_names_the_one_ranked_first(
     plan = _choose(tmp_path, [barred], {"peel.one": 1, "laser.two": 2}, last="2026-11-01")
     assert plan.status == "not_suitable" and plan.reconsider_from == "2027-05-01"
     assert [e.reconsider_from for e in plan.excluded] == ["2027-05-01", "2027-05-01"]
-    assert "first that may be reconsidered is Peel one, from 2027-05-01" in " ".join(plan.summary.split())
+    assert "first that may be reconsidered is Peel one, from 2027-05-01;" in " ".join(plan.summary.split())
+
+
+def test_a_technique_to_reconsider_that_carries_a_caution_today_is_said_to_need_review(tmp_path: Path) -> None:
+    from tests.protocols import rule
+
+    barred = rule(
+        "CI-A",
+        "contraindication",
+        {"level": "absolute", "wait": {"after": "last", "period": "6 months"}},
+        {"last": {"within": "6 months"}},
+    )
+    review = rule("CI-REVIEW", "contraindication", {"level": "relative"}, applies_to=["peel.one", "laser.two"])
+    plan = _choose(tmp_path, [barred, review], {"peel.one": 1, "laser.two": 2}, last="2026-11-01")
+    summary = " ".join(plan.summary.split())
+    assert "is Peel one, from 2027-05-01 (after a practitioner's review: today it carries CI-REVIEW);" in summary
 
 
 def test_the_practitioners_choice_is_planned_only_when_safe(tmp_path: Path) -> None:
