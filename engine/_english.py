@@ -345,6 +345,8 @@ def effect_text(rule: Rule[Effect], spec: ProtocolSpec) -> str:
             return f"A course of {targets} that a wait pushes past its longest interval {verb}."
         if effect.end_course:
             return f"A course of {targets} is not carried on or maintained: {_sentence(effect.reason)}"
+        if effect.session_note:
+            return f"Each session of {targets} adds: {_sentence(effect.session_note)}"
         others = _either([selector_text(s, spec) for s in effect.not_same_day], "and")
         return f"For {targets}, do not combine on the same day: {others}."
     if isinstance(effect, AftercareEffect):

@@ -9,6 +9,7 @@ from the course itself when it continues; never before the earliest day the wait
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Literal
 
 from engine._course import Course
@@ -18,7 +19,7 @@ from engine._holding import Holding
 from engine._model import Period
 from engine._plan_model import CourseInfo, Step
 from engine._plan_tables import Justifier, PlanTables
-from engine._spec import START_DATE, Effect, Rule
+from engine._spec import START_DATE, Effect, Rule, SequencingEffect
 from engine._step_tables import SESSION_STEP
 from engine._wording import (
     describe,
@@ -140,8 +141,9 @@ class Sessions:
         supporting: list[Rule[Effect]] = [
             r for r in self.rules.suitability if chosen in r.techniques and r.effect.argument == "for"
         ]
-        justifications = tuple(self.justify(r) for r in supporting)
-        text = maintenance_text(technique, every)
+        noting = [r for r in self.rules.sequencing if r.effect.session_note and r.governs(chosen)]
+        justifications = tuple([self.justify(r) for r in supporting] + [self.justify(r) for r in noting])
+        text = maintenance_text(technique, every) + _session_notes(noting)
         out = []
         for number, day in enumerate(days, 1):
             out.append(
@@ -180,7 +182,7 @@ class Sessions:
             if first > start:
                 note = moved_note(start)
         others = [describe(sel, techniques) for r in timing for sel in r.effect.not_same_day]
-        same_day = same_day_note(others)
+        same_day = same_day_note(others) + _session_notes(timing)
         text = table.text
         interval, parameters = table.interval, table.parameters
         build, templates = SESSION_STEP.build, table.sessions
@@ -201,3 +203,9 @@ class Sessions:
                 )
             )
         return out
+
+
+def _session_notes(rules: Sequence[Rule[SequencingEffect]]) -> str:
+    """The sentences the sequencing rules that hold add to each session (see ``SequencingEffect.session_note``)."""
+    notes = [r.effect.session_note.strip() for r in rules if r.effect.session_note]
+    return "".join(f" {note}" for note in dict.fromkeys(notes))

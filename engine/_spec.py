@@ -251,6 +251,9 @@ class SequencingEffect(EffectModel):
     end_course: bool = False
     """A course of the technique in progress or completed is not carried on or maintained
     (an inadequate response, say): the techniques are ranked afresh, and ``reason`` says why."""
+    session_note: str = ""
+    """A sentence added to every session of the technique the plan schedules (gentler settings
+    after a reaction to the last session, say); the rule is cited on each session."""
 
     @model_validator(mode="after")
     def _exactly_one(self) -> SequencingEffect:
@@ -260,10 +263,12 @@ class SequencingEffect(EffectModel):
             bool(self.not_same_day),
             self.late_course is not None,
             self.end_course,
+            bool(self.session_note.strip()),
         ]
         if sum(chosen) != 1:
             raise ValueError(
-                "a sequencing rule sets exactly one of not_before, skip_phase, not_same_day, late_course, end_course"
+                "a sequencing rule sets exactly one of not_before, skip_phase, not_same_day, late_course, "
+                "end_course, session_note"
             )
         if (self.skip_phase or self.end_course) and not self.reason:
             raise ValueError("skip_phase and end_course need a 'reason' the practitioner can read")

@@ -233,6 +233,25 @@ Feature: A course over time
 
   Rule: A reaction to the last peel is carried into the rest of the course
 
+    @rule:SEQ-GENTLER-AFTER-REACTION
+    Scenario: After prolonged redness from the last salicylic peel, every remaining session starts below the standard settings
+      Given the client had a "Salicylic acid peel" 4 weeks before the assessment
+      And the client had a "Salicylic acid peel" 2 weeks before the assessment, which left prolonged redness
+      And the client would like to start on 2026-12-01
+      When the protocol is applied
+      Then the plan chooses "Salicylic acid peel"
+      And the course continues with sessions 3 to 4 of 4
+      And every session of the plan says "start lower (the strength and settings of the test spot" because of SEQ-GENTLER-AFTER-REACTION
+
+    @rule:SEQ-GENTLER-AFTER-REACTION
+    Scenario: A course whose last session settled without a problem keeps the standard settings
+      Given the client had a "Salicylic acid peel" 4 weeks before the assessment
+      And the client had a "Salicylic acid peel" 2 weeks before the assessment
+      And the client would like to start on 2026-12-01
+      When the protocol is applied
+      Then the course continues with sessions 3 to 4 of 4
+      And no session of the plan says "start lower"
+
     @rule:AG-PEEL-REACTION-ACIDS @rule:REQ-TEST-SPOT-AFTER-REACTION
     Scenario: A salicylic course left for six weeks after prolonged redness does not restart on a more irritating acid without review
       Given the client had a "Salicylic acid peel" 8 weeks before the assessment

@@ -563,6 +563,20 @@ def maintained(plan: engine.TreatmentPlan, period: str, day: str) -> None:
         assert Period.parse(period).after(dt.date.fromisoformat(before.date)).isoformat() == after.date
 
 
+@then(parsers.parse('every session of the plan says "{text}" because of {rule_id}'))
+def every_session_says(plan: engine.TreatmentPlan, text: str, rule_id: str) -> None:
+    sessions = _sessions(plan)
+    assert sessions, "the plan has no session"
+    for session in sessions:
+        assert text in " ".join(session.instructions.split()), (session.title, session.instructions)
+        assert rule_id in {j.rule_id for j in session.justifications}, (session.title, session.justifications)
+
+
+@then(parsers.parse('no session of the plan says "{text}"'))
+def no_session_says(plan: engine.TreatmentPlan, text: str) -> None:
+    assert not [s.title for s in _sessions(plan) if text in " ".join(s.instructions.split())]
+
+
 @then("no session of the plan is a maintenance session")
 def not_maintained(plan: engine.TreatmentPlan) -> None:
     assert plan.course is None or plan.course.state != "maintenance", plan.course
