@@ -17,19 +17,22 @@ from tests.protocols import FACTS, TECHNIQUES, rule, write_protocol
 VOCABULARY = {**FACTS, "causes": {**FACTS["causes"], "indication": True}}
 AGENTS = {"antiviral": {"title": "Antiviral"}, "hydroquinone": {"title": "Hydroquinone"}}
 PEEL = {"applies_to": ["peel.one"]}
+
+
+def pre_treatment(rule_id: str, step: str, instructions: str, *agents: dict[str, str], **then: Any) -> dict[str, Any]:
+    """A pre-treatment step of the tiny peel naming ``agents`` (``then``: a lead time or readiness wait)."""
+    effect = {"phase": "pre_treatment", "step": step, "instructions": instructions, "agents": list(agents), **then}
+    return rule(rule_id, "requirement", effect, applies_to=["peel.one"])
+
+
 CAUSE_X = rule(
     "SUIT-X", "suitability", {"argument": "for", "strength": "strong"}, {"causes": {"includes": "x"}}, **PEEL
 )
-ANTIVIRAL = rule(
+ANTIVIRAL = pre_treatment(
     "REQ-ANTIVIRAL",
-    "requirement",
-    {
-        "phase": "pre_treatment",
-        "step": "Antiviral",
-        "instructions": "Take the antiviral around each session.",
-        "agents": [{"agent": "antiviral", "from": "2 days before each session", "until": "5 days after each session"}],
-    },
-    applies_to=["peel.one"],
+    "Antiviral",
+    "Take the antiviral around each session.",
+    {"agent": "antiviral", "from": "2 days before each session", "until": "5 days after each session"},
 )
 RULES = [
     CAUSE_X,
@@ -243,42 +246,25 @@ MAINTENANCE_AGENTS = {
 }
 MAINTENANCE_RULES = [
     CAUSE_X,
-    rule(  # a week's preparation: paused from a week before each maintenance session
+    pre_treatment(  # a week's preparation: paused from a week before each maintenance session
         "REQ-PAUSE",
-        "requirement",
-        {
-            "phase": "pre_treatment",
-            "step": "Retinoid pause",
-            "instructions": "Stop the retinoid a week before.",
-            "lead_time": "1 week",
-            "agents": [
-                {"agent": "retinoid", "role": "withholds", "from": "assessment", "until": "2 weeks after last session"}
-            ],
-        },
-        applies_to=["peel.one"],
+        "Retinoid pause",
+        "Stop the retinoid a week before.",
+        {"agent": "retinoid", "role": "withholds", "from": "assessment", "until": "2 weeks after last session"},
+        lead_time="1 week",
     ),
-    rule(  # no preparation stated: from the previous session, as from the assessment before the first
+    pre_treatment(  # no preparation stated: from the previous session, as from the assessment before the first
         "REQ-SUN",
-        "requirement",
-        {
-            "phase": "pre_treatment",
-            "step": "Sun avoidance",
-            "instructions": "Avoid the sun until the session.",
-            "agents": [{"agent": "sunscreen", "from": "assessment", "until": "first session"}],
-        },
-        applies_to=["peel.one"],
+        "Sun avoidance",
+        "Avoid the sun until the session.",
+        {"agent": "sunscreen", "from": "assessment", "until": "first session"},
     ),
-    rule(  # a preparation longer than the maintenance interval: never before the previous session
+    pre_treatment(  # a preparation longer than the maintenance interval: never before the previous session
         "REQ-LONG",
-        "requirement",
-        {
-            "phase": "pre_treatment",
-            "step": "Long priming",
-            "instructions": "Prime for ten weeks.",
-            "ready_after": {"after": "last", "period": "10 weeks"},
-            "agents": [{"agent": "hydroquinone", "from": "assessment", "until": "first session"}],
-        },
-        applies_to=["peel.one"],
+        "Long priming",
+        "Prime for ten weeks.",
+        {"agent": "hydroquinone", "from": "assessment", "until": "first session"},
+        ready_after={"after": "last", "period": "10 weeks"},
     ),
     ANTIVIRAL,
     rule(
@@ -387,16 +373,11 @@ def test_a_new_course_keeps_one_continuous_pause(maintained: engine.Protocol) ->
 
 def test_a_window_over_before_the_assessment_is_left_out(tmp_path: Path) -> None:
     """Priming "until 2 weeks before first session" with the first maintenance session 6 days away: nothing to keep."""
-    priming = rule(
+    priming = pre_treatment(
         "REQ-PRIME-SHORT",
-        "requirement",
-        {
-            "phase": "pre_treatment",
-            "step": "Short priming",
-            "instructions": "Prime until two weeks before.",
-            "agents": [{"agent": "retinoid", "from": "assessment", "until": "2 weeks before first session"}],
-        },
-        applies_to=["peel.one"],
+        "Short priming",
+        "Prime until two weeks before.",
+        {"agent": "retinoid", "from": "assessment", "until": "2 weeks before first session"},
     )
     techniques = {
         "peel.one": {**TECHNIQUES["peel.one"], "maintenance_every": "2 months"},
@@ -425,16 +406,11 @@ def test_a_window_over_before_the_assessment_is_left_out(tmp_path: Path) -> None
 def test_an_agent_started_before_each_session_without_an_end_is_dated_for_every_session(tmp_path: Path) -> None:
     """'An antibiotic from 1 day before each session' (for the course a prescriber sets) has no window,
     yet it starts again before every session: the text and the calendar give each day."""
-    antibiotic = rule(
+    antibiotic = pre_treatment(
         "REQ-ANTIBIOTIC",
-        "requirement",
-        {
-            "phase": "pre_treatment",
-            "step": "Antibiotic cover",
-            "instructions": "From the day before each session, for the prescribed course.",
-            "agents": [{"agent": "antibiotic", "from": "1 day before each session"}],
-        },
-        applies_to=["peel.one"],
+        "Antibiotic cover",
+        "From the day before each session, for the prescribed course.",
+        {"agent": "antibiotic", "from": "1 day before each session"},
     )
     gentle = rule(
         "AC-GENTLE",
